@@ -1,0 +1,88 @@
+"""Identity fields: NIK structure, phone and e-mail checks.
+
+A NIK is 16 digits: province (2), regency (2), district (2), birth date DDMMYY with
+40 added to the day for women, and a serial from 0001. The date part must be a real date.
+These helpers validate and parse; they never log or keep the value.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from credit_ml.schema import PROVINCES
+
+_NIK_RE = re.compile(r"^\d{16}$")
+_PHONE_RE = re.compile(r"^(\+62|62|0)8\d{7,11}$")
+_EMAIL_RE = re.compile(r"^[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
+
+
+class InvalidNik(ValueError):
+    """The NIK is malformed; the message names the part that is wrong, never the NIK."""
+
+
+@dataclass(frozen=True)
+class NikInfo:
+    province_code: str
+    regency_code: str
+    district_code: str
+    birth_date: date
+    sex: str  # "M" or "F"
+    serial: int
+
+
+def parse_nik(nik: str, *, today: date | None = None) -> NikInfo:
+    """Parse and validate a NIK. Two-digit years are read as the latest past century."""
+    if not isinstance(nik, str) or not _NIK_RE.match(nik):
+        raise InvalidNik("NIK must be exactly 16 digits.")
+    province, regency, district = nik[0:2], nik[2:4], nik[4:6]
+    if province not in PROVINCES:
+        raise InvalidNik("NIK has an unknown province code.")
+    if regency == "00" or district == "00":
+        raise InvalidNik("NIK has an invalid regency or district code.")
+    day, month, year2 = int(nik[6:8]), int(nik[8:10]), int(nik[10:12])
+    sex = "F" if day > 40 else "M"
+    if day > 40:
+        day -= 40
+    today = today or date.today()
+    year = 2000 + year2 if 2000 + year2 <= today.year else 1900 + year2
+    try:
+        birth = date(year, month, day)
+    except ValueError:
+        raise InvalidNik("NIK does not contain a real birth date.") from None
+    if birth > today:
+        raise InvalidNik("NIK does not contain a real birth date.")
+    serial = int(nik[12:16])
+    if serial == 0:
+        raise InvalidNik("NIK serial must start at 0001.")
+    return NikInfo(province, regency, district, birth, sex, serial)
+
+
+def is_valid_phone(phone: str) -> bool:
+    """Indonesian mobile numbers: 08…, 628… or +628…, 10 to 14 digits after the prefix."""
+    return bool(_PHONE_RE.match(re.sub(r"[\s-]", "", phone)))
+
+
+def is_valid_email(email: str) -> bool:
+    return bool(_EMAIL_RE.match(email))
+
+
+def identity_problems(values: Mapping[str, Any]) -> dict[str, str]:
+    """Field name to a message for every identity field whose form is wrong."""
+    problems: dict[str, str] = {}
+    nik = values.get("nik")
+    if isinstance(nik, str) and nik:
+        try:
+            parse_nik(nik)
+        except InvalidNik as exc:
+            problems["nik"] = str(exc)
+    phone = values.get("phone")
+    if isinstance(phone, str) and phone and not is_valid_phone(phone):
+        problems["phone"] = "Must be an Indonesian mobile number such as 0812xxxxxxxx."
+    email = values.get("email")
+    if isinstance(email, str) and email and not is_valid_email(email):
+        problems["email"] = "Must be a valid e-mail address."
+    return problems

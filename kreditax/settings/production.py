@@ -1,0 +1,32 @@
+"""Production settings: no defaults for secrets, PostgreSQL only. Fails loudly otherwise."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ImproperlyConfigured
+
+from kreditax.settings.base import *  # noqa: F403
+from kreditax.settings.base import DATABASES
+from kreditax.settings.env import env, envbool, envint
+
+DEBUG = False
+SECRET_KEY = env("DJANGO_SECRET_KEY")
+KREDITAX_PII_KEY = env("KREDITAX_PII_KEY")
+
+_missing = [
+    name
+    for name, value in (("DJANGO_SECRET_KEY", SECRET_KEY), ("KREDITAX_PII_KEY", KREDITAX_PII_KEY))
+    if not value
+]
+if _missing:
+    raise ImproperlyConfigured(f"Production needs these environment variables: {', '.join(_missing)}")
+if "sqlite" in DATABASES["default"]["ENGINE"]:
+    raise ImproperlyConfigured("Production needs PostgreSQL: set DATABASE_URL.")
+
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_SECURE = envbool("DJANGO_SECURE_COOKIES", True)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_HSTS_SECONDS = envint("DJANGO_HSTS_SECONDS", 0)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}

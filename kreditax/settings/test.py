@@ -1,0 +1,23 @@
+"""Test settings: SQLite in memory unless DATABASE_URL points at PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from kreditax.settings.base import *  # noqa: F403
+from kreditax.settings.env import env
+
+if not env("DATABASE_URL"):
+    DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+CELERY_TASK_ALWAYS_EAGER = True
+KREDITAX_ARTIFACT_DIR = Path(
+    os.environ.get("KREDITAX_ARTIFACT_DIR", tempfile.mkdtemp(prefix="kreditax-models-"))
+)
+KREDITAX_PII_KEY = "test-pii-key"
+STORAGES = {
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
