@@ -70,7 +70,9 @@ def _require_income(monthly_income: FloatArray) -> None:
 
 
 def debt_service_ratio(
-    existing_installments: npt.ArrayLike, new_installment: npt.ArrayLike, monthly_income: npt.ArrayLike
+    existing_installments: npt.ArrayLike,
+    new_installment: npt.ArrayLike,
+    monthly_income: npt.ArrayLike,
 ) -> FloatArray:
     """(existing monthly obligations + new installment) / monthly income."""
     income = _as_float(monthly_income)

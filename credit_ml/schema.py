@@ -109,9 +109,7 @@ class ApplicationSchema:
     def model_fields(self) -> tuple[FieldSpec, ...]:
         """Application fields that reach the model: no identity, no excluded protected field."""
         return tuple(
-            s
-            for s in self.fields
-            if s.is_feature_kind and s.name not in self.excluded_protected
+            s for s in self.fields if s.is_feature_kind and s.name not in self.excluded_protected
         )
 
 
@@ -198,7 +196,14 @@ K = FieldKind
 
 INDONESIAN_FIELDS: tuple[FieldSpec, ...] = (
     # identity: validated, masked, never a feature, never stored raw
-    F("application_id", K.IDENTITY, "Nomor aplikasi", "Application reference", "str", max_length=64),
+    F(
+        "application_id",
+        K.IDENTITY,
+        "Nomor aplikasi",
+        "Application reference",
+        "str",
+        max_length=64,
+    ),
     F("full_name", K.IDENTITY, "Nama lengkap", "Full name", "str", max_length=120),
     F("nik", K.IDENTITY, "NIK", "National ID (NIK)", "str", max_length=16),
     F("phone", K.IDENTITY, "Nomor telepon", "Phone", "str", max_length=20),
@@ -207,130 +212,280 @@ INDONESIAN_FIELDS: tuple[FieldSpec, ...] = (
     # applicant
     F("age", K.NUMERIC, "Usia", "Age", "int", Unit.YEARS, 17, 80, protected=True),
     F(
-        "gender", K.CATEGORICAL, "Jenis kelamin", "Gender", "str", choices=GENDER,
-        choice_labels_id=("Laki-laki", "Perempuan"), choice_labels_en=("Male", "Female"),
+        "gender",
+        K.CATEGORICAL,
+        "Jenis kelamin",
+        "Gender",
+        "str",
+        choices=GENDER,
+        choice_labels_id=("Laki-laki", "Perempuan"),
+        choice_labels_en=("Male", "Female"),
         protected=True,
     ),
     F(
-        "marital_status", K.CATEGORICAL, "Status perkawinan", "Marital status", "str",
+        "marital_status",
+        K.CATEGORICAL,
+        "Status perkawinan",
+        "Marital status",
+        "str",
         choices=MARITAL,
         choice_labels_id=("Belum kawin", "Kawin", "Cerai hidup", "Cerai mati"),
         choice_labels_en=("Single", "Married", "Divorced", "Widowed"),
         protected=True,
     ),
     F(
-        "education", K.ORDINAL, "Pendidikan", "Education", "str", choices=EDUCATION,
+        "education",
+        K.ORDINAL,
+        "Pendidikan",
+        "Education",
+        "str",
+        choices=EDUCATION,
         choice_labels_id=EDUCATION,
         choice_labels_en=(
-            "Primary school", "Junior high school", "Senior high school", "Diploma (D3)",
-            "Bachelor (S1)", "Master (S2)", "Doctorate (S3)",
+            "Primary school",
+            "Junior high school",
+            "Senior high school",
+            "Diploma (D3)",
+            "Bachelor (S1)",
+            "Master (S2)",
+            "Doctorate (S3)",
         ),
     ),
     F(
-        "housing_type", K.CATEGORICAL, "Status tempat tinggal", "Housing", "str",
+        "housing_type",
+        K.CATEGORICAL,
+        "Status tempat tinggal",
+        "Housing",
+        "str",
         choices=HOUSING,
         choice_labels_id=("Milik sendiri", "KPR", "Rumah keluarga", "Sewa/kontrak", "Rumah dinas"),
         choice_labels_en=("Owned", "Mortgaged", "Family home", "Rented", "Company housing"),
     ),
     F(
-        "province", K.CATEGORICAL, "Provinsi", "Province", "str", choices=PROVINCE_CHOICES,
-        choice_labels_id=tuple(PROVINCES.values()), choice_labels_en=tuple(PROVINCES.values()),
+        "province",
+        K.CATEGORICAL,
+        "Provinsi",
+        "Province",
+        "str",
+        choices=PROVINCE_CHOICES,
+        choice_labels_id=tuple(PROVINCES.values()),
+        choice_labels_en=tuple(PROVINCES.values()),
         required=False,
     ),
     F(
-        "employment_status", K.CATEGORICAL, "Status pekerjaan", "Employment", "str",
+        "employment_status",
+        K.CATEGORICAL,
+        "Status pekerjaan",
+        "Employment",
+        "str",
         choices=EMPLOYMENT,
         choice_labels_id=(
-            "Karyawan tetap", "Karyawan kontrak", "PNS/ASN", "Wiraswasta", "Pengusaha",
-            "Pekerja lepas", "Tidak bekerja",
+            "Karyawan tetap",
+            "Karyawan kontrak",
+            "PNS/ASN",
+            "Wiraswasta",
+            "Pengusaha",
+            "Pekerja lepas",
+            "Tidak bekerja",
         ),
         choice_labels_en=(
-            "Permanent employee", "Contract employee", "Civil servant", "Self-employed",
-            "Business owner", "Freelancer", "Unemployed",
+            "Permanent employee",
+            "Contract employee",
+            "Civil servant",
+            "Self-employed",
+            "Business owner",
+            "Freelancer",
+            "Unemployed",
         ),
     ),
     F(
-        "work_experience_years", K.NUMERIC, "Lama bekerja", "Work experience", "float",
-        Unit.YEARS, 0, 60,
+        "work_experience_years",
+        K.NUMERIC,
+        "Lama bekerja",
+        "Work experience",
+        "float",
+        Unit.YEARS,
+        0,
+        60,
     ),
     # money, rupiah per month unless named otherwise
     F(
-        "monthly_income", K.NUMERIC, "Penghasilan bulanan", "Monthly income", "float",
-        Unit.RUPIAH_PER_MONTH, 1, INCOME_MAX, monotone=-1,
+        "monthly_income",
+        K.NUMERIC,
+        "Penghasilan bulanan",
+        "Monthly income",
+        "float",
+        Unit.RUPIAH_PER_MONTH,
+        1,
+        INCOME_MAX,
+        monotone=-1,
     ),
     F(
-        "existing_monthly_installments", K.NUMERIC, "Cicilan berjalan per bulan",
-        "Existing monthly installments", "float", Unit.RUPIAH_PER_MONTH, 0, INCOME_MAX,
+        "existing_monthly_installments",
+        K.NUMERIC,
+        "Cicilan berjalan per bulan",
+        "Existing monthly installments",
+        "float",
+        Unit.RUPIAH_PER_MONTH,
+        0,
+        INCOME_MAX,
     ),
     F(
-        "total_existing_debt", K.NUMERIC, "Total utang berjalan", "Total existing debt",
-        "float", Unit.RUPIAH, 0, 100 * RP_MAX,
+        "total_existing_debt",
+        K.NUMERIC,
+        "Total utang berjalan",
+        "Total existing debt",
+        "float",
+        Unit.RUPIAH,
+        0,
+        100 * RP_MAX,
     ),
     F(
-        "loan_amount", K.NUMERIC, "Jumlah pinjaman", "Loan amount", "float", Unit.RUPIAH,
-        100_000, RP_MAX,
+        "loan_amount",
+        K.NUMERIC,
+        "Jumlah pinjaman",
+        "Loan amount",
+        "float",
+        Unit.RUPIAH,
+        100_000,
+        RP_MAX,
     ),
     F("loan_term_months", K.NUMERIC, "Tenor", "Loan term", "int", Unit.MONTHS, 1, 360),
     F(
-        "annual_interest_rate", K.NUMERIC, "Suku bunga per tahun", "Annual interest rate",
-        "float", Unit.RATE_PER_YEAR, 0, 2.0, required=False,
+        "annual_interest_rate",
+        K.NUMERIC,
+        "Suku bunga per tahun",
+        "Annual interest rate",
+        "float",
+        Unit.RATE_PER_YEAR,
+        0,
+        2.0,
+        required=False,
     ),
     F(
-        "loan_purpose", K.CATEGORICAL, "Tujuan pinjaman", "Loan purpose", "str",
+        "loan_purpose",
+        K.CATEGORICAL,
+        "Tujuan pinjaman",
+        "Loan purpose",
+        "str",
         choices=PURPOSE,
         choice_labels_id=(
-            "Barang konsumsi", "Kendaraan", "Renovasi rumah", "Pendidikan", "Modal usaha",
-            "Kesehatan", "Konsolidasi utang", "Lainnya",
+            "Barang konsumsi",
+            "Kendaraan",
+            "Renovasi rumah",
+            "Pendidikan",
+            "Modal usaha",
+            "Kesehatan",
+            "Konsolidasi utang",
+            "Lainnya",
         ),
         choice_labels_en=(
-            "Consumer goods", "Vehicle", "Home renovation", "Education", "Working capital",
-            "Medical", "Debt consolidation", "Other",
+            "Consumer goods",
+            "Vehicle",
+            "Home renovation",
+            "Education",
+            "Working capital",
+            "Medical",
+            "Debt consolidation",
+            "Other",
         ),
     ),
     F(
-        "credit_card_utilization", K.NUMERIC, "Pemakaian limit kartu kredit",
-        "Credit card utilisation", "float", Unit.RATIO, 0, 1, monotone=1,
+        "credit_card_utilization",
+        K.NUMERIC,
+        "Pemakaian limit kartu kredit",
+        "Credit card utilisation",
+        "float",
+        Unit.RATIO,
+        0,
+        1,
+        monotone=1,
     ),
     F(
-        "past_delinquencies", K.NUMERIC, "Riwayat tunggakan", "Past delinquencies", "int",
-        Unit.COUNT, 0, 100, monotone=1,
+        "past_delinquencies",
+        K.NUMERIC,
+        "Riwayat tunggakan",
+        "Past delinquencies",
+        "int",
+        Unit.COUNT,
+        0,
+        100,
+        monotone=1,
     ),
     F(
-        "worst_collectibility_24m", K.NUMERIC, "Kolektibilitas terburuk 24 bulan (SLIK)",
-        "Worst SLIK collectibility in 24 months", "int", Unit.GRADE, 1, 5,
-        required=False, monotone=1,
+        "worst_collectibility_24m",
+        K.NUMERIC,
+        "Kolektibilitas terburuk 24 bulan (SLIK)",
+        "Worst SLIK collectibility in 24 months",
+        "int",
+        Unit.GRADE,
+        1,
+        5,
+        required=False,
+        monotone=1,
     ),
     F(
-        "active_lending_platforms", K.NUMERIC, "Jumlah platform pinjaman aktif",
-        "Active lending platforms", "int", Unit.COUNT, 0, 50, required=False, monotone=1,
+        "active_lending_platforms",
+        K.NUMERIC,
+        "Jumlah platform pinjaman aktif",
+        "Active lending platforms",
+        "int",
+        Unit.COUNT,
+        0,
+        50,
+        required=False,
+        monotone=1,
     ),
 )
 
 INDONESIAN_DERIVED: tuple[DerivedFeature, ...] = (
     DerivedFeature(
-        "new_installment", "Cicilan pinjaman baru", "New loan installment",
-        Unit.RUPIAH_PER_MONTH, ("loan_amount", "loan_term_months", "annual_interest_rate"),
+        "new_installment",
+        "Cicilan pinjaman baru",
+        "New loan installment",
+        Unit.RUPIAH_PER_MONTH,
+        ("loan_amount", "loan_term_months", "annual_interest_rate"),
     ),
     DerivedFeature(
-        "dsr", "Rasio cicilan terhadap penghasilan (DSR)", "Debt service ratio (DSR)",
+        "dsr",
+        "Rasio cicilan terhadap penghasilan (DSR)",
+        "Debt service ratio (DSR)",
         Unit.RATIO,
-        ("existing_monthly_installments", "loan_amount", "loan_term_months",
-         "annual_interest_rate", "monthly_income"),
+        (
+            "existing_monthly_installments",
+            "loan_amount",
+            "loan_term_months",
+            "annual_interest_rate",
+            "monthly_income",
+        ),
         monotone=1,
     ),
     DerivedFeature(
-        "loan_to_income", "Pinjaman terhadap penghasilan tahunan",
-        "Loan to annual income", Unit.RATIO, ("loan_amount", "monthly_income"),
+        "loan_to_income",
+        "Pinjaman terhadap penghasilan tahunan",
+        "Loan to annual income",
+        Unit.RATIO,
+        ("loan_amount", "monthly_income"),
     ),
     DerivedFeature(
-        "debt_to_income", "Utang terhadap penghasilan tahunan", "Debt to annual income",
-        Unit.RATIO, ("total_existing_debt", "monthly_income"),
+        "debt_to_income",
+        "Utang terhadap penghasilan tahunan",
+        "Debt to annual income",
+        Unit.RATIO,
+        ("total_existing_debt", "monthly_income"),
     ),
     DerivedFeature(
-        "disposable_income", "Sisa penghasilan setelah cicilan",
-        "Income left after installments", Unit.RUPIAH_PER_MONTH,
-        ("monthly_income", "existing_monthly_installments", "loan_amount",
-         "loan_term_months", "annual_interest_rate"),
+        "disposable_income",
+        "Sisa penghasilan setelah cicilan",
+        "Income left after installments",
+        Unit.RUPIAH_PER_MONTH,
+        (
+            "monthly_income",
+            "existing_monthly_installments",
+            "loan_amount",
+            "loan_term_months",
+            "annual_interest_rate",
+        ),
     ),
 )
 
@@ -415,6 +570,8 @@ def validate_record(
                 errors.setdefault(spec.name, []).append("This field is required.")
             cleaned[spec.name] = None
             continue
+        coerced: Any
+        problem: str | None
         if spec.dtype == "str":
             coerced, problem = _coerce_string(spec, value)
         else:
@@ -441,14 +598,16 @@ def consistency_problems(values: Mapping[str, Any]) -> dict[str, str]:
     problems: dict[str, str] = {}
     age, experience = values.get("age"), values.get("work_experience_years")
     if isinstance(age, int) and isinstance(experience, (int, float)):
-        if experience > max(age - WORKING_AGE, 0):
+        working_life = max(age - WORKING_AGE, 0)
+        if experience > working_life:
             problems["work_experience_years"] = (
-                f"Cannot exceed the working life the age allows ({max(age - WORKING_AGE, 0)} years)."
+                f"Cannot exceed the working life the age allows ({working_life} years)."
             )
     income, existing = values.get("monthly_income"), values.get("existing_monthly_installments")
-    if isinstance(income, (int, float)) and isinstance(existing, (int, float)):
-        if existing > 10 * income:
-            problems["existing_monthly_installments"] = (
-                "Cannot exceed ten times the monthly income."
-            )
+    if (
+        isinstance(income, (int, float))
+        and isinstance(existing, (int, float))
+        and existing > 10 * income
+    ):
+        problems["existing_monthly_installments"] = "Cannot exceed ten times the monthly income."
     return problems

@@ -1,4 +1,8 @@
-"""Root fixtures. PostgreSQL- and Redis-only tests skip with a reason when those are absent."""
+"""Root fixtures. PostgreSQL- and Redis-only tests skip with a reason when those are absent.
+
+CI sets KREDITAX_REQUIRE_SERVICES=1 and points DATABASE_URL and REDIS_URL at real servers;
+.ci/run then fails if any such test was skipped anyway.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +11,14 @@ import os
 import pytest
 
 
+def _on_postgres() -> bool:
+    return os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    on_postgres = os.environ.get("DATABASE_URL", "").startswith(("postgres", "postgresql"))
     has_redis = bool(os.environ.get("REDIS_URL"))
     for item in items:
-        if "requires_postgres" in item.keywords and not on_postgres:
+        if "requires_postgres" in item.keywords and not _on_postgres():
             item.add_marker(pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL"))
         if "requires_redis" in item.keywords and not has_redis:
             item.add_marker(pytest.mark.skip(reason="needs Redis: set REDIS_URL"))

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from kreditax.settings.env import env, envbool, envint, envlist
+from kreditax.settings.env import env, envbool, envfloat, envint, envlist
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(env("KREDITAX_VAR_DIR", str(BASE_DIR / "var")))
@@ -111,9 +111,15 @@ KREDITAX_SCORING_THREADS = envint("KREDITAX_SCORING_THREADS", 1)
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "scoring.api.auth.ApiKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": ["scoring.api.parsers.StrictJSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "EXCEPTION_HANDLER": "scoring.api.errors.api_exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "STRICT_JSON": True,
 }
 
 SPECTACULAR_SETTINGS = {
@@ -130,3 +136,14 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("KREDITAX_LOG_LEVEL", "INFO")},
 }
+# Fernet keys for the encrypted replay inputs, newest first (comma-separated).
+KREDITAX_AUDIT_KEYS = envlist("KREDITAX_AUDIT_KEYS", "")
+# Idempotency keys and request bodies: the largest JSON body a scoring call may send.
+KREDITAX_MAX_BODY_BYTES = envint("KREDITAX_MAX_BODY_BYTES", 64 * 1024)
+KREDITAX_MAX_BATCH_BODY_BYTES = envint("KREDITAX_MAX_BATCH_BODY_BYTES", 4 * 1024 * 1024)
+KREDITAX_MAX_BATCH_ITEMS = envint("KREDITAX_MAX_BATCH_ITEMS", 1000)
+DATA_UPLOAD_MAX_MEMORY_SIZE = KREDITAX_MAX_BATCH_BODY_BYTES + 1024
+# Bank clients' own DSR limit when their rule set does not name one.
+KREDITAX_BANK_MAX_DSR = envfloat("KREDITAX_BANK_MAX_DSR", 0.35)
+# Audit records are kept this many years (Law 8/1997: company documents 10 years).
+KREDITAX_RETENTION_YEARS = envint("KREDITAX_RETENTION_YEARS", 10)

@@ -6,19 +6,24 @@ from django.core.exceptions import ImproperlyConfigured
 
 from kreditax.settings.base import *  # noqa: F403
 from kreditax.settings.base import DATABASES
-from kreditax.settings.env import env, envbool, envint
+from kreditax.settings.env import env, envbool, envint, envlist
 
 DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY")
 KREDITAX_PII_KEY = env("KREDITAX_PII_KEY")
 
-_missing = [
-    name
-    for name, value in (("DJANGO_SECRET_KEY", SECRET_KEY), ("KREDITAX_PII_KEY", KREDITAX_PII_KEY))
-    if not value
-]
+KREDITAX_AUDIT_KEYS = envlist("KREDITAX_AUDIT_KEYS", "")
+
+_required = (
+    ("DJANGO_SECRET_KEY", SECRET_KEY),
+    ("KREDITAX_PII_KEY", KREDITAX_PII_KEY),
+    ("KREDITAX_AUDIT_KEYS", ",".join(KREDITAX_AUDIT_KEYS)),
+)
+_missing = [name for name, value in _required if not value]
 if _missing:
-    raise ImproperlyConfigured(f"Production needs these environment variables: {', '.join(_missing)}")
+    raise ImproperlyConfigured(
+        f"Production needs these environment variables: {', '.join(_missing)}"
+    )
 if "sqlite" in DATABASES["default"]["ENGINE"]:
     raise ImproperlyConfigured("Production needs PostgreSQL: set DATABASE_URL.")
 

@@ -1,0 +1,69 @@
+# KreditaX: the commands a person uses. `make help` lists them.
+SHELL := /bin/bash
+PYTHON_BOOT ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+MANAGE := $(PY) manage.py
+VAR := var
+DEMO_ROWS ?= 30000
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# The demo runs on the embedded defaults: SQLite, Celery eager, no external services.
+DEMO_ENV := env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL -u CELERY_RESULT_BACKEND \
+	DJANGO_SETTINGS_MODULE=kreditax.settings.base KREDITAX_VAR_DIR=$(CURDIR)/$(VAR)
+
+.PHONY: help install install-dev demo run worker beat test lint format bench clean
+
+help: ## List the commands
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(PY):
+	$(PYTHON_BOOT) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt | $(PY)
+	$(PIP) install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(PY)
+	$(PIP) install --quiet -r requirements-dev.txt
+	touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed ## Create .venv and install the runtime requirements
+
+install-dev: $(VENV)/.installed-dev ## Install runtime and development requirements
+
+demo: install ## Install, migrate, generate data, train a champion, create demo users and a key, serve
+	@mkdir -p $(VAR)
+	$(DEMO_ENV) bash scripts/demo.sh $(DEMO_ROWS) $(HOST) $(PORT)
+
+run: install ## Serve on the current configuration with gunicorn
+	$(PY) -m gunicorn kreditax.wsgi:application --config kreditax/gunicorn.conf.py
+
+worker: install ## Run a Celery worker (needs REDIS_URL)
+	$(VENV)/bin/celery -A kreditax worker --loglevel=INFO --concurrency=1
+
+beat: install ## Run Celery beat (needs REDIS_URL)
+	$(VENV)/bin/celery -A kreditax beat --loglevel=INFO
+
+test: install-dev ## Install what the tests need and run the whole suite
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install-dev ## ruff, ruff format --check, mypy, the import contract, makemigrations --check
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy credit_ml kreditax scoring audit training
+	$(VENV)/bin/lint-imports
+	DJANGO_SETTINGS_MODULE=kreditax.settings.test $(MANAGE) makemigrations --check --dry-run
+
+format: install-dev ## Apply ruff's fixes and formatting
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+bench: install-dev ## Run the benchmarks (figures go to benchmarks/README.md by hand)
+	$(PY) benchmarks/bench_generate.py
+	$(PY) benchmarks/bench_training.py
+
+clean: ## Remove the demo's database, data and models (keeps .venv)
+	rm -rf $(VAR) staticfiles

@@ -1,0 +1,319 @@
+"""Encoding of application fields into the model's float32 matrix.
+
+An ``Encoder`` is learnt from the training frame only (``fit_encoder``) and then applied
+in two equivalent ways:
+
+* ``Encoder.transform(frame)``: vectorised pandas/numpy, the training and batch path;
+* ``Encoder.encode(values)``: one cleaned application dict, plain dict lookups and numpy,
+  the per-request scoring path (no pandas, no scikit-learn).
+
+Both give bit-identical float32 rows. Column layout, in schema order:
+
+* numeric field: one raw float column named after the field (missing → NaN);
+* ordinal field: one column holding the index in ``FieldSpec.choices`` (missing or
+  unknown → NaN);
+* categorical field: one 0/1 column per category learnt from training, named
+  ``field=CATEGORY`` (missing, unseen or rare → all zeros);
+* derived feature (``credit_ml.features.derive_features``): one raw float column.
+
+No imputation: XGBoost routes NaN down a learnt default branch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from credit_ml.features import FeatureConfig, derive_features
+from credit_ml.schema import ApplicationSchema, FieldKind
+
+ENCODER_FORMAT = "kreditax.encoder/1"
+
+NUMERIC = "numeric"
+ORDINAL = "ordinal"
+CATEGORICAL = "categorical"
+DERIVED = "derived"
+_KINDS = (NUMERIC, ORDINAL, CATEGORICAL, DERIVED)
+
+Matrix = npt.NDArray[np.float32]
+
+
+class EncodingError(ValueError):
+    """The input cannot be encoded (a column is missing, a number is not a number)."""
+
+
+@dataclass(frozen=True)
+class EncodedField:
+    """One model input and its columns.
+
+    ``categories``: for an ordinal field, ``FieldSpec.choices`` in order (the value's index
+    is the encoding); for a categorical field, the categories learnt from training, one
+    one-hot column each; empty for numeric and derived inputs.
+    """
+
+    name: str
+    kind: str
+    categories: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.kind not in _KINDS:
+            raise EncodingError(f"{self.name}: unknown encoding kind {self.kind!r}.")
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        if self.kind == CATEGORICAL:
+            return tuple(f"{self.name}={category}" for category in self.categories)
+        return (self.name,)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """Lookup tables for ``Encoder.encode``, derived once from the encoder's plain data."""
+
+    numeric: tuple[tuple[str, int], ...]
+    ordinal: tuple[tuple[str, int, dict[str, float]], ...]
+    categorical: tuple[tuple[str, dict[str, int]], ...]
+    derived: tuple[tuple[str, int], ...]
+    template: Matrix
+
+
+@dataclass(frozen=True)
+class Encoder:
+    """The learnt encoding: plain data only (strings, floats and tuples), JSON round-trip.
+
+    ``derived_inputs`` are the application fields ``derive_features`` reads;
+    ``default_annual_interest_rate`` is the ``FeatureConfig`` used at training.
+    """
+
+    schema_version: str
+    fields: tuple[EncodedField, ...]
+    derived_inputs: tuple[str, ...] = ()
+    default_annual_interest_rate: float = FeatureConfig().default_annual_interest_rate
+
+    @cached_property
+    def columns(self) -> tuple[str, ...]:
+        """Encoded column names, e.g. ``education``, ``housing_type=OWN``, ``dsr``."""
+        return tuple(column for spec in self.fields for column in spec.columns)
+
+    @cached_property
+    def column_groups(self) -> tuple[str, ...]:
+        """For each column, the application field or derived feature it belongs to."""
+        return tuple(spec.name for spec in self.fields for _ in spec.columns)
+
+    @property
+    def feature_config(self) -> FeatureConfig:
+        return FeatureConfig(default_annual_interest_rate=self.default_annual_interest_rate)
+
+    @property
+    def input_fields(self) -> tuple[str, ...]:
+        """Application fields a frame or a record must carry to be encoded."""
+        names = [spec.name for spec in self.fields if spec.kind != DERIVED]
+        return tuple(dict.fromkeys([*names, *self.derived_inputs]))
+
+    def monotone_constraints(self, schema: ApplicationSchema) -> tuple[int, ...]:
+        """Per column: +1/-1/0 from ``FieldSpec.monotone`` or ``DerivedFeature.monotone``.
+
+        One-hot columns are never constrained (0).
+        """
+        directions = {spec.name: spec.monotone for spec in schema.fields}
+        directions.update({feature.name: feature.monotone for feature in schema.derived})
+        return tuple(
+            0 if spec.kind == CATEGORICAL else int(directions.get(spec.name, 0))
+            for spec in self.fields
+            for _ in spec.columns
+        )
+
+    # ---- the training / batch path ---------------------------------------------------
+
+    def transform(self, frame: pd.DataFrame) -> Matrix:
+        """Encode every row of ``frame``: float32, shape ``(len(frame), len(columns))``."""
+        missing = [name for name in self.input_fields if name not in frame.columns]
+        if missing:
+            raise EncodingError(f"Missing columns: {', '.join(missing)}.")
+        out = np.zeros((len(frame), len(self.columns)), dtype=np.float32)
+        position = 0
+        for spec in self.fields:
+            if spec.kind != DERIVED:
+                _fill_field(out, position, spec, frame[spec.name])
+            position += len(spec.columns)
+        self._fill_derived(out, {name: _numeric(frame[name], name) for name in self.derived_inputs})
+        return out
+
+    def _fill_derived(self, out: Matrix, inputs: Mapping[str, npt.ArrayLike]) -> None:
+        if not self._plan.derived:
+            return
+        values = _derive(inputs, self.feature_config)
+        for name, position in self._plan.derived:
+            out[:, position] = values[name]
+
+    # ---- the scoring path ------------------------------------------------------------
+
+    @cached_property
+    def _plan(self) -> _Plan:
+        numeric, ordinal, categorical, derived = [], [], [], []
+        position = 0
+        for spec in self.fields:
+            if spec.kind == NUMERIC:
+                numeric.append((spec.name, position))
+            elif spec.kind == ORDINAL:
+                index = {value: float(i) for i, value in enumerate(spec.categories)}
+                ordinal.append((spec.name, position, index))
+            elif spec.kind == CATEGORICAL:
+                slots = {value: position + i for i, value in enumerate(spec.categories)}
+                categorical.append((spec.name, slots))
+            else:
+                derived.append((spec.name, position))
+            position += len(spec.columns)
+        template = np.zeros((1, position), dtype=np.float32)
+        return _Plan(tuple(numeric), tuple(ordinal), tuple(categorical), tuple(derived), template)
+
+    def encode(self, values: Mapping[str, Any]) -> Matrix:
+        """Encode one cleaned application (``validate_record`` output): float32, ``(1, k)``.
+
+        Optional fields may be ``None``. Equal to the matching row of ``transform``.
+        """
+        plan = self._plan
+        row = plan.template.copy()
+        cells = row[0]
+        for name, position in plan.numeric:
+            cells[position] = _scalar(values.get(name), name)
+        for name, position, index in plan.ordinal:
+            value = values.get(name)
+            cells[position] = index.get(value, np.nan) if isinstance(value, str) else np.nan
+        for name, slots in plan.categorical:
+            value = values.get(name)
+            slot = slots.get(value) if isinstance(value, str) else None
+            if slot is not None:
+                cells[slot] = 1.0
+        if plan.derived:
+            inputs = {
+                name: np.array([_scalar(values.get(name), name)]) for name in self.derived_inputs
+            }
+            derived = _derive(inputs, self.feature_config)
+            for name, position in plan.derived:
+                cells[position] = derived[name][0]
+        return row
+
+    # ---- serialisation ---------------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict; ``columns`` is included for readers and checked on load."""
+        return {
+            "format": ENCODER_FORMAT,
+            "schema_version": self.schema_version,
+            "default_annual_interest_rate": self.default_annual_interest_rate,
+            "derived_inputs": list(self.derived_inputs),
+            "fields": [
+                {"name": spec.name, "kind": spec.kind, "categories": list(spec.categories)}
+                for spec in self.fields
+            ],
+            "columns": list(self.columns),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Encoder:
+        if data.get("format") != ENCODER_FORMAT:
+            raise EncodingError(f"Not a {ENCODER_FORMAT} encoder: {data.get('format')!r}.")
+        encoder = cls(
+            schema_version=str(data["schema_version"]),
+            fields=tuple(
+                EncodedField(str(f["name"]), str(f["kind"]), tuple(map(str, f["categories"])))
+                for f in data["fields"]
+            ),
+            derived_inputs=tuple(map(str, data["derived_inputs"])),
+            default_annual_interest_rate=float(data["default_annual_interest_rate"]),
+        )
+        if "columns" in data and tuple(data["columns"]) != encoder.columns:
+            raise EncodingError("The encoder's columns do not match its fields.")
+        return encoder
+
+
+def fit_encoder(
+    frame: pd.DataFrame,
+    *,
+    schema: ApplicationSchema,
+    feature_config: FeatureConfig,
+    min_frequency: int = 1,
+) -> Encoder:
+    """Learn the encoding from the training rows in ``frame`` (and nothing else).
+
+    Categorical fields keep the string categories seen at least ``min_frequency`` times, in
+    the order of ``FieldSpec.choices`` (values outside the choices follow, sorted).
+    ``derive_features`` raises ``FeatureInputError`` on zero or missing income.
+    Model inputs are ``schema.model_fields`` (no identity, no excluded protected field)
+    followed by ``schema.derived``.
+    """
+    if min_frequency < 1:
+        raise ValueError("min_frequency must be at least 1.")
+    fields: list[EncodedField] = []
+    for spec in schema.model_fields:
+        if spec.kind is FieldKind.CATEGORICAL:
+            if spec.name not in frame.columns:
+                raise EncodingError(f"Missing columns: {spec.name}.")
+            categories = _learn_categories(frame[spec.name], spec.choices, min_frequency)
+            fields.append(EncodedField(spec.name, CATEGORICAL, categories))
+        elif spec.kind is FieldKind.ORDINAL:
+            fields.append(EncodedField(spec.name, ORDINAL, spec.choices))
+        else:
+            fields.append(EncodedField(spec.name, NUMERIC))
+    fields.extend(EncodedField(feature.name, DERIVED) for feature in schema.derived)
+    inputs = dict.fromkeys(name for feature in schema.derived for name in feature.inputs)
+    return Encoder(
+        schema_version=schema.version,
+        fields=tuple(fields),
+        derived_inputs=tuple(inputs),
+        default_annual_interest_rate=feature_config.default_annual_interest_rate,
+    )
+
+
+def _learn_categories(
+    column: pd.Series, choices: tuple[str, ...], min_frequency: int
+) -> tuple[str, ...]:
+    counts = column.dropna().value_counts()
+    kept = [v for v, count in counts.items() if isinstance(v, str) and count >= min_frequency]
+    rank = {choice: i for i, choice in enumerate(choices)}
+    return tuple(sorted(kept, key=lambda value: (rank.get(value, len(rank)), value)))
+
+
+def _fill_field(out: Matrix, position: int, spec: EncodedField, column: pd.Series) -> None:
+    if spec.kind == NUMERIC:
+        out[:, position] = _numeric(column, spec.name)
+        return
+    codes = pd.Index(spec.categories, dtype=object).get_indexer(column.astype(object))
+    known = codes >= 0
+    if spec.kind == ORDINAL:
+        out[:, position] = np.where(known, codes, np.nan)
+    else:
+        rows = np.flatnonzero(known)
+        out[rows, position + codes[rows]] = 1.0
+
+
+def _numeric(column: pd.Series, name: str) -> npt.NDArray[np.float64]:
+    try:
+        return column.to_numpy(dtype=np.float64, na_value=np.nan)
+    except (TypeError, ValueError):
+        raise EncodingError(f"{name}: must be numeric.") from None
+
+
+def _scalar(value: Any, name: str) -> float:
+    if value is None:
+        return float("nan")
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise EncodingError(f"{name}: must be numeric.") from None
+
+
+def _derive(
+    inputs: Mapping[str, npt.ArrayLike], config: FeatureConfig
+) -> dict[str, npt.NDArray[np.float64]]:
+    try:
+        return derive_features(inputs, config)
+    except KeyError as exc:
+        raise EncodingError(f"Derived features need the field {exc.args[0]}.") from None

@@ -1,0 +1,302 @@
+"""Decision reasons: per-group attributions mapped through a curated, bilingual catalogue.
+
+A reason names one application field or derived feature the model used, with the
+applicant's own value as a reviewer reads it ("Rp 5.000.000", "24 bulan", "Sewa/kontrak"),
+never an encoded or standardised number, and never "score too low". At most four are given
+(adverse-action practice).
+
+Codes are stable identifiers that lenders may map to their own letters:
+
+* a field whose risk direction the schema fixes (``monotone``) names the value:
+  ``DSR_HIGH`` raised the risk and ``DSR_LOW`` lowered it; for income, where more is
+  safer, ``INCOME_LOW`` raised it and ``INCOME_HIGH`` lowered it;
+* any other field names the effect: ``<STEM>_ADVERSE`` raised the risk,
+  ``<STEM>_FAVOURABLE`` lowered it;
+* an optional field left empty gives ``<STEM>_MISSING`` in either direction.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from credit_ml.formatting import format_field
+from credit_ml.schema import ApplicationSchema, DerivedFeature, FieldKind, FieldSpec
+
+#: Adverse-action practice (ECOA Reg B): at most four specific reasons.
+MAX_REASONS = 4
+
+DECISIONS = ("APPROVE", "REVIEW", "REJECT")
+
+
+class Direction(StrEnum):
+    RAISES = "raises"  # positive log-odds contribution: raised the probability of default
+    LOWERS = "lowers"  # negative contribution: in the applicant's favour
+
+
+_VERBS: dict[Direction, tuple[str, str]] = {
+    Direction.RAISES: ("menaikkan risiko", "raised the risk"),
+    Direction.LOWERS: ("menurunkan risiko", "lowered the risk"),
+}
+
+
+@dataclass(frozen=True)
+class ReasonText:
+    """One catalogue entry: a code and sentence templates with a ``{value}`` placeholder."""
+
+    code: str
+    template_id: str
+    template_en: str
+
+
+# group, code when it raised the risk, code when it lowered it, subject (id), subject (en).
+# The subject names the factor with the applicant's value; the verb is appended.
+_CURATED: tuple[tuple[str, str, str, str, str], ...] = (
+    ("age", "AGE_ADVERSE", "AGE_FAVOURABLE", "Usia {value}", "Age of {value}"),
+    (
+        "education", "EDUCATION_ADVERSE", "EDUCATION_FAVOURABLE",
+        "Pendidikan terakhir {value}", "Education level ({value})",
+    ),
+    (
+        "housing_type", "HOUSING_ADVERSE", "HOUSING_FAVOURABLE",
+        "Status tempat tinggal {value}", "Housing status ({value})",
+    ),
+    (
+        "province", "PROVINCE_ADVERSE", "PROVINCE_FAVOURABLE",
+        "Provinsi domisili {value}", "Province of residence ({value})",
+    ),
+    (
+        "employment_status", "EMPLOYMENT_ADVERSE", "EMPLOYMENT_FAVOURABLE",
+        "Status pekerjaan {value}", "Employment status ({value})",
+    ),
+    (
+        "work_experience_years", "WORK_EXPERIENCE_ADVERSE", "WORK_EXPERIENCE_FAVOURABLE",
+        "Lama bekerja {value}", "Work experience of {value}",
+    ),
+    (
+        "monthly_income", "INCOME_LOW", "INCOME_HIGH",
+        "Penghasilan bulanan {value}", "Monthly income of {value}",
+    ),
+    (
+        "existing_monthly_installments", "EXISTING_INSTALLMENTS_ADVERSE",
+        "EXISTING_INSTALLMENTS_FAVOURABLE",
+        "Cicilan berjalan {value} per bulan", "Existing installments of {value} a month",
+    ),
+    (
+        "total_existing_debt", "EXISTING_DEBT_ADVERSE", "EXISTING_DEBT_FAVOURABLE",
+        "Total utang berjalan {value}", "Total existing debt of {value}",
+    ),
+    (
+        "loan_amount", "LOAN_AMOUNT_ADVERSE", "LOAN_AMOUNT_FAVOURABLE",
+        "Jumlah pinjaman yang diajukan {value}", "Requested loan amount of {value}",
+    ),
+    (
+        "loan_term_months", "LOAN_TERM_ADVERSE", "LOAN_TERM_FAVOURABLE",
+        "Tenor {value}", "Loan term of {value}",
+    ),
+    (
+        "annual_interest_rate", "INTEREST_RATE_ADVERSE", "INTEREST_RATE_FAVOURABLE",
+        "Suku bunga {value}", "Interest rate of {value}",
+    ),
+    (
+        "loan_purpose", "LOAN_PURPOSE_ADVERSE", "LOAN_PURPOSE_FAVOURABLE",
+        "Tujuan pinjaman {value}", "Loan purpose ({value})",
+    ),
+    (
+        "credit_card_utilization", "CARD_UTILISATION_HIGH", "CARD_UTILISATION_LOW",
+        "Pemakaian limit kartu kredit {value}", "Credit card utilisation of {value}",
+    ),
+    (
+        "past_delinquencies", "DELINQUENCIES_HIGH", "DELINQUENCIES_LOW",
+        "Riwayat tunggakan sebanyak {value} kali", "Number of past delinquencies ({value})",
+    ),
+    (
+        "worst_collectibility_24m", "COLLECTIBILITY_HIGH", "COLLECTIBILITY_LOW",
+        "Kolektibilitas SLIK terburuk {value} dalam 24 bulan terakhir",
+        "A worst SLIK collectibility of {value} in the last 24 months",
+    ),
+    (
+        "active_lending_platforms", "PLATFORMS_HIGH", "PLATFORMS_LOW",
+        "Jumlah platform pinjaman aktif ({value})", "Number of active lending platforms ({value})",
+    ),
+    (
+        "new_installment", "NEW_INSTALLMENT_ADVERSE", "NEW_INSTALLMENT_FAVOURABLE",
+        "Cicilan pinjaman baru {value} per bulan", "New loan installment of {value} a month",
+    ),
+    (
+        "dsr", "DSR_HIGH", "DSR_LOW",
+        "Rasio cicilan terhadap penghasilan {value}", "Debt service ratio of {value}",
+    ),
+    (
+        "loan_to_income", "LOAN_TO_INCOME_ADVERSE", "LOAN_TO_INCOME_FAVOURABLE",
+        "Rasio pinjaman terhadap penghasilan tahunan {value}",
+        "Loan to annual income ratio of {value}",
+    ),
+    (
+        "debt_to_income", "DEBT_TO_INCOME_ADVERSE", "DEBT_TO_INCOME_FAVOURABLE",
+        "Rasio utang terhadap penghasilan tahunan {value}",
+        "Debt to annual income ratio of {value}",
+    ),
+    (
+        "disposable_income", "DISPOSABLE_INCOME_ADVERSE", "DISPOSABLE_INCOME_FAVOURABLE",
+        "Sisa penghasilan setelah cicilan {value} per bulan",
+        "Income left after installments of {value} a month",
+    ),
+)  # fmt: skip
+
+
+def _catalogue() -> dict[tuple[str, Direction], ReasonText]:
+    catalogue: dict[tuple[str, Direction], ReasonText] = {}
+    for group, raised, lowered, subject_id, subject_en in _CURATED:
+        for direction, code in ((Direction.RAISES, raised), (Direction.LOWERS, lowered)):
+            verb_id, verb_en = _VERBS[direction]
+            text = ReasonText(code, f"{subject_id} {verb_id}", f"{subject_en} {verb_en}")
+            catalogue[(group, direction)] = text
+    return catalogue
+
+
+#: (feature group, direction) -> curated code and texts.
+REASON_CATALOGUE: dict[tuple[str, Direction], ReasonText] = _catalogue()
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One reason for a decision. ``contribution`` is in log-odds of default (6 decimals);
+    ``value_id``/``value_en`` are the applicant's value as displayed."""
+
+    code: str
+    field: str
+    value_id: str
+    value_en: str
+    contribution: float
+    text_id: str
+    text_en: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "field": self.field,
+            "value_id": self.value_id,
+            "value_en": self.value_en,
+            "contribution": self.contribution,
+            "text_id": self.text_id,
+            "text_en": self.text_en,
+        }
+
+
+def code_suffix(monotone: int, direction: Direction) -> str:
+    """The code suffix the naming convention gives a field with this ``monotone`` sign."""
+    if monotone == 0:
+        return "ADVERSE" if direction is Direction.RAISES else "FAVOURABLE"
+    raises_when_high = monotone > 0
+    return "HIGH" if raises_when_high == (direction is Direction.RAISES) else "LOW"
+
+
+def _generic_text(spec: FieldSpec | DerivedFeature, direction: Direction) -> ReasonText:
+    """Fallback for a group with no curated entry (a lender's own field), from its labels."""
+    verb_id, verb_en = _VERBS[direction]
+    code = f"{spec.name.upper()}_{code_suffix(spec.monotone, direction)}"
+    return ReasonText(
+        code, f"{spec.label_id} ({{value}}) {verb_id}", f"{spec.label_en} ({{value}}) {verb_en}"
+    )
+
+
+def reason_text(spec: FieldSpec | DerivedFeature, direction: Direction) -> ReasonText:
+    """The curated entry for ``spec`` in ``direction``, or the generic one built from labels."""
+    return REASON_CATALOGUE.get((spec.name, direction)) or _generic_text(spec, direction)
+
+
+def _missing_text(
+    spec: FieldSpec | DerivedFeature, text: ReasonText, direction: Direction
+) -> ReasonText:
+    """An empty optional field: say it was not provided rather than quote a value."""
+    verb_id, verb_en = _VERBS[direction]
+    stem = text.code.rsplit("_", 1)[0]
+    return ReasonText(
+        f"{stem}_MISSING",
+        f"{spec.label_id} tidak diisi, dan hal ini {verb_id}",
+        f"{spec.label_en} was not provided, which {verb_en}",
+    )
+
+
+def _group_spec(schema: ApplicationSchema, name: str) -> FieldSpec | DerivedFeature:
+    """The field or derived feature a contribution belongs to; refuses non-model groups."""
+    for spec in schema.fields:
+        if spec.name == name:
+            if spec.kind is FieldKind.IDENTITY or name in schema.excluded_protected:
+                raise ValueError(f"{name!r} is not a model feature and cannot be a reason.")
+            return spec
+    for derived in schema.derived:
+        if derived.name == name:
+            return derived
+    raise ValueError(f"{name!r} is neither a field nor a derived feature of {schema.version}.")
+
+
+def _direction_for(decision: str) -> Direction:
+    """REVIEW and REJECT explain what raised the risk; APPROVE what lowered it."""
+    if decision not in DECISIONS:
+        raise ValueError(f"Unknown decision {decision!r}: use one of {', '.join(DECISIONS)}.")
+    return Direction.LOWERS if decision == "APPROVE" else Direction.RAISES
+
+
+def _strongest(
+    contributions: Mapping[str, float], direction: Direction, limit: int
+) -> list[tuple[str, float]]:
+    """Up to ``limit`` groups pushing in ``direction``, strongest first (ties by name)."""
+    sign = 1.0 if direction is Direction.RAISES else -1.0
+    pushing = [(name, float(c)) for name, c in contributions.items() if sign * float(c) > 0]
+    return sorted(pushing, key=lambda item: (-abs(item[1]), item[0]))[:limit]
+
+
+def _reason(
+    spec: FieldSpec | DerivedFeature, value: Any, contribution: float, direction: Direction
+) -> Reason:
+    text = reason_text(spec, direction)
+    if value is None:
+        text = _missing_text(spec, text, direction)
+    value_id, value_en = format_field(spec, value, lang="id"), format_field(spec, value, lang="en")
+    return Reason(
+        code=text.code,
+        field=spec.name,
+        value_id=value_id,
+        value_en=value_en,
+        contribution=round(contribution, 6),
+        text_id=text.template_id.format(value=value_id),
+        text_en=text.template_en.format(value=value_en),
+    )
+
+
+def build_reasons(
+    contributions: Mapping[str, float],
+    *,
+    values: Mapping[str, Any],
+    derived: Mapping[str, float],
+    decision: str,
+    schema: ApplicationSchema,
+    limit: int = MAX_REASONS,
+) -> tuple[Reason, ...]:
+    """The reasons for one decision, strongest first.
+
+    ``contributions`` maps each field or derived-feature group to its summed attribution in
+    log-odds (positive raises the probability of default; one-hot columns already summed per
+    field). REVIEW and REJECT get the up-to-``limit`` largest positive contributions, APPROVE
+    the up-to-``limit`` most negative; zero contributions are never reasons. ``values`` are
+    the cleaned application, ``derived`` the derived features, both in original units.
+    Identity fields, excluded protected fields and unknown names raise ``ValueError``.
+    """
+    if limit < 1:
+        raise ValueError("limit must be at least 1.")
+    direction = _direction_for(decision)
+    specs = {name: _group_spec(schema, name) for name in contributions}
+    for name, contribution in contributions.items():
+        if not math.isfinite(float(contribution)):
+            raise ValueError(f"Contribution of {name!r} is not a finite number.")
+    reasons = []
+    for name, contribution in _strongest(contributions, direction, limit):
+        spec = specs[name]
+        value = derived.get(name) if isinstance(spec, DerivedFeature) else values.get(name)
+        reasons.append(_reason(spec, value, contribution, direction))
+    return tuple(reasons)

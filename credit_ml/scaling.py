@@ -1,0 +1,180 @@
+"""From a probability of default (PD) to a score, a risk grade and a model decision.
+
+All three are kept per model version (in its manifest), so a decision can be replayed.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+APPROVE = "APPROVE"
+REVIEW = "REVIEW"
+REJECT = "REJECT"
+
+
+def _check_pd(pd: float) -> None:
+    if not 0.0 <= pd <= 1.0:  # also refuses NaN
+        raise ValueError(f"A probability of default must lie in [0, 1], got {pd!r}.")
+
+
+def _check_pds(pds: npt.NDArray[np.float64]) -> None:
+    if not np.all((pds >= 0.0) & (pds <= 1.0)):
+        raise ValueError("Probabilities of default must lie in [0, 1].")
+
+
+@dataclass(frozen=True)
+class ScoreScaling:
+    """Points-to-double-odds scaling, clamped to ``[min_score, max_score]``.
+
+    ``factor = pdo / ln 2``, ``offset = base_score - factor * ln(base_odds)``,
+    ``score = round(offset + factor * ln((1 - PD) / PD))``: ``base_score`` points at good:bad
+    odds of ``base_odds``, and ``pdo`` more points each time the odds double. Rounding is
+    half-to-even. PD 0 gives ``max_score``, PD 1 gives ``min_score``.
+    """
+
+    base_score: float = 600.0
+    base_odds: float = 30.0
+    pdo: float = 50.0
+    min_score: int = 250
+    max_score: int = 900
+
+    def __post_init__(self) -> None:
+        if not self.pdo > 0:
+            raise ValueError("pdo must be positive.")
+        if not self.base_odds > 0:
+            raise ValueError("base_odds must be positive.")
+        if not self.min_score < self.max_score:
+            raise ValueError("min_score must be below max_score.")
+
+    @property
+    def factor(self) -> float:
+        return self.pdo / math.log(2.0)
+
+    @property
+    def offset(self) -> float:
+        return self.base_score - self.factor * math.log(self.base_odds)
+
+    def score(self, pd: float) -> int:
+        """The integer score of one PD; higher is better."""
+        _check_pd(pd)
+        return int(self.scores(np.array([pd], dtype=np.float64))[0])
+
+    def scores(self, pds: npt.ArrayLike) -> npt.NDArray[np.int64]:
+        """``score`` of every PD in an array (same rounding and clamping)."""
+        p = np.asarray(pds, dtype=np.float64)
+        _check_pds(p)
+        with np.errstate(divide="ignore"):  # PD 0 or 1: infinite odds, clamped below
+            raw = self.offset + self.factor * (np.log1p(-p) - np.log(p))
+        clipped = np.clip(np.rint(raw), self.min_score, self.max_score)
+        return clipped.astype(np.int64)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "base_score": self.base_score,
+            "base_odds": self.base_odds,
+            "pdo": self.pdo,
+            "min_score": self.min_score,
+            "max_score": self.max_score,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ScoreScaling:
+        return cls(
+            base_score=float(data["base_score"]),
+            base_odds=float(data["base_odds"]),
+            pdo=float(data["pdo"]),
+            min_score=int(data["min_score"]),
+            max_score=int(data["max_score"]),
+        )
+
+
+@dataclass(frozen=True)
+class RiskGrades:
+    """Grades by PD band: ``(name, upper)`` pairs, uppers strictly increasing, last 1.0.
+
+    A PD belongs to the first band whose upper bound it is strictly below (upper bounds are
+    exclusive): with the defaults PD 0.03 is grade B. PD 1.0 belongs to the last band.
+    """
+
+    bands: tuple[tuple[str, float], ...] = (
+        ("A", 0.03),
+        ("B", 0.06),
+        ("C", 0.12),
+        ("D", 0.25),
+        ("E", 1.0),
+    )
+
+    def __post_init__(self) -> None:
+        uppers = [upper for _, upper in self.bands]
+        if not uppers or uppers[-1] != 1.0:
+            raise ValueError("Risk grade bands must end at 1.0.")
+        if uppers[0] <= 0 or any(b <= a for a, b in itertools.pairwise(uppers)):
+            raise ValueError("Risk grade upper bounds must be positive and increasing.")
+        if len({name for name, _ in self.bands}) != len(self.bands):
+            raise ValueError("Risk grade names must be unique.")
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(name for name, _ in self.bands)
+
+    def grade(self, pd: float) -> str:
+        _check_pd(pd)
+        for name, upper in self.bands:
+            if pd < upper:
+                return name
+        return self.bands[-1][0]
+
+    def grades(self, pds: npt.ArrayLike) -> npt.NDArray[np.str_]:
+        """``grade`` of every PD in an array."""
+        p = np.asarray(pds, dtype=np.float64)
+        _check_pds(p)
+        uppers = np.array([upper for _, upper in self.bands])
+        index = np.minimum(np.searchsorted(uppers, p, side="right"), len(uppers) - 1)
+        return np.array(self.names)[index]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"bands": [[name, upper] for name, upper in self.bands]}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> RiskGrades:
+        return cls(bands=tuple((str(name), float(upper)) for name, upper in data["bands"]))
+
+
+@dataclass(frozen=True)
+class DecisionThresholds:
+    """The model's own decision, before any policy rule.
+
+    ``APPROVE`` when PD < ``approve_below``, ``REJECT`` when PD >= ``reject_from``,
+    ``REVIEW`` in between. Invariant: 0 <= approve_below <= reject_from <= 1.
+    """
+
+    approve_below: float = 0.08
+    reject_from: float = 0.20
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.approve_below <= self.reject_from <= 1.0:
+            raise ValueError("Thresholds must satisfy 0 <= approve_below <= reject_from <= 1.")
+
+    def decide(self, pd: float) -> str:
+        _check_pd(pd)
+        if pd < self.approve_below:
+            return APPROVE
+        if pd >= self.reject_from:
+            return REJECT
+        return REVIEW
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"approve_below": self.approve_below, "reject_from": self.reject_from}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> DecisionThresholds:
+        return cls(
+            approve_below=float(data["approve_below"]), reject_from=float(data["reject_from"])
+        )

@@ -1,0 +1,209 @@
+"""A loaded model version that scores applications.
+
+``ScoringModel.score_row`` is the per-request path: ``Encoder.encode`` (dict look-ups and
+numpy), one single-row ``DMatrix`` for the PD, the margin and XGBoost's native TreeSHAP; no
+pandas and no scikit-learn. ``score_rows`` does the same for many applications at once.
+``score_frame`` is the vectorised batch path for PDs only (``Booster.inplace_predict``).
+All give the same PDs as the training pipeline (``Encoder.transform``, ``Booster.predict``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import xgboost as xgb
+
+from credit_ml.explain import group_contributions
+from credit_ml.features import FeatureConfig
+from credit_ml.preprocessing import Encoder
+from credit_ml.scaling import DecisionThresholds, RiskGrades, ScoreScaling
+
+MANIFEST_FORMAT = "kreditax.model/1"
+
+
+@dataclass(frozen=True)
+class ModelManifest:
+    """What a model version is: read from ``manifest.json``, never changed after saving.
+
+    ``library_versions``: python, xgboost, numpy, pandas, scikit-learn at training.
+    ``data_sha256``: the training data's hash. ``params``: ``TrainConfig.to_dict()``.
+    ``created_at``: UTC, ISO 8601.
+    """
+
+    format: str
+    label: str
+    algorithm: str
+    schema_version: str
+    columns: tuple[str, ...]
+    column_groups: tuple[str, ...]
+    monotone_constraints: tuple[int, ...]
+    library_versions: Mapping[str, str]
+    data_sha256: str
+    params: Mapping[str, Any]
+    metrics: Mapping[str, Any]
+    calibration: tuple[Mapping[str, float], ...]
+    importance: Mapping[str, float]
+    scaling: ScoreScaling
+    grades: RiskGrades
+    thresholds: DecisionThresholds
+    feature_config: FeatureConfig
+    created_at: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "format": self.format,
+            "label": self.label,
+            "algorithm": self.algorithm,
+            "schema_version": self.schema_version,
+            "columns": list(self.columns),
+            "column_groups": list(self.column_groups),
+            "monotone_constraints": list(self.monotone_constraints),
+            "library_versions": dict(self.library_versions),
+            "data_sha256": self.data_sha256,
+            "params": dict(self.params),
+            "metrics": dict(self.metrics),
+            "calibration": [dict(row) for row in self.calibration],
+            "importance": dict(self.importance),
+            "scaling": self.scaling.to_dict(),
+            "grades": self.grades.to_dict(),
+            "thresholds": self.thresholds.to_dict(),
+            "feature_config": {
+                "default_annual_interest_rate": self.feature_config.default_annual_interest_rate
+            },
+            "created_at": self.created_at,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ModelManifest:
+        return cls(
+            format=str(data["format"]),
+            label=str(data["label"]),
+            algorithm=str(data["algorithm"]),
+            schema_version=str(data["schema_version"]),
+            columns=tuple(data["columns"]),
+            column_groups=tuple(data["column_groups"]),
+            monotone_constraints=tuple(int(v) for v in data["monotone_constraints"]),
+            library_versions=MappingProxyType(dict(data["library_versions"])),
+            data_sha256=str(data["data_sha256"]),
+            params=MappingProxyType(dict(data["params"])),
+            metrics=MappingProxyType(dict(data["metrics"])),
+            calibration=tuple(MappingProxyType(dict(row)) for row in data["calibration"]),
+            importance=MappingProxyType(dict(data["importance"])),
+            scaling=ScoreScaling.from_dict(data["scaling"]),
+            grades=RiskGrades.from_dict(data["grades"]),
+            thresholds=DecisionThresholds.from_dict(data["thresholds"]),
+            feature_config=FeatureConfig(**data["feature_config"]),
+            created_at=str(data["created_at"]),
+        )
+
+
+@dataclass(frozen=True)
+class ModelOutput:
+    """One application's model result.
+
+    ``probability_of_default`` in [0, 1]; ``margin`` and ``base_value`` in log-odds;
+    ``contributions``: TreeSHAP per application field (log-odds, positive raises the PD),
+    so ``base_value + sum(contributions.values())`` equals ``margin`` up to float32 error.
+    ``model_decision`` applies the thresholds only, no policy rule. ``encoded``: the
+    float32 row (k,) the model saw.
+    """
+
+    probability_of_default: float
+    margin: float
+    credit_score: int
+    risk_grade: str
+    model_decision: str
+    base_value: float
+    contributions: Mapping[str, float]
+    encoded: npt.NDArray[np.float32]
+
+
+class ScoringModel:
+    """A model version ready to score; build it with ``artifacts.load_artifact``.
+
+    ``n_threads`` is the booster's ``nthread`` (1 for the web path: requests run in
+    parallel, one core each). XGBoost prediction is thread-safe.
+    """
+
+    def __init__(
+        self,
+        *,
+        manifest: ModelManifest,
+        encoder: Encoder,
+        booster: xgb.Booster,
+        n_threads: int = 1,
+    ) -> None:
+        if tuple(encoder.columns) != manifest.columns:
+            raise ValueError("The encoder's columns differ from the manifest's.")
+        self.manifest = manifest
+        self.encoder = encoder
+        self.booster = booster
+        self.n_threads = n_threads
+        self.set_threads(n_threads)
+
+    def set_threads(self, n_threads: int) -> None:
+        """Set the booster's ``nthread`` (at least 1) for every later prediction."""
+        if n_threads < 1:
+            raise ValueError("n_threads must be at least 1.")
+        self.booster.set_param({"nthread": n_threads})
+        self.n_threads = n_threads
+
+    @property
+    def label(self) -> str:
+        return self.manifest.label
+
+    def score_row(self, values: Mapping[str, Any]) -> ModelOutput:
+        """Score one cleaned application (``validate_record`` output)."""
+        return self.score_rows([values])[0]
+
+    def score_rows(self, applications: Sequence[Mapping[str, Any]]) -> list[ModelOutput]:
+        """Score cleaned applications with one prediction and one TreeSHAP pass.
+
+        Each output equals ``score_row`` of that application: XGBoost predicts every row
+        independently of the others in the batch.
+        """
+        if not applications:
+            return []
+        rows = np.vstack([self.encoder.encode(values) for values in applications])
+        # One DMatrix for the three predictions: for a single row, DMatrix + predict is
+        # several times cheaper than repeated inplace_predict calls (about 25 vs 90 µs).
+        matrix = xgb.DMatrix(rows, nthread=self.n_threads)
+        pds = self.booster.predict(matrix)
+        margins = self.booster.predict(matrix, output_margin=True)
+        contribs = self.booster.predict(matrix, pred_contribs=True)
+        return [
+            self._output(rows[i], float(pds[i]), float(margins[i]), contribs[i])
+            for i in range(rows.shape[0])
+        ]
+
+    def _output(
+        self,
+        row: npt.NDArray[np.float32],
+        pd_value: float,
+        margin: float,
+        contribs: npt.NDArray[np.float32],
+    ) -> ModelOutput:
+        manifest = self.manifest
+        return ModelOutput(
+            probability_of_default=pd_value,
+            margin=margin,
+            credit_score=manifest.scaling.score(pd_value),
+            risk_grade=manifest.grades.grade(pd_value),
+            model_decision=manifest.thresholds.decide(pd_value),
+            base_value=float(contribs[-1]),
+            contributions=group_contributions(contribs, self.encoder.column_groups),
+            encoded=row,
+        )
+
+    def score_frame(self, frame: pd.DataFrame) -> npt.NDArray[np.float64]:
+        """PDs of every row of a frame of cleaned applications (vectorised), float64."""
+        if len(frame) == 0:
+            return np.zeros(0, dtype=np.float64)
+        x = self.encoder.transform(frame)
+        return np.asarray(self.booster.inplace_predict(x), dtype=np.float64)

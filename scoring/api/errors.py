@@ -1,0 +1,109 @@
+"""One error format for every endpoint: ``{"error": {"code", "message", "fields"}}``.
+
+Internal exception text never reaches a client: unexpected errors become a generic 500
+(logged with a traceback server-side), client mistakes a 4xx naming the field and reason.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from django.http import HttpRequest, JsonResponse
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler
+
+from scoring.errors import ServiceError
+
+logger = logging.getLogger(__name__)
+
+
+class ApiError(exceptions.APIException):
+    """A client error with a stable code and optional per-field messages."""
+
+    def __init__(
+        self,
+        *,
+        status_code: int,
+        code: str,
+        message: str,
+        fields: Mapping[str, list[str]] | None = None,
+    ) -> None:
+        super().__init__(detail=message, code=code)
+        self.status_code = status_code
+        self.error_code = code
+        self.message = message
+        self.fields = {k: list(v) for k, v in (fields or {}).items()}
+
+
+def invalid(fields: Mapping[str, list[str]], message: str = "The request is invalid.") -> ApiError:
+    return ApiError(status_code=400, code="invalid", message=message, fields=fields)
+
+
+def error_body(code: str, message: str, fields: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, "fields": dict(fields or {})}}
+
+
+_CODES: dict[type[exceptions.APIException], tuple[str, str]] = {
+    exceptions.NotAuthenticated: (
+        "not_authenticated",
+        "Authentication credentials were not provided.",
+    ),
+    exceptions.AuthenticationFailed: ("authentication_failed", "The credentials are invalid."),
+    exceptions.PermissionDenied: ("permission_denied", "You do not have permission for this."),
+    exceptions.NotFound: ("not_found", "Not found."),
+    exceptions.MethodNotAllowed: ("method_not_allowed", "This method is not allowed here."),
+    exceptions.UnsupportedMediaType: (
+        "unsupported_media_type",
+        "Send the body as JSON with Content-Type: application/json.",
+    ),
+    exceptions.NotAcceptable: ("not_acceptable", "Only application/json responses are offered."),
+    exceptions.Throttled: ("throttled", "Too many requests; retry later."),
+    exceptions.ParseError: ("malformed_json", "The body is not valid JSON."),
+}
+
+
+def _fields_of(detail: Any) -> dict[str, list[str]]:
+    if isinstance(detail, Mapping):
+        return {
+            str(k): [str(m) for m in (v if isinstance(v, list) else [v])] for k, v in detail.items()
+        }
+    return {
+        "non_field_errors": [str(m) for m in (detail if isinstance(detail, list) else [detail])]
+    }
+
+
+def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, ServiceError):
+        return Response(error_body(exc.code, exc.message, exc.fields), status=exc.status)
+    response = exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, ApiError):
+        body = error_body(exc.error_code, exc.message, exc.fields)
+    elif isinstance(exc, exceptions.ValidationError):
+        body = error_body("invalid", "The request is invalid.", _fields_of(exc.detail))
+    else:
+        code, message = next(
+            (pair for cls, pair in _CODES.items() if isinstance(exc, cls)),
+            ("error", "The request could not be processed."),
+        )
+        if isinstance(exc, exceptions.ParseError) and isinstance(exc.detail, str):
+            message = str(exc.detail)
+        body = error_body(code, message)
+    response.data = body
+    return response
+
+
+def json_error_view(status_code: int, code: str, message: str) -> Any:
+    def view(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+        return JsonResponse(error_body(code, message), status=status_code)
+
+    return view
+
+
+server_error = json_error_view(
+    status.HTTP_500_INTERNAL_SERVER_ERROR, "server_error", "An internal error occurred."
+)

@@ -1,0 +1,141 @@
+"""Thin API views: parse, call one service or selector, render."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpResponse
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import permissions
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from scoring import selectors, services
+from scoring.api import schema_docs as docs
+from scoring.api.auth import CanScore, IsStaffUser, api_client_of
+from scoring.api.errors import ApiError
+from scoring.api.parsers import StrictBatchJSONParser, StrictJSONParser
+from training.models import ModelVersion
+from training.selectors import model_version_list
+
+IDEMPOTENCY = OpenApiParameter(
+    "Idempotency-Key",
+    str,
+    OpenApiParameter.HEADER,
+    required=False,
+    description="Repeat a request safely: the same key and body return the first response.",
+)
+
+
+def _actor(request: Request) -> services.Actor:
+    return services.actor_of(client=api_client_of(request), user=request.user)
+
+
+def _idempotency_key(request: Request) -> str | None:
+    key = request.headers.get("Idempotency-Key")
+    if key is not None and not 1 <= len(key) <= 200:
+        raise ApiError(
+            status_code=400,
+            code="invalid_idempotency_key",
+            message="Idempotency-Key must be 1 to 200 characters.",
+            fields={"Idempotency-Key": ["Must be 1 to 200 characters."]},
+        )
+    return key
+
+
+def _respond(outcome: services.ServiceResponse) -> Response:
+    response = Response(outcome.body, status=outcome.status)
+    if outcome.replayed:
+        response["Idempotent-Replayed"] = "true"
+    return response
+
+
+class PredictView(APIView):
+    permission_classes = [CanScore]
+    parser_classes = [StrictJSONParser]
+    endpoint = services.Endpoint.PREDICT
+
+    @extend_schema(**docs.predict_docs(), parameters=[IDEMPOTENCY])
+    def post(self, request: Request) -> Response:
+        outcome = services.application_score(
+            payload=request.data,
+            actor=_actor(request),
+            endpoint=self.endpoint,
+            idempotency_key=_idempotency_key(request),
+        )
+        return _respond(outcome)
+
+
+class ExplainView(PredictView):
+    endpoint = services.Endpoint.EXPLAIN
+
+    @extend_schema(**docs.explain_docs(), parameters=[IDEMPOTENCY])
+    def post(self, request: Request) -> Response:
+        return super().post(request)
+
+
+class BatchView(APIView):
+    permission_classes = [CanScore]
+    parser_classes = [StrictBatchJSONParser]
+
+    @extend_schema(**docs.batch_docs(), parameters=[IDEMPOTENCY])
+    def post(self, request: Request) -> Response:
+        outcome = services.applications_score_batch(
+            payload=request.data, actor=_actor(request), idempotency_key=_idempotency_key(request)
+        )
+        return _respond(outcome)
+
+
+class WaterfallView(APIView):
+    permission_classes = [CanScore]
+
+    @extend_schema(
+        responses={(200, "image/svg+xml"): bytes}, summary="Waterfall chart of a decision"
+    )
+    def get(self, request: Request, request_id: str) -> HttpResponse:
+        svg = services.decision_waterfall_svg(request_id=request_id, actor=_actor(request))
+        return HttpResponse(svg, content_type="image/svg+xml")
+
+
+class HealthView(APIView):
+    authentication_classes: list[Any] = []
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(**docs.health_docs())
+    def get(self, request: Request) -> Response:
+        return Response({"status": "ok"})
+
+
+class ReadyView(APIView):
+    authentication_classes: list[Any] = []
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(**docs.ready_docs())
+    def get(self, request: Request) -> Response:
+        problems = selectors.readiness()
+        if problems:
+            return Response({"status": "unavailable", "problems": problems}, status=503)
+        return Response({"status": "ready"})
+
+
+class ModelListView(APIView):
+    permission_classes = [CanScore | IsStaffUser]
+
+    @extend_schema(**docs.models_docs())
+    def get(self, request: Request) -> Response:
+        versions = model_version_list().filter(status=ModelVersion.Status.READY)[:100]
+        return Response({"models": [selectors.model_card(version=v) for v in versions]})
+
+
+class ModelDetailView(APIView):
+    permission_classes = [CanScore | IsStaffUser]
+
+    @extend_schema(**docs.model_docs())
+    def get(self, request: Request, label: str) -> Response:
+        version = model_version_list().filter(label=label).first()
+        if version is None:
+            raise ApiError(
+                status_code=404, code="not_found", message=f"No model version {label!r}."
+            )
+        return Response(selectors.model_card(version=version))

@@ -1,0 +1,65 @@
+"""The JSON shapes of decisions, shared by the responses and the idempotency store."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from credit_ml.decision import Decision
+from credit_ml.scoring import ScoringModel
+
+PD_DECIMALS = 6
+
+
+def decision_body(
+    decision: Decision,
+    *,
+    request_id: uuid.UUID,
+    application_id: str | None,
+    model: ScoringModel,
+    rule_set_version: str,
+    scored_at: datetime,
+) -> dict[str, Any]:
+    """The response of ``/predict`` (and the common part of ``/explain`` and batch items)."""
+    return {
+        "request_id": str(request_id),
+        "application_id": application_id,
+        "model_version": model.label,
+        "rule_set_version": rule_set_version,
+        "scored_at": scored_at.isoformat(),
+        "probability_of_default": round(decision.probability_of_default, PD_DECIMALS),
+        "credit_score": decision.credit_score,
+        "risk_grade": decision.risk_grade,
+        "decision": decision.decision,
+        "reasons": [reason.to_dict() for reason in decision.reasons],
+        "policy": policy_body(decision),
+        "counteroffer": decision.counteroffer.to_dict() if decision.counteroffer else None,
+    }
+
+
+def policy_body(decision: Decision) -> dict[str, Any]:
+    return {
+        "passed": decision.policy.passed,
+        "decision_date": decision.policy.decision_date.isoformat(),
+        "rules": [result.to_dict() for result in decision.policy.results],
+    }
+
+
+def attribution_body(decision: Decision) -> dict[str, Any]:
+    """Base value and every field's contribution in log-odds, largest effect first."""
+    ordered = sorted(decision.contributions.items(), key=lambda item: (-abs(item[1]), item[0]))
+    return {
+        "base_value": round(decision.base_value, PD_DECIMALS),
+        "margin": round(decision.margin, PD_DECIMALS),
+        "contributions": {name: round(value, PD_DECIMALS) for name, value in ordered},
+    }
+
+
+def thresholds_body(model: ScoringModel) -> dict[str, Any]:
+    manifest = model.manifest
+    return {
+        "thresholds": manifest.thresholds.to_dict(),
+        "grades": manifest.grades.to_dict(),
+        "scaling": manifest.scaling.to_dict(),
+    }

@@ -1,0 +1,505 @@
+"""Scoring services: validate, decide with the champion, record, answer.
+
+The response leaves only after the decision's audit record is committed in the same
+transaction; if the record cannot be written the caller gets 503 and no decision.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any, cast
+
+from django.conf import settings
+from django.db import DatabaseError, IntegrityError, transaction
+from django.utils import timezone
+
+from audit.models import DecisionRecord
+from audit.services import RecordedDecision, decision_records_create
+from credit_ml.decision import Decision, decide, decide_many
+from credit_ml.features import FeatureInputError
+from credit_ml.policy import RuleSet as PolicyRuleSet
+from credit_ml.schema import INDONESIAN_SCHEMA, ApplicationSchema, ValidationFailed, validate_record
+from scoring import charts, model_cache, presenters
+from scoring.errors import Conflict, Forbidden, InvalidInput, NotFound, Unavailable
+from scoring.models import ApiClient, IdempotencyRecord, RuleSet
+from scoring.selectors import rule_set_latest, rule_set_policy
+
+logger = logging.getLogger(__name__)
+
+USER_RULE_SET = "fintech"
+
+
+class Endpoint(StrEnum):
+    PREDICT = "predict"
+    EXPLAIN = "explain"
+    BATCH = "batch"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who asks: a loan system's key or a signed-in user, and the rule set they decide under."""
+
+    client: ApiClient | None
+    user_id: int | None
+    name: str
+    owner: str
+    rule_set: RuleSet
+    can_view_audit: bool = False
+
+
+@dataclass(frozen=True)
+class ServiceResponse:
+    status: int
+    body: dict[str, Any]
+    replayed: bool = False
+
+
+@dataclass(frozen=True)
+class _Scored:
+    request_id: uuid.UUID
+    values: Mapping[str, Any]
+    decision: Decision
+    body: dict[str, Any] = field(default_factory=dict)
+
+
+def actor_of(*, client: ApiClient | None, user: Any) -> Actor:
+    """``user`` is ``request.user``: a user model instance or ``AnonymousUser``."""
+    if client is not None:
+        return Actor(
+            client=client,
+            user_id=None,
+            name=client.name,
+            owner=f"client:{client.prefix}",
+            rule_set=client.rule_set,
+        )
+    return Actor(
+        client=None,
+        user_id=user.pk,
+        name=f"user:{user.get_username()}",
+        owner=f"user:{user.pk}",
+        rule_set=rule_set_latest(name=USER_RULE_SET),
+        can_view_audit=user.has_perm("audit.view_decisionrecord"),
+    )
+
+
+def api_client_create(
+    *, name: str, rule_set_name: str, expires_at: datetime | None = None
+) -> tuple[ApiClient, str]:
+    """A new API key for a loan system; the plain key is returned once and stored hashed."""
+    if not name.strip() or len(name) > 50:
+        raise ValueError("The name must be 1 to 50 characters.")
+    rule_set = rule_set_latest(name=rule_set_name)
+    client, key = ApiClient.objects.create_key(name=name, rule_set=rule_set, expiry_date=expires_at)
+    return cast(ApiClient, client), key
+
+
+def api_client_revoke(*, prefix: str) -> ApiClient:
+    client = ApiClient.objects.get(prefix=prefix)
+    client.revoked = True
+    client.save(update_fields=["revoked"])
+    return client
+
+
+# --------------------------------------------------------------------------------------
+# Validation and idempotency
+# --------------------------------------------------------------------------------------
+
+
+def _schema() -> ApplicationSchema:
+    return INDONESIAN_SCHEMA
+
+
+def application_validate(payload: Any, *, schema: ApplicationSchema) -> dict[str, Any]:
+    if not isinstance(payload, Mapping):
+        raise InvalidInput(
+            "The body must be a JSON object.",
+            fields={"non_field_errors": ["Expected a JSON object."]},
+        )
+    try:
+        return validate_record(schema, payload)
+    except ValidationFailed as exc:
+        raise InvalidInput("The application is invalid.", fields=exc.errors) from None
+
+
+def _body_sha256(payload: Any) -> str:
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _key_digest(key: str) -> str:
+    secret = settings.KREDITAX_PII_KEY.encode("utf-8")
+    return hmac.new(secret, f"idem:{key}".encode(), hashlib.sha256).hexdigest()
+
+
+def _replay(
+    actor: Actor, key_digest: str, body_sha: str, endpoint: Endpoint
+) -> IdempotencyRecord | None:
+    stored = IdempotencyRecord.objects.filter(owner=actor.owner, key_digest=key_digest).first()
+    if stored is None:
+        return None
+    if stored.body_sha256 != body_sha or stored.endpoint != endpoint:
+        raise Conflict(
+            "This Idempotency-Key was used with another request body.",
+            fields={"Idempotency-Key": ["Already used with a different body or endpoint."]},
+        )
+    return stored
+
+
+def _with_application_ids(body: dict[str, Any], payload: Any) -> dict[str, Any]:
+    """Put the echoed ``application_id`` back: the stored copy never keeps it."""
+    restored = json.loads(json.dumps(body))
+    if "results" in restored:
+        items = payload.get("applications", []) if isinstance(payload, Mapping) else []
+        for result in restored["results"]:
+            index = result.get("index")
+            if isinstance(index, int) and index < len(items) and isinstance(items[index], Mapping):
+                result["application_id"] = items[index].get("application_id")
+    elif isinstance(payload, Mapping):
+        restored["application_id"] = payload.get("application_id")
+    return restored
+
+
+def _without_application_ids(body: dict[str, Any]) -> dict[str, Any]:
+    stripped = json.loads(json.dumps(body))
+    for item in stripped.get("results", [stripped]):
+        item.pop("application_id", None)
+    return stripped
+
+
+# --------------------------------------------------------------------------------------
+# Scoring
+# --------------------------------------------------------------------------------------
+
+
+def _champion() -> model_cache.LoadedModel:
+    try:
+        return model_cache.champion()
+    except model_cache.NoChampion:
+        raise Unavailable("No champion model is available.", code="no_champion") from None
+    except Exception:
+        logger.exception("The champion model could not be loaded")
+        raise Unavailable(
+            "The champion model could not be loaded.", code="model_unavailable"
+        ) from None
+
+
+def _recorded(
+    scored: _Scored,
+    *,
+    actor: Actor,
+    loaded: model_cache.LoadedModel,
+    endpoint: Endpoint,
+    now: datetime,
+    key_digest: str,
+) -> RecordedDecision:
+    decision = scored.decision
+    return RecordedDecision(
+        request_id=scored.request_id,
+        created_at=now,
+        decision_date=decision.policy.decision_date,
+        endpoint=endpoint,
+        client_id=actor.client.pk if actor.client else None,
+        user_id=actor.user_id,
+        actor_name=actor.name,
+        model_version_id=loaded.version.pk,
+        model_label=loaded.version.label,
+        rule_set_version=decision.policy.rule_set_version,
+        decision=decision.decision,
+        probability_of_default=decision.probability_of_default,
+        credit_score=decision.credit_score,
+        risk_grade=decision.risk_grade,
+        thresholds=presenters.thresholds_body(loaded.model),
+        reasons=[reason.to_dict() for reason in decision.reasons],
+        policy=presenters.policy_body(decision)["rules"],
+        failed_rules=list(decision.failed_rules),
+        attributions=presenters.attribution_body(decision),
+        counteroffer=decision.counteroffer.to_dict() if decision.counteroffer else None,
+        shadow=None,
+        idempotency_key_digest=key_digest,
+        application=scored.values,
+        identity_fields=_schema().identity_fields,
+    )
+
+
+def _commit(
+    *,
+    records: list[RecordedDecision],
+    actor: Actor,
+    key_digest: str,
+    body_sha: str,
+    endpoint: Endpoint,
+    body: dict[str, Any],
+) -> None:
+    """Write the audit records (and the idempotency record) in one transaction."""
+    with transaction.atomic():
+        decision_records_create(decisions=records)
+        if key_digest:
+            IdempotencyRecord.objects.create(
+                owner=actor.owner,
+                key_digest=key_digest,
+                body_sha256=body_sha,
+                endpoint=endpoint,
+                status_code=200,
+                response=_without_application_ids(body),
+            )
+
+
+def _idempotent(
+    *,
+    payload: Any,
+    actor: Actor,
+    endpoint: Endpoint,
+    idempotency_key: str | None,
+    compute: Callable[[str, str], ServiceResponse],
+) -> ServiceResponse:
+    """Replay a stored response, refuse a reused key, or compute and store a new one."""
+    body_sha = _body_sha256(payload)
+    key_digest = _key_digest(idempotency_key) if idempotency_key else ""
+    if key_digest:
+        stored = _replay(actor, key_digest, body_sha, endpoint)
+        if stored is not None:
+            return ServiceResponse(
+                stored.status_code, _with_application_ids(stored.response, payload), True
+            )
+    try:
+        return compute(key_digest, body_sha)
+    except IntegrityError:
+        # A concurrent request with the same key committed first: answer as it did.
+        stored = _replay(actor, key_digest, body_sha, endpoint) if key_digest else None
+        if stored is None:
+            logger.exception("Audit record insert failed")
+            raise Unavailable(
+                "The decision could not be recorded.", code="audit_unavailable"
+            ) from None
+        return ServiceResponse(
+            stored.status_code, _with_application_ids(stored.response, payload), True
+        )
+    except DatabaseError:
+        logger.exception("Audit record insert failed")
+        raise Unavailable("The decision could not be recorded.", code="audit_unavailable") from None
+
+
+def _decide_one(
+    values: Mapping[str, Any], *, loaded: model_cache.LoadedModel, actor: Actor
+) -> Decision:
+    rule_set = rule_set_policy(rule_set=actor.rule_set)
+    try:
+        return decide(loaded.model, values, rule_set=rule_set, on=timezone.localdate())
+    except FeatureInputError as exc:
+        raise InvalidInput(
+            "The application is invalid.", fields={exc.field: [exc.message]}
+        ) from None
+
+
+def application_score(
+    *, payload: Any, actor: Actor, endpoint: Endpoint, idempotency_key: str | None
+) -> ServiceResponse:
+    """Decide one application with the champion and record it before answering."""
+    values = application_validate(payload, schema=_schema())
+
+    def compute(key_digest: str, body_sha: str) -> ServiceResponse:
+        loaded = _champion()
+        decision = _decide_one(values, loaded=loaded, actor=actor)
+        now = timezone.now()
+        scored = _Scored(request_id=uuid.uuid4(), values=values, decision=decision)
+        body = presenters.decision_body(
+            decision,
+            request_id=scored.request_id,
+            application_id=values.get("application_id"),
+            model=loaded.model,
+            rule_set_version=decision.policy.rule_set_version,
+            scored_at=now,
+        )
+        if endpoint == Endpoint.EXPLAIN:
+            body["explanation"] = {
+                **presenters.attribution_body(decision),
+                "waterfall_url": charts.waterfall_path(scored.request_id),
+            }
+        record = _recorded(
+            scored, actor=actor, loaded=loaded, endpoint=endpoint, now=now, key_digest=key_digest
+        )
+        _commit(
+            records=[record],
+            actor=actor,
+            key_digest=key_digest,
+            body_sha=body_sha,
+            endpoint=endpoint,
+            body=body,
+        )
+        return ServiceResponse(200, body)
+
+    return _idempotent(
+        payload=payload,
+        actor=actor,
+        endpoint=endpoint,
+        idempotency_key=idempotency_key,
+        compute=compute,
+    )
+
+
+# --------------------------------------------------------------------------------------
+# Batch
+# --------------------------------------------------------------------------------------
+
+
+def _batch_items(payload: Any) -> list[Any]:
+    limit = settings.KREDITAX_MAX_BATCH_ITEMS
+    if not isinstance(payload, Mapping) or set(payload) != {"applications"}:
+        raise InvalidInput(
+            "The body must be an object with one key, applications.",
+            fields={"applications": ['Expected {"applications": [ ... ]}.']},
+        )
+    items = payload["applications"]
+    if not isinstance(items, list) or not 1 <= len(items) <= limit:
+        raise InvalidInput(
+            "The batch is invalid.",
+            fields={"applications": [f"Must be a list of 1 to {limit} applications."]},
+        )
+    return items
+
+
+def _validate_items(
+    items: Sequence[Any],
+) -> tuple[dict[int, dict[str, Any]], dict[int, dict[str, list[str]]]]:
+    valid: dict[int, dict[str, Any]] = {}
+    errors: dict[int, dict[str, list[str]]] = {}
+    for index, item in enumerate(items):
+        try:
+            valid[index] = application_validate(item, schema=_schema())
+        except InvalidInput as exc:
+            errors[index] = exc.fields
+    return valid, errors
+
+
+def _decide_items(
+    valid: Mapping[int, dict[str, Any]], *, loaded: model_cache.LoadedModel, actor: Actor
+) -> tuple[dict[int, Decision], dict[int, dict[str, list[str]]]]:
+    rule_set: PolicyRuleSet = rule_set_policy(rule_set=actor.rule_set)
+    indexes = list(valid)
+    try:
+        decisions = decide_many(
+            loaded.model, [valid[i] for i in indexes], rule_set=rule_set, on=timezone.localdate()
+        )
+        return dict(zip(indexes, decisions, strict=True)), {}
+    except FeatureInputError:
+        pass  # find the offending items one by one
+    decided: dict[int, Decision] = {}
+    errors: dict[int, dict[str, list[str]]] = {}
+    for index in indexes:
+        try:
+            decided[index] = _decide_one(valid[index], loaded=loaded, actor=actor)
+        except InvalidInput as exc:
+            errors[index] = exc.fields
+    return decided, errors
+
+
+def _error_item(index: int, fields: Mapping[str, list[str]], application_id: Any) -> dict[str, Any]:
+    return {
+        "index": index,
+        "status": "invalid",
+        "application_id": application_id if isinstance(application_id, str) else None,
+        "error": {
+            "code": "invalid",
+            "message": "The application is invalid.",
+            "fields": dict(fields),
+        },
+    }
+
+
+def applications_score_batch(
+    *, payload: Any, actor: Actor, idempotency_key: str | None
+) -> ServiceResponse:
+    """Validate each item on its own, decide the valid ones together, record, answer in order."""
+    items = _batch_items(payload)
+
+    def compute(key_digest: str, body_sha: str) -> ServiceResponse:
+        valid, errors = _validate_items(items)
+        loaded = _champion()
+        decided, decide_errors = (
+            _decide_items(valid, loaded=loaded, actor=actor) if valid else ({}, {})
+        )
+        errors.update(decide_errors)
+        now = timezone.now()
+        results: list[dict[str, Any]] = []
+        records: list[RecordedDecision] = []
+        for index, item in enumerate(items):
+            if index in errors:
+                app_id = item.get("application_id") if isinstance(item, Mapping) else None
+                results.append(_error_item(index, errors[index], app_id))
+                continue
+            scored = _Scored(request_id=uuid.uuid4(), values=valid[index], decision=decided[index])
+            body = presenters.decision_body(
+                scored.decision,
+                request_id=scored.request_id,
+                application_id=valid[index].get("application_id"),
+                model=loaded.model,
+                rule_set_version=scored.decision.policy.rule_set_version,
+                scored_at=now,
+            )
+            results.append({"index": index, "status": "scored", **body})
+            records.append(
+                _recorded(
+                    scored,
+                    actor=actor,
+                    loaded=loaded,
+                    endpoint=Endpoint.BATCH,
+                    now=now,
+                    key_digest=key_digest,
+                )
+            )
+        body = {
+            "model_version": loaded.model.label,
+            "count": len(items),
+            "scored": len(records),
+            "invalid": len(items) - len(records),
+            "results": results,
+        }
+        _commit(
+            records=records,
+            actor=actor,
+            key_digest=key_digest,
+            body_sha=body_sha,
+            endpoint=Endpoint.BATCH,
+            body=body,
+        )
+        return ServiceResponse(200, body)
+
+    return _idempotent(
+        payload=payload,
+        actor=actor,
+        endpoint=Endpoint.BATCH,
+        idempotency_key=idempotency_key,
+        compute=compute,
+    )
+
+
+# --------------------------------------------------------------------------------------
+# Explanations
+# --------------------------------------------------------------------------------------
+
+
+def decision_waterfall_svg(*, request_id: str, actor: Actor) -> str:
+    """The waterfall chart of a recorded decision, for its own client or an audit reviewer."""
+    record = DecisionRecord.objects.filter(request_id=request_id).first()
+    if record is None:
+        raise NotFound("No decision with this request id.")
+    own = actor.client is not None and record.client_id == actor.client.pk
+    own = own or (actor.user_id is not None and record.user_id == actor.user_id)
+    if not (own or actor.can_view_audit):
+        raise Forbidden("This decision belongs to another client.")
+    return charts.waterfall_svg(record.attributions, schema=_schema())
+
+
+def idempotency_records_prune(*, older_than: timedelta) -> int:
+    """Delete idempotency records older than ``older_than``; returns how many."""
+    cutoff = timezone.now() - older_than
+    deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
+    return deleted

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The embedded demo: SQLite, Celery eager, a synthetic data set, a trained champion,
+# demo users and an API key, then the server on HOST:PORT. Safe to run again.
+set -euo pipefail
+rows="${1:-30000}"; host="${2:-127.0.0.1}"; port="${3:-8000}"
+py=.venv/bin/python
+var="${KREDITAX_VAR_DIR:-var}"
+data="$var/data/demo-applications.parquet"
+
+$py manage.py migrate --noinput
+$py manage.py collectstatic --noinput >/dev/null
+if [ ! -f "$data" ]; then
+  $py manage.py generate_data --rows "$rows" --seed 7 --out "$data"
+fi
+if ! $py manage.py list_models --json | $py -c 'import json,sys; sys.exit(0 if any(m["is_champion"] for m in json.load(sys.stdin)) else 1)'; then
+  $py manage.py train_model --data "$data" --folds 3 --seed 7
+fi
+$py manage.py create_demo_users --password demo12345 > "$var/demo-users.txt"
+key="$($py manage.py create_api_key demo-loan-system --rule-set fintech --quiet)"
+export DEMO_KEY="$key" HOST="$host" PORT="$port"
+$py scripts/demo_banner.py "$var/demo-users.txt"
+exec $py -m gunicorn kreditax.wsgi:application --config kreditax/gunicorn.conf.py \
+  --bind "$host:$port" --workers 2 --access-logfile -

@@ -1,0 +1,77 @@
+"""Fixtures for the model registry: a small synthetic file and versions trained with tiny params."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+from django.utils import timezone
+
+from credit_ml.datasets import write_dataset
+from credit_ml.synthetic import generate_applications
+from credit_ml.training import TrainConfig
+from training.models import ModelVersion
+from training.services import model_version_train
+
+TRAINING_ROWS = 3000
+
+
+@pytest.fixture(autouse=True)
+def artifact_dir(settings: Any, tmp_path: Path) -> Path:
+    path = tmp_path / "models"
+    settings.KREDITAX_ARTIFACT_DIR = path
+    settings.KREDITAX_TRAINING_THREADS = 1
+    return path
+
+
+@pytest.fixture(scope="session")
+def training_frame() -> pd.DataFrame:
+    return generate_applications(rows=TRAINING_ROWS, seed=11)
+
+
+@pytest.fixture(scope="session")
+def training_csv(tmp_path_factory: pytest.TempPathFactory, training_frame: pd.DataFrame) -> Path:
+    path = tmp_path_factory.mktemp("data") / "applications.csv"
+    write_dataset(training_frame, path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def holdout_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("data") / "holdout.csv"
+    write_dataset(generate_applications(rows=1000, seed=12), path)
+    return path
+
+
+@pytest.fixture
+def tiny_config() -> TrainConfig:
+    return TrainConfig(n_estimators=15, max_depth=3, learning_rate=0.3, folds=0, seed=1)
+
+
+@pytest.fixture
+def ready_version(db: None, training_csv: Path, tiny_config: TrainConfig) -> ModelVersion:
+    return model_version_train(data_path=training_csv, config=tiny_config)
+
+
+@pytest.fixture
+def make_version(db: None) -> Callable[..., ModelVersion]:
+    """A registry row without training (promotion never opens the artifact)."""
+
+    def make(label: str, status: str = ModelVersion.Status.READY) -> ModelVersion:
+        ready = status == ModelVersion.Status.READY
+        return ModelVersion.objects.create(
+            label=label,
+            algorithm=ModelVersion.Algorithm.XGBOOST,
+            status=status,
+            artifact_path=f"/nonexistent/{label}" if ready else "",
+            artifact_sha256="a" * 64 if ready else "",
+            metrics={"auc": 0.75, "cv_auc_mean": 0.74} if ready else {},
+            data_fingerprint="f" * 64,
+            error="Training failed." if status == ModelVersion.Status.FAILED else "",
+            ready_at=timezone.now() if ready else None,
+        )
+
+    return make

@@ -1,0 +1,78 @@
+"""Train a model version and register it (or queue the training as a Celery task)."""
+
+from __future__ import annotations
+
+import uuid
+from argparse import ArgumentParser
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from training.models import ModelVersion
+from training.services import (
+    TrainingFailed,
+    TrainingRefused,
+    model_version_train,
+    train_config_build,
+)
+from training.tasks import train_model_task
+
+#: Command-line option to ``TrainConfig`` field; options left out keep the core's defaults.
+CONFIG_OPTIONS = ("folds", "seed", "n_estimators", "max_depth", "learning_rate", "test_size")
+
+
+class Command(BaseCommand):
+    help = "Train a model version on a labelled dataset and print its label and AUC."
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument("--data", type=Path, required=True, help="a .csv or .parquet file")
+        parser.add_argument("--algorithm", choices=ModelVersion.Algorithm.values, default="xgboost")
+        parser.add_argument("--folds", type=int, help="cross-validation folds (0 = none)")
+        parser.add_argument("--seed", type=int)
+        parser.add_argument("--n-estimators", type=int, dest="n_estimators")
+        parser.add_argument("--max-depth", type=int, dest="max_depth")
+        parser.add_argument("--learning-rate", type=float, dest="learning_rate")
+        parser.add_argument("--test-size", type=float, dest="test_size")
+        parser.add_argument(
+            "--async", action="store_true", dest="run_async", help="queue a Celery task"
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        data: Path = options["data"].resolve()
+        algorithm: str = options["algorithm"]
+        params = {name: options[name] for name in CONFIG_OPTIONS if options[name] is not None}
+        try:
+            if options["run_async"]:
+                self._queue(data=data, algorithm=algorithm, params=params)
+            else:
+                self._train(data=data, algorithm=algorithm, params=params)
+        except (TrainingRefused, TrainingFailed) as exc:
+            raise CommandError(str(exc)) from exc
+
+    def _train(self, *, data: Path, algorithm: str, params: dict[str, Any]) -> None:
+        config = train_config_build(algorithm=algorithm, params=params)
+        version = model_version_train(data_path=data, algorithm=algorithm, config=config)
+        self.stdout.write(version.label)
+        self.stdout.write(f"  test AUC    {_fmt(version.metrics.get('auc'))}")
+        self.stdout.write(
+            f"  CV AUC      {_fmt(version.metrics.get('cv_auc_mean'))}"
+            f" ± {_fmt(version.metrics.get('cv_auc_std'))}"
+        )
+        if version.is_champion:
+            self.stdout.write("  champion    yes (first ready version)")
+
+    def _queue(self, *, data: Path, algorithm: str, params: dict[str, Any]) -> None:
+        train_config_build(algorithm=algorithm, params=params)  # refuse bad params now
+        task_id = str(uuid.uuid4())
+        transaction.on_commit(
+            lambda: train_model_task.apply_async(
+                args=[str(data), algorithm, params, None], task_id=task_id
+            )
+        )
+        self.stdout.write(f"Queued training task {task_id}")
+
+
+def _fmt(value: object) -> str:
+    return f"{value:.4f}" if isinstance(value, int | float) else "-"

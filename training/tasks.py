@@ -1,0 +1,26 @@
+"""Celery tasks: another interface to the services. Arguments are JSON: paths, names, ids."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from celery import shared_task
+from django.contrib.auth import get_user_model
+
+from training.services import model_version_train, train_config_build
+
+
+@shared_task(name="training.tasks.train_model_task")
+def train_model_task(
+    data_path: str, algorithm: str, params: dict[str, Any], user_id: int | None
+) -> str:
+    """Train a version on ``data_path`` (as the worker sees it); returns the new label."""
+    user = get_user_model().objects.get(pk=user_id) if user_id is not None else None
+    version = model_version_train(
+        data_path=Path(data_path),
+        algorithm=algorithm,
+        config=train_config_build(algorithm=algorithm, params=params),
+        created_by=user,
+    )
+    return version.label
