@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from enum import StrEnum
 from typing import Any
 
@@ -88,24 +89,25 @@ class ApplicationSchema:
     excluded_protected: tuple[str, ...] = field(default_factory=tuple)
 
     def field(self, name: str) -> FieldSpec:
-        for spec in self.fields:
-            if spec.name == name:
-                return spec
-        raise KeyError(name)
+        return self._by_name[name]
 
-    @property
+    @cached_property
+    def _by_name(self) -> dict[str, FieldSpec]:
+        return {spec.name: spec for spec in self.fields}
+
+    @cached_property
     def names(self) -> tuple[str, ...]:
         return tuple(spec.name for spec in self.fields)
 
-    @property
+    @cached_property
     def identity_fields(self) -> tuple[str, ...]:
         return tuple(s.name for s in self.fields if s.kind is FieldKind.IDENTITY)
 
-    @property
+    @cached_property
     def protected_fields(self) -> tuple[str, ...]:
         return tuple(s.name for s in self.fields if s.protected)
 
-    @property
+    @cached_property
     def model_fields(self) -> tuple[FieldSpec, ...]:
         """Application fields that reach the model: no identity, no excluded protected field."""
         return tuple(

@@ -13,7 +13,7 @@ import logging
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any, cast
 
@@ -68,6 +68,14 @@ class _Scored:
     values: Mapping[str, Any]
     decision: Decision
     body: dict[str, Any] = field(default_factory=dict)
+
+
+def decision_date() -> date:
+    """The date a decision is made on: today in the service's time zone (Asia/Jakarta).
+
+    The rules in force on this date apply. Tests freeze it by replacing this function.
+    """
+    return timezone.localdate()
 
 
 def actor_of(*, client: ApiClient | None, user: Any) -> Actor:
@@ -292,7 +300,7 @@ def _decide_one(
 ) -> Decision:
     rule_set = rule_set_policy(rule_set=actor.rule_set)
     try:
-        return decide(loaded.model, values, rule_set=rule_set, on=timezone.localdate())
+        return decide(loaded.model, values, rule_set=rule_set, on=decision_date())
     except FeatureInputError as exc:
         raise InvalidInput(
             "The application is invalid.", fields={exc.field: [exc.message]}
@@ -386,7 +394,7 @@ def _decide_items(
     indexes = list(valid)
     try:
         decisions = decide_many(
-            loaded.model, [valid[i] for i in indexes], rule_set=rule_set, on=timezone.localdate()
+            loaded.model, [valid[i] for i in indexes], rule_set=rule_set, on=decision_date()
         )
         return dict(zip(indexes, decisions, strict=True)), {}
     except FeatureInputError:

@@ -2,7 +2,9 @@
 
 ``Authorization: Api-Key <key>``. A valid key authenticates as the ``ApiClient`` (``request.auth``)
 with an anonymous user; a revoked, expired or unknown key is a 401. Staff users signed in to
-the admin may score too when they hold ``scoring.score_applications``.
+the admin may score too when they hold ``scoring.score_applications``; users holding
+``audit.view_decisionrecord`` may read any decision's waterfall, and users holding
+``training.view_modelversion`` the model cards.
 """
 
 from __future__ import annotations
@@ -61,13 +63,28 @@ class CanScore(permissions.BasePermission):
         return bool(user.has_perm(SCORE_PERMISSION))
 
 
-class IsStaffUser(permissions.BasePermission):
-    """Signed-in staff only; loan-system keys are refused (403)."""
+class _UserPermission(permissions.BasePermission):
+    """A signed-in user holding ``permission``; a loan system's key is not a user (refused)."""
+
+    permission = ""
 
     def has_permission(self, request: Request, view: Any) -> bool:
         if api_client_of(request) is not None:
             return False
-        return bool(request.user and request.user.is_authenticated and request.user.is_staff)
+        user = request.user
+        return bool(user and user.is_authenticated and user.has_perm(self.permission))
+
+
+class CanReviewDecisions(_UserPermission):
+    """Compliance officers and auditors: may read any recorded decision's explanation."""
+
+    permission = "audit.view_decisionrecord"
+
+
+class CanViewModelCards(_UserPermission):
+    """Model managers and compliance officers: may read model cards without scoring."""
+
+    permission = "training.view_modelversion"
 
 
 class ApiKeyScheme(OpenApiAuthenticationExtension):

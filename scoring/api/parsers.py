@@ -1,4 +1,9 @@
-"""A strict JSON parser: bounded body size (413), no NaN or Infinity literals."""
+"""A strict JSON parser: bounded body size (413), valid UTF-8, bounded nesting.
+
+``NaN``, ``Infinity`` and numbers too large for a float are read as non-finite floats
+rather than refused here, so that validation names the field that carried them
+("Must be a finite number") like any other out-of-range value.
+"""
 
 from __future__ import annotations
 
@@ -12,9 +17,17 @@ from rest_framework.parsers import JSONParser
 
 from scoring.api.errors import ApiError
 
+#: Integer literals longer than this many digits are read as floats: every such value is
+#: beyond every field's bounds, and ``float()`` of a huge Python int raises OverflowError.
+MAX_INT_DIGITS = 18
 
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not allowed")
+
+def _non_finite(name: str) -> float:
+    return float(name)  # "NaN", "Infinity", "-Infinity"
+
+
+def _bounded_int(text: str) -> int | float:
+    return int(text) if len(text.lstrip("-")) <= MAX_INT_DIGITS else float(text)
 
 
 def too_large(limit: int) -> ApiError:
@@ -26,7 +39,7 @@ def too_large(limit: int) -> ApiError:
 
 
 class StrictJSONParser(JSONParser):
-    """Reads at most the configured number of bytes; refuses NaN, Infinity and bad UTF-8."""
+    """Reads at most the configured number of bytes; refuses bad UTF-8 and deep nesting."""
 
     limit_setting = "KREDITAX_MAX_BODY_BYTES"
 
@@ -46,14 +59,13 @@ class StrictJSONParser(JSONParser):
             raise too_large(limit)
         try:
             text = raw.decode("utf-8")
-            return json.loads(text, parse_constant=_reject_constant)
+            return json.loads(text, parse_constant=_non_finite, parse_int=_bounded_int)
         except UnicodeDecodeError:
             raise ParseError("The body is not valid UTF-8.") from None
-        except ValueError as exc:
-            message = "The body is not valid JSON."
-            if "is not allowed" in str(exc):
-                message = "NaN and Infinity are not valid JSON numbers."
-            raise ParseError(message) from None
+        except RecursionError:
+            raise ParseError("The body is nested too deeply.") from None
+        except ValueError:
+            raise ParseError("The body is not valid JSON.") from None
 
 
 class StrictBatchJSONParser(StrictJSONParser):

@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 
 from scoring import selectors, services
 from scoring.api import schema_docs as docs
-from scoring.api.auth import CanScore, IsStaffUser, api_client_of
+from scoring.api.auth import CanReviewDecisions, CanScore, CanViewModelCards, api_client_of
 from scoring.api.errors import ApiError
 from scoring.api.parsers import StrictBatchJSONParser, StrictJSONParser
 from training.models import ModelVersion
@@ -88,7 +88,7 @@ class BatchView(APIView):
 
 
 class WaterfallView(APIView):
-    permission_classes = [CanScore]
+    permission_classes = [CanScore | CanReviewDecisions]
 
     @extend_schema(
         responses={(200, "image/svg+xml"): bytes}, summary="Waterfall chart of a decision"
@@ -120,7 +120,7 @@ class ReadyView(APIView):
 
 
 class ModelListView(APIView):
-    permission_classes = [CanScore | IsStaffUser]
+    permission_classes = [CanScore | CanViewModelCards]
 
     @extend_schema(**docs.models_docs())
     def get(self, request: Request) -> Response:
@@ -129,7 +129,7 @@ class ModelListView(APIView):
 
 
 class ModelDetailView(APIView):
-    permission_classes = [CanScore | IsStaffUser]
+    permission_classes = [CanScore | CanViewModelCards]
 
     @extend_schema(**docs.model_docs())
     def get(self, request: Request, label: str) -> Response:

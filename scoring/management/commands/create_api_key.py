@@ -23,7 +23,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         days = options["expires_in_days"]
-        expires = timezone.now() + timedelta(days=days) if days else None
+        if days is not None and days < 1:
+            raise CommandError("--expires-in-days must be at least 1 (omit it for no expiry).")
+        expires = timezone.now() + timedelta(days=days) if days is not None else None
         try:
             client, key = api_client_create(
                 name=options["name"], rule_set_name=options["rule_set"], expires_at=expires

@@ -1,0 +1,40 @@
+"""The OpenAPI schema validates without warnings and the interactive docs render."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from rest_framework.test import APIClient
+
+
+@pytest.mark.django_db
+def test_the_schema_is_served() -> None:
+    response = APIClient().get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert response.status_code == 200
+    schema = response.json()
+    assert {"/api/v1/predict", "/api/v1/explain", "/api/v1/predict/batch"} <= set(schema["paths"])
+    assert schema["components"]["securitySchemes"]["ApiKey"] == {
+        "type": "apiKey",
+        "in": "header",
+        "name": "Authorization",
+        "description": "Send `Authorization: Api-Key <key>`.",
+    }
+    application = schema["components"]["schemas"]["Application"]["properties"]
+    assert application["loan_amount"]["minimum"] == 100000
+    assert application["loan_amount"]["maximum"] == 2000000000
+
+
+@pytest.mark.django_db
+def test_the_schema_validates_with_no_warnings() -> None:
+    out = StringIO()
+    call_command("spectacular", "--validate", "--fail-on-warn", stdout=out, stderr=StringIO())
+    assert out.getvalue().startswith("openapi: 3")
+
+
+@pytest.mark.django_db
+def test_the_docs_page_renders() -> None:
+    response = APIClient().get("/api/docs/")
+    assert response.status_code == 200
+    assert b"swagger-ui" in response.content
