@@ -13,6 +13,7 @@ import threading
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db import connection
 
 from credit_ml.scoring import ScoringModel
 from training.models import ModelAlias, ModelVersion
@@ -20,7 +21,7 @@ from training.services import model_version_load
 
 _MAX_CACHED = 3
 _lock = threading.Lock()
-_cache: dict[tuple[int, str], ScoringModel] = {}
+_cache: dict[tuple[int, str], LoadedModel] = {}
 
 
 class NoChampion(RuntimeError):
@@ -33,37 +34,53 @@ class LoadedModel:
     model: ScoringModel
 
 
-def _load(version: ModelVersion) -> ScoringModel:
-    key = (version.pk, version.artifact_sha256)
-    model = _cache.get(key)
-    if model is not None:
-        return model
+def _load(version_id: int, sha256: str) -> LoadedModel:
+    key = (version_id, sha256)
+    loaded = _cache.get(key)
+    if loaded is not None:
+        return loaded
     with _lock:
-        model = _cache.get(key)
-        if model is None:
+        loaded = _cache.get(key)
+        if loaded is None:
+            version = ModelVersion.objects.get(pk=version_id)
             model = model_version_load(version=version)
             model.set_threads(settings.KREDITAX_SCORING_THREADS)
             while len(_cache) >= _MAX_CACHED:
                 _cache.pop(next(iter(_cache)))
-            _cache[key] = model
-    return model
+            loaded = _cache[key] = LoadedModel(version=version, model=model)
+    return loaded
+
+
+def _champion_row() -> tuple[int, str] | None:
+    """(version id, artifact SHA-256) of the READY champion, in one indexed join.
+
+    Raw SQL on purpose: this runs on every scoring request, and compiling the equivalent
+    ORM query costs several times more than executing it.
+    """
+    quote = connection.ops.quote_name
+    # Table names come from model metadata; values are parameters.
+    sql = (
+        f"SELECT v.id, v.artifact_sha256 FROM {quote(ModelAlias._meta.db_table)} a "  # noqa: S608
+        f"JOIN {quote(ModelVersion._meta.db_table)} v ON v.id = a.version_id "
+        "WHERE a.name = %s AND v.status = %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [ModelAlias.Name.CHAMPION.value, ModelVersion.Status.READY.value])
+        row = cursor.fetchone()
+    return (int(row[0]), str(row[1])) if row else None
 
 
 def champion() -> LoadedModel:
     """The current champion's version row and its verified model."""
-    alias = (
-        ModelAlias.objects.select_related("version")
-        .filter(name=ModelAlias.Name.CHAMPION, version__status=ModelVersion.Status.READY)
-        .first()
-    )
-    if alias is None or alias.version is None:
+    row = _champion_row()
+    if row is None:
         raise NoChampion("No champion model is registered.")
-    return LoadedModel(version=alias.version, model=_load(alias.version))
+    return _load(*row)
 
 
 def version_model(version: ModelVersion) -> ScoringModel:
     """The verified model of any READY version (replay, shadow scoring)."""
-    return _load(version)
+    return _load(version.pk, version.artifact_sha256).model
 
 
 def clear() -> None:

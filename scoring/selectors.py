@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from functools import lru_cache
 from typing import Any
 
 from django.db import connection
@@ -22,7 +24,15 @@ def rule_set_latest(*, name: str) -> RuleSet:
 
 
 def rule_set_policy(*, rule_set: RuleSet) -> PolicyRuleSet:
-    return PolicyRuleSet.from_dict(rule_set.definition)
+    """The parsed rule set; parsed once per stored version (versions are never edited)."""
+    return _parsed_rule_set(
+        rule_set.pk, rule_set.version, json.dumps(rule_set.definition, sort_keys=True)
+    )
+
+
+@lru_cache(maxsize=64)
+def _parsed_rule_set(pk: int, version: str, definition: str) -> PolicyRuleSet:
+    return PolicyRuleSet.from_dict(json.loads(definition))
 
 
 def readiness() -> dict[str, str]:

@@ -30,11 +30,10 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         key = self.parser.get(request)
         if key is None:
             return None
-        client = (
-            ApiClient.objects.filter(prefix=key.partition(".")[0])
-            .select_related("rule_set")
-            .first()
-        )
+        try:
+            client = ApiClient.objects.select_related("rule_set").get(prefix=key.partition(".")[0])
+        except ApiClient.DoesNotExist:
+            client = None
         if client is None or not client.is_valid(key):
             raise exceptions.AuthenticationFailed("The API key is invalid.")
         if client.revoked:
