@@ -25,6 +25,7 @@ import re
 import shutil
 import stat
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -127,8 +128,14 @@ def library_versions() -> dict[str, str]:
     }
 
 
-def build_manifest(result: TrainingResult, *, label: str, data_sha256: str) -> ModelManifest:
-    """The manifest of a training result, stamped now (UTC)."""
+def build_manifest(
+    result: TrainingResult,
+    *,
+    label: str,
+    data_sha256: str,
+    dataset_spec: Mapping[str, Any] | None = None,
+) -> ModelManifest:
+    """The manifest of a training result, stamped now (UTC); ``dataset_spec`` if any."""
     config = result.config
     return ModelManifest(
         format=MANIFEST_FORMAT,
@@ -155,6 +162,7 @@ def build_manifest(result: TrainingResult, *, label: str, data_sha256: str) -> M
         thresholds=config.thresholds,
         feature_config=config.feature_config,
         created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        dataset_spec=dataset_spec,
     )
 
 
@@ -170,7 +178,12 @@ def _make_read_only(path: Path) -> None:
 
 
 def save_artifact(
-    result: TrainingResult, *, root: Path, label: str, data_sha256: str
+    result: TrainingResult,
+    *,
+    root: Path,
+    label: str,
+    data_sha256: str,
+    dataset_spec: Mapping[str, Any] | None = None,
 ) -> SavedArtifact:
     """Write the version ``label`` under ``root`` and return its path and directory hash.
 
@@ -185,7 +198,9 @@ def save_artifact(
         raise ArtifactExistsError(f"Model version {label!r} already exists at {target}.")
     staging = Path(tempfile.mkdtemp(prefix=f".{label}.", suffix=".tmp", dir=root))
     try:
-        _write_contents(result, staging, label=label, data_sha256=data_sha256)
+        _write_contents(
+            result, staging, label=label, data_sha256=data_sha256, dataset_spec=dataset_spec
+        )
         _make_read_only(staging)
         digest = directory_sha256(staging)
         if target.exists():
@@ -198,11 +213,18 @@ def save_artifact(
 
 
 def _write_contents(
-    result: TrainingResult, directory: Path, *, label: str, data_sha256: str
+    result: TrainingResult,
+    directory: Path,
+    *,
+    label: str,
+    data_sha256: str,
+    dataset_spec: Mapping[str, Any] | None = None,
 ) -> None:
     result.booster.save_model(os.fspath(directory / MODEL_FILE))
     (directory / ENCODER_FILE).write_bytes(_json_bytes(result.encoder.to_dict()))
-    manifest = build_manifest(result, label=label, data_sha256=data_sha256)
+    manifest = build_manifest(
+        result, label=label, data_sha256=data_sha256, dataset_spec=dataset_spec
+    )
     (directory / MANIFEST_FILE).write_bytes(_json_bytes(manifest.to_dict()))
     write_report(result, directory / REPORT_DIR, label=label)
 

@@ -54,9 +54,14 @@ class ModelManifest:
     thresholds: DecisionThresholds
     feature_config: FeatureConfig
     created_at: str
+    # The lender's dataset spec (``credit_ml.spec.DatasetSpec.to_dict``); None for the
+    # built-in Indonesian schema, and then left out of ``manifest.json``.
+    dataset_spec: Mapping[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
+        extra = {} if self.dataset_spec is None else {"dataset_spec": dict(self.dataset_spec)}
         return {
+            **extra,
             "format": self.format,
             "label": self.label,
             "algorithm": self.algorithm,
@@ -100,6 +105,7 @@ class ModelManifest:
             thresholds=DecisionThresholds.from_dict(data["thresholds"]),
             feature_config=FeatureConfig(**data["feature_config"]),
             created_at=str(data["created_at"]),
+            dataset_spec=data.get("dataset_spec"),
         )
 
 

@@ -415,3 +415,23 @@ def _cv_summary(aucs: list[float]) -> dict[str, Any]:
         "cv_auc_std": float(np.std(aucs)),
         "cv_auc_folds": [float(a) for a in aucs],
     }
+
+
+def cross_validated_aucs(
+    frame: pd.DataFrame,
+    *,
+    schema: ApplicationSchema,
+    config: TrainConfig,
+    splits: list[tuple[np.ndarray, np.ndarray]],
+) -> list[float]:
+    """The pipeline's AUC on each given ``(fit_rows, validation_rows)`` split of ``frame``.
+
+    The encoder is fitted on each split's fit rows only, as in ``train_model``'s CV; the
+    caller chooses the folds, so another model can be compared on exactly the same rows.
+    """
+    y = validate_training_frame(frame, schema)
+    data = frame[_input_columns(schema)]
+    return [
+        _fold_auc(data.take(fit), y[fit], data.take(val), y[val], schema, config)
+        for fit, val in splits
+    ]

@@ -7,6 +7,7 @@ from scoring.api.errors import json_error_view
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include(("scoring.api.urls", "api"), namespace="api")),
+    path("api/v1/", include(("training.api.urls", "training-api"), namespace="training-api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
 ]

@@ -9,6 +9,7 @@ read at the start of that request.
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass
 
@@ -19,6 +20,7 @@ from credit_ml.scoring import ScoringModel
 from training.models import ModelAlias, ModelVersion
 from training.services import model_version_load
 
+logger = logging.getLogger(__name__)
 _MAX_CACHED = 3
 _lock = threading.Lock()
 _cache: dict[tuple[int, str], LoadedModel] = {}
@@ -51,8 +53,16 @@ def _load(version_id: int, sha256: str) -> LoadedModel:
     return loaded
 
 
-def _champion_row() -> tuple[int, str] | None:
-    """(version id, artifact SHA-256) of the READY champion, in one indexed join.
+@dataclass(frozen=True)
+class Serving:
+    """The models one request uses: the champion decides, the challenger only shadows."""
+
+    champion: LoadedModel
+    challenger: LoadedModel | None
+
+
+def _alias_rows() -> dict[str, tuple[int, str]]:
+    """Alias name to (version id, artifact SHA-256) of READY versions, in one indexed join.
 
     Raw SQL on purpose: this runs on every scoring request, and compiling the equivalent
     ORM query costs several times more than executing it.
@@ -60,22 +70,41 @@ def _champion_row() -> tuple[int, str] | None:
     quote = connection.ops.quote_name
     # Table names come from model metadata; values are parameters.
     sql = (
-        f"SELECT v.id, v.artifact_sha256 FROM {quote(ModelAlias._meta.db_table)} a "  # noqa: S608
+        f"SELECT a.name, v.id, v.artifact_sha256 FROM {quote(ModelAlias._meta.db_table)} a "  # noqa: S608
         f"JOIN {quote(ModelVersion._meta.db_table)} v ON v.id = a.version_id "
-        "WHERE a.name = %s AND v.status = %s"
+        "WHERE a.name IN (%s, %s) AND v.status = %s"
     )
+    names = [ModelAlias.Name.CHAMPION.value, ModelAlias.Name.CHALLENGER.value]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [ModelAlias.Name.CHAMPION.value, ModelVersion.Status.READY.value])
-        row = cursor.fetchone()
-    return (int(row[0]), str(row[1])) if row else None
+        cursor.execute(sql, [*names, ModelVersion.Status.READY.value])
+        return {str(name): (int(pk), str(sha)) for name, pk, sha in cursor.fetchall()}
+
+
+def serving() -> Serving:
+    """The champion (required) and the challenger (if any), verified and cached."""
+    rows = _alias_rows()
+    if ModelAlias.Name.CHAMPION.value not in rows:
+        raise NoChampion("No champion model is registered.")
+    return Serving(
+        champion=_load(*rows[ModelAlias.Name.CHAMPION.value]),
+        challenger=_challenger(rows.get(ModelAlias.Name.CHALLENGER.value)),
+    )
+
+
+def _challenger(row: tuple[int, str] | None) -> LoadedModel | None:
+    """A challenger that cannot be loaded is logged and skipped: it never blocks a decision."""
+    if row is None:
+        return None
+    try:
+        return _load(*row)
+    except Exception:
+        logger.exception("The challenger model (version id %s) could not be loaded", row[0])
+        return None
 
 
 def champion() -> LoadedModel:
     """The current champion's version row and its verified model."""
-    row = _champion_row()
-    if row is None:
-        raise NoChampion("No champion model is registered.")
-    return _load(*row)
+    return serving().champion
 
 
 def version_model(version: ModelVersion) -> ScoringModel:

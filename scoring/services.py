@@ -12,7 +12,7 @@ import json
 import logging
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any, cast
@@ -31,6 +31,7 @@ from scoring import charts, model_cache, presenters
 from scoring.errors import Conflict, Forbidden, InvalidInput, NotFound, Unavailable
 from scoring.models import ApiClient, IdempotencyRecord, RuleSet
 from scoring.selectors import rule_set_latest, rule_set_policy
+from training.shadow import shadow_output
 
 logger = logging.getLogger(__name__)
 
@@ -67,7 +68,7 @@ class _Scored:
     request_id: uuid.UUID
     values: Mapping[str, Any]
     decision: Decision
-    body: dict[str, Any] = field(default_factory=dict)
+    shadow: dict[str, Any] | None = None
 
 
 def decision_date() -> date:
@@ -187,9 +188,9 @@ def _without_application_ids(body: dict[str, Any]) -> dict[str, Any]:
 # --------------------------------------------------------------------------------------
 
 
-def _champion() -> model_cache.LoadedModel:
+def _serving() -> model_cache.Serving:
     try:
-        return model_cache.champion()
+        return model_cache.serving()
     except model_cache.NoChampion:
         raise Unavailable("No champion model is available.", code="no_champion") from None
     except Exception:
@@ -197,6 +198,15 @@ def _champion() -> model_cache.LoadedModel:
         raise Unavailable(
             "The champion model could not be loaded.", code="model_unavailable"
         ) from None
+
+
+def _shadow(
+    challenger: model_cache.LoadedModel | None, values: Mapping[str, Any]
+) -> dict[str, Any] | None:
+    """The challenger's shadow result: recorded with the decision, never returned."""
+    if challenger is None:
+        return None
+    return shadow_output(label=challenger.version.label, model=challenger.model, values=values)
 
 
 def _recorded(
@@ -230,7 +240,7 @@ def _recorded(
         failed_rules=list(decision.failed_rules),
         attributions=presenters.attribution_body(decision),
         counteroffer=decision.counteroffer.to_dict() if decision.counteroffer else None,
-        shadow=None,
+        shadow=scored.shadow,
         idempotency_key_digest=key_digest,
         application=scored.values,
         identity_fields=_schema().identity_fields,
@@ -314,10 +324,16 @@ def application_score(
     values = application_validate(payload, schema=_schema())
 
     def compute(key_digest: str, body_sha: str) -> ServiceResponse:
-        loaded = _champion()
+        serving = _serving()
+        loaded = serving.champion
         decision = _decide_one(values, loaded=loaded, actor=actor)
         now = timezone.now()
-        scored = _Scored(request_id=uuid.uuid4(), values=values, decision=decision)
+        scored = _Scored(
+            request_id=uuid.uuid4(),
+            values=values,
+            decision=decision,
+            shadow=_shadow(serving.challenger, values),
+        )
         body = presenters.decision_body(
             decision,
             request_id=scored.request_id,
@@ -430,7 +446,8 @@ def applications_score_batch(
 
     def compute(key_digest: str, body_sha: str) -> ServiceResponse:
         valid, errors = _validate_items(items)
-        loaded = _champion()
+        serving = _serving()
+        loaded = serving.champion
         decided, decide_errors = (
             _decide_items(valid, loaded=loaded, actor=actor) if valid else ({}, {})
         )
@@ -443,7 +460,12 @@ def applications_score_batch(
                 app_id = item.get("application_id") if isinstance(item, Mapping) else None
                 results.append(_error_item(index, errors[index], app_id))
                 continue
-            scored = _Scored(request_id=uuid.uuid4(), values=valid[index], decision=decided[index])
+            scored = _Scored(
+                request_id=uuid.uuid4(),
+                values=valid[index],
+                decision=decided[index],
+                shadow=_shadow(serving.challenger, valid[index]),
+            )
             body = presenters.decision_body(
                 scored.decision,
                 request_id=scored.request_id,

@@ -38,6 +38,9 @@ class ModelVersion(models.Model):
     data_rows = models.PositiveIntegerField(null=True, blank=True)
     # A readable message for people, never a traceback (that goes to the log).
     error = models.TextField(blank=True)
+    # The lender's dataset spec (credit_ml.spec.DatasetSpec.to_dict), null for the built-in
+    # Indonesian schema. Scoring validates against the champion's schema built from it.
+    dataset_spec = models.JSONField(null=True, blank=True)
     # PROTECT: the registry is an audit trail; users are deactivated, not deleted.
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -141,3 +144,100 @@ class ModelAliasChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.alias}: {self.from_version_id or '-'} -> {self.to_version_id}"
+
+
+class TrainingRun(models.Model):
+    """One training job: queued, run by a Celery worker, watched through heartbeats.
+
+    ``progress`` is 0..1 as reported by ``credit_ml.training.train_model``. A run that
+    produced a version points at it (``model_version``); a retried task never makes a
+    second one. ``heartbeat_at`` is refreshed while the worker lives; the reaper fails
+    RUNNING runs whose heartbeat is older than ``KREDITAX_TRAINING_STALE_SECONDS``.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "QUEUED", "Queued"
+        RUNNING = "RUNNING", "Running"
+        SUCCEEDED = "SUCCEEDED", "Succeeded"
+        FAILED = "FAILED", "Failed"
+        CANCELLED = "CANCELLED", "Cancelled"
+
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    stage = models.CharField(max_length=80, blank=True)
+    progress = models.FloatField(default=0.0)
+    algorithm = models.CharField(max_length=16, choices=ModelVersion.Algorithm.choices)
+    params = models.JSONField(default=dict, blank=True)
+    data_path = models.TextField()
+    # SHA-256 of the data file when the run was queued; the worker refuses a changed file.
+    data_sha256 = models.CharField(max_length=64)
+    spec_path = models.TextField(blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # A readable message for people, never a traceback.
+    error = models.TextField(blank=True)
+    model_version = models.ForeignKey(
+        ModelVersion,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="training_runs",
+    )
+    celery_task_id = models.CharField(max_length=64, blank=True)
+    cancel_requested = models.BooleanField(default=False)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "heartbeat_at"], name="training_run_status_hb_idx")
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(progress__gte=0) & Q(progress__lte=1),
+                name="training_run_progress_0_1",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"run {self.pk} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in {
+            self.Status.SUCCEEDED,
+            self.Status.FAILED,
+            self.Status.CANCELLED,
+        }
+
+
+class Outcome(models.Model):
+    """The observed outcome of a scored application, for challenger comparisons.
+
+    ``request_id`` is the decision record's request id (a reference, not a copy).
+    """
+
+    request_id = models.UUIDField(unique=True)
+    defaulted = models.BooleanField()
+    observed_at = models.DateField()
+    imported_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-observed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.request_id}: {'default' if self.defaulted else 'good'}"

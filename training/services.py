@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pandas as pd
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -34,9 +35,10 @@ from credit_ml.evaluation import binary_metrics
 from credit_ml.features import FeatureInputError
 from credit_ml.schema import INDONESIAN_SCHEMA
 from credit_ml.scoring import ScoringModel
-from credit_ml.training import TrainConfig, TrainingDataError, train_model
+from credit_ml.spec import DatasetSpec, DatasetSpecError, load_spec, read_training_frame
+from credit_ml.training import Progress, TrainConfig, TrainingDataError, train_model
 from training.models import ModelAlias, ModelAliasChange, ModelVersion
-from training.selectors import model_version_get
+from training.selectors import model_version_get, model_version_spec
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -44,7 +46,12 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 #: Errors whose message is written for people and may be stored as the version's ``error``.
-READABLE_ERRORS: tuple[type[Exception], ...] = (TrainingDataError, DatasetError, FeatureInputError)
+READABLE_ERRORS: tuple[type[Exception], ...] = (
+    TrainingDataError,
+    DatasetError,
+    DatasetSpecError,
+    FeatureInputError,
+)
 ERROR_MAX_CHARS = 2000
 
 
@@ -72,7 +79,7 @@ class ModelVersionNotReady(ValueError):
 
 
 @dataclass(frozen=True)
-class _Trained:
+class TrainedArtifact:
     artifact_path: Path
     artifact_sha256: str
     metrics: dict[str, Any]
@@ -102,6 +109,7 @@ def model_version_train(
     algorithm: str = ModelVersion.Algorithm.XGBOOST,
     config: TrainConfig | None = None,
     created_by: User | None = None,
+    spec_path: Path | None = None,
 ) -> ModelVersion:
     """Train a new version on ``data_path`` and register it.
 
@@ -110,25 +118,63 @@ def model_version_train(
     ``error``, no artifact directory left, champion unchanged) and raises ``TrainingFailed``.
     The first ``READY`` version becomes champion when there is none. ``algorithm`` wins over
     ``config.algorithm``; ``n_threads`` always comes from ``KREDITAX_TRAINING_THREADS``.
+    ``spec_path``: a lender's dataset spec (``credit_ml.spec``); without it the file must
+    follow the built-in Indonesian schema.
     """
     _refuse_unusable(data_path=data_path, algorithm=algorithm)
-    config = _config_for_run(config=config or TrainConfig(), algorithm=algorithm)
-    version = ModelVersion.objects.create(
-        label=_new_label(algorithm=algorithm),
+    spec = dataset_spec_load(spec_path=spec_path)
+    config = train_config_for_run(config=config or TrainConfig(), algorithm=algorithm)
+    version = model_version_create_pending(
         algorithm=algorithm,
-        params=_json_safe(config.to_dict()),
+        config=config,
         data_fingerprint=file_sha256(data_path),
         created_by=created_by,
+        spec=spec,
     )
     logger.info("training %s on %s (%s)", version.label, data_path, version.data_fingerprint)
     try:
-        trained = _train_and_save(version=version, data_path=data_path, config=config)
-        _mark_ready(version=version, trained=trained)
+        trained = model_version_fit(
+            version=version,
+            data_path=data_path,
+            config=config,
+            spec=spec,
+            progress=_progress_logger(version.label),
+        )
+        model_version_mark_ready(version=version, trained=trained)
     except Exception as exc:
-        _mark_failed(version=version, exc=exc)
+        model_version_mark_failed(version=version, exc=exc)
         raise TrainingFailed(f"Training {version.label} failed: {version.error}", version) from exc
-    _champion_claim_if_vacant(version=version, claimed_by=created_by)
+    champion_claim_if_vacant(version=version, claimed_by=created_by)
     return version
+
+
+def dataset_spec_load(*, spec_path: Path | None) -> DatasetSpec | None:
+    """The parsed spec, or None; raises ``TrainingRefused`` naming the problem."""
+    if spec_path is None:
+        return None
+    try:
+        return load_spec(spec_path)
+    except DatasetSpecError as exc:
+        raise TrainingRefused(str(exc)) from exc
+
+
+def model_version_create_pending(
+    *,
+    algorithm: str,
+    config: TrainConfig,
+    data_fingerprint: str,
+    created_by: User | None,
+    spec: DatasetSpec | None,
+) -> ModelVersion:
+    """Commit the ``PENDING`` registry row of a version about to be trained."""
+    return ModelVersion.objects.create(
+        label=_new_label(algorithm=algorithm),
+        algorithm=algorithm,
+        params=json_safe(config.to_dict()),
+        data_fingerprint=data_fingerprint,
+        created_by=created_by,
+        dataset_spec=spec.to_dict() if spec is not None else None,
+    )
 
 
 def _refuse_unusable(*, data_path: Path, algorithm: str) -> None:
@@ -139,7 +185,7 @@ def _refuse_unusable(*, data_path: Path, algorithm: str) -> None:
         raise TrainingRefused(f"Training data not found: {data_path}")
 
 
-def _config_for_run(*, config: TrainConfig, algorithm: str) -> TrainConfig:
+def train_config_for_run(*, config: TrainConfig, algorithm: str) -> TrainConfig:
     """The config with this algorithm and the operator's thread budget (read at call time)."""
     try:
         return dataclasses.replace(
@@ -154,20 +200,43 @@ def _new_label(*, algorithm: str) -> str:
     return f"{algorithm}-{datetime.now(UTC):%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
 
 
-def _train_and_save(*, version: ModelVersion, data_path: Path, config: TrainConfig) -> _Trained:
-    frame = read_dataset(data_path)
-    result = train_model(
-        frame, schema=INDONESIAN_SCHEMA, config=config, progress=_progress_logger(version.label)
-    )
+def training_frame_read(*, data_path: Path, spec: DatasetSpec | None) -> pd.DataFrame:
+    """The training frame: a lender's file checked against its spec, or the built-in one."""
+    if spec is not None:
+        return read_training_frame(data_path, spec)
+    return read_dataset(data_path)
+
+
+def model_version_fit(
+    *,
+    version: ModelVersion,
+    data_path: Path,
+    config: TrainConfig,
+    spec: DatasetSpec | None,
+    progress: Progress,
+) -> TrainedArtifact:
+    """Train on the file and save the artifact under ``KREDITAX_ARTIFACT_DIR / label``.
+
+    ``progress(stage, fraction)`` may raise to stop the run (cancellation); the caller
+    then marks the version failed, which removes any partial artifact.
+    """
+    frame = training_frame_read(data_path=data_path, spec=spec)
+    schema = spec.schema() if spec is not None else INDONESIAN_SCHEMA
+    result = train_model(frame, schema=schema, config=config, progress=progress)
+    progress("saving the artifact", 0.97)
     root = Path(settings.KREDITAX_ARTIFACT_DIR)
     root.mkdir(parents=True, exist_ok=True)
     saved = save_artifact(
-        result, root=root, label=version.label, data_sha256=version.data_fingerprint
+        result,
+        root=root,
+        label=version.label,
+        data_sha256=version.data_fingerprint,
+        dataset_spec=spec.to_dict() if spec is not None else None,
     )
-    return _Trained(
+    return TrainedArtifact(
         artifact_path=Path(saved.path),
         artifact_sha256=saved.sha256,
-        metrics=_json_safe(dict(result.metrics)),
+        metrics=json_safe(dict(result.metrics)),
         data_rows=len(frame),
     )
 
@@ -179,7 +248,7 @@ def _progress_logger(label: str) -> Callable[[str, float], None]:
     return progress
 
 
-def _mark_ready(*, version: ModelVersion, trained: _Trained) -> None:
+def model_version_mark_ready(*, version: ModelVersion, trained: TrainedArtifact) -> None:
     version.status = ModelVersion.Status.READY
     version.artifact_path = str(trained.artifact_path)
     version.artifact_sha256 = trained.artifact_sha256
@@ -199,19 +268,18 @@ def _mark_ready(*, version: ModelVersion, trained: _Trained) -> None:
     logger.info("training %s: READY, metrics %s", version.label, trained.metrics)
 
 
-def _mark_failed(*, version: ModelVersion, exc: Exception) -> None:
-    if isinstance(exc, READABLE_ERRORS):
-        message = str(exc)[:ERROR_MAX_CHARS]
-        logger.warning("training %s failed: %s", version.label, message)
-    else:
-        message = (
-            f"Training failed with an unexpected {type(exc).__name__}; "
-            "the server log has the details."
-        )
-        logger.exception("training %s failed", version.label)
+def model_version_mark_failed(
+    *, version: ModelVersion, exc: BaseException, message: str | None = None
+) -> None:
+    """Mark ``version`` FAILED with a readable error and remove its partial artifact.
+
+    ``message`` overrides the error text derived from ``exc``.
+    """
+    if message is None:
+        message = readable_error(exc=exc, label=version.label)
     if not isinstance(exc, ArtifactExistsError):  # never remove a directory we did not write
-        _remove_tree(Path(settings.KREDITAX_ARTIFACT_DIR) / version.label)
-    # Reset everything _mark_ready may have set before it failed.
+        artifact_dir_remove(Path(settings.KREDITAX_ARTIFACT_DIR) / version.label)
+    # Reset everything model_version_mark_ready may have set before it failed.
     version.status = ModelVersion.Status.FAILED
     version.error = message
     version.artifact_path = ""
@@ -223,7 +291,19 @@ def _mark_failed(*, version: ModelVersion, exc: Exception) -> None:
     )
 
 
-def _remove_tree(path: Path) -> None:
+def readable_error(*, exc: BaseException, label: str) -> str:
+    """The message people see; unexpected errors are logged with their traceback."""
+    if isinstance(exc, READABLE_ERRORS):
+        message = str(exc)[:ERROR_MAX_CHARS]
+        logger.warning("training %s failed: %s", label, message)
+        return message
+    logger.error("training %s failed", label, exc_info=exc)
+    return (
+        f"Training failed with an unexpected {type(exc).__name__}; the server log has the details."
+    )
+
+
+def artifact_dir_remove(path: Path) -> None:
     """Remove a (possibly read-only) artifact directory; a missing one is fine."""
 
     def make_writable_and_retry(func: Callable[[str], object], name: str, _exc: object) -> None:
@@ -236,12 +316,12 @@ def _remove_tree(path: Path) -> None:
         shutil.rmtree(path, onerror=make_writable_and_retry)
 
 
-def _json_safe(value: Any) -> Any:
+def json_safe(value: Any) -> Any:
     """Plain JSON values: numpy scalars to Python, tuples to lists, NaN and infinity to None."""
     if isinstance(value, Mapping):
-        return {str(key): _json_safe(item) for key, item in value.items()}
+        return {str(key): json_safe(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
-        return [_json_safe(item) for item in value]
+        return [json_safe(item) for item in value]
     if isinstance(value, bool) or value is None or isinstance(value, str):
         return value
     if hasattr(value, "item"):  # numpy scalar
@@ -315,7 +395,7 @@ def _alias_switch(
     logger.info("alias %s: version %s -> %s (%s)", alias.name, replaced, version.label, reason)
 
 
-def _champion_claim_if_vacant(*, version: ModelVersion, claimed_by: User | None) -> None:
+def champion_claim_if_vacant(*, version: ModelVersion, claimed_by: User | None) -> None:
     """Make ``version`` champion if there is none; decided under the alias lock (no race)."""
     with transaction.atomic():
         alias = _alias_lock(name=ModelAlias.Name.CHAMPION)
@@ -360,8 +440,58 @@ def model_version_evaluate(*, label: str, data_path: Path) -> dict[str, float]:
     """
     version = model_version_get(label=label)
     model = model_version_load(version=version)
+    frame, target = labelled_frame_read(version=version, data_path=data_path)
+    return binary_metrics(frame[target].to_numpy(), model.score_frame(frame))
+
+
+def labelled_frame_read(*, version: ModelVersion, data_path: Path) -> tuple[pd.DataFrame, str]:
+    """A labelled file read the way ``version`` was trained (its spec, or the built-in schema)
+    and the name of its 0/1 target column."""
+    spec = model_version_spec(version=version)
+    if spec is not None:
+        return read_training_frame(data_path, spec), spec.target
     frame = read_dataset(data_path)
     target = INDONESIAN_SCHEMA.target
     if target not in frame.columns:
         raise DatasetError(f"{data_path.name} has no {target!r} column to evaluate against.")
-    return binary_metrics(frame[target].to_numpy(), model.score_frame(frame))
+    return frame, target
+
+
+# --------------------------------------------------------------------------------------
+# Challenger and rollback
+# --------------------------------------------------------------------------------------
+
+
+def model_version_make_challenger(*, label: str, by: User | None, reason: str) -> ModelVersion:
+    """Point the ``challenger`` alias at the READY version ``label`` (recorded with why).
+
+    The challenger scores in the shadow of the champion (``training.shadow``). Raises
+    ``PromotionRefused`` (nothing written) for an unknown or not-READY version or the
+    current champion. Making the current challenger challenger again records nothing.
+    """
+    with transaction.atomic():
+        version = _promotable(label=label)
+        champion = ModelAlias.objects.filter(name=ModelAlias.Name.CHAMPION).first()
+        if champion is not None and champion.version_id == version.pk:
+            raise PromotionRefused(f"Model version {label} is the champion already.")
+        alias = _alias_lock(name=ModelAlias.Name.CHALLENGER)
+        if alias.version_id != version.pk:
+            _alias_switch(alias=alias, version=version, changed_by=by, reason=reason)
+    return version
+
+
+def model_version_rollback(*, label: str, by: User | None, reason: str) -> ModelVersion:
+    """Make an earlier READY version champion again, in one recorded action.
+
+    A reason is required. Raises ``PromotionRefused`` (nothing written) without one, for
+    an unknown or not-READY version, or for the current champion.
+    """
+    if not reason.strip():
+        raise PromotionRefused("A rollback needs a reason.")
+    with transaction.atomic():
+        version = _promotable(label=label)
+        alias = _alias_lock(name=ModelAlias.Name.CHAMPION)
+        if alias.version_id == version.pk:
+            raise PromotionRefused(f"Model version {label} is the champion already.")
+        _alias_switch(alias=alias, version=version, changed_by=by, reason=f"rollback: {reason}")
+    return version

@@ -8,6 +8,7 @@ from typing import Any
 from celery import shared_task
 from django.contrib.auth import get_user_model
 
+from training.runs import retrain_from_folder, training_run_execute, training_runs_reap_stale
 from training.services import model_version_train, train_config_build
 
 
@@ -24,3 +25,22 @@ def train_model_task(
         created_by=user,
     )
     return version.label
+
+
+@shared_task(name="training.tasks.run_training", acks_late=True)
+def run_training(run_id: int) -> str:
+    """Execute the training run ``run_id``; returns its final status."""
+    return training_run_execute(run_id=run_id).status
+
+
+@shared_task(name="training.tasks.reap_stale_training_runs")
+def reap_stale_training_runs() -> list[int]:
+    """Fail RUNNING runs whose worker stopped beating (Celery beat, every minute)."""
+    return training_runs_reap_stale()
+
+
+@shared_task(name="training.tasks.scheduled_retrain")
+def scheduled_retrain() -> int | None:
+    """Queue a run on the newest file of ``KREDITAX_RETRAIN_DIR``; returns the run id."""
+    run = retrain_from_folder()
+    return run.pk if run is not None else None

@@ -11,6 +11,7 @@ from pathlib import Path
 import dj_database_url
 
 from kreditax.settings.env import env, envbool, envfloat, envint, envlist
+from training.beat import beat_schedule
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(env("KREDITAX_VAR_DIR", str(BASE_DIR / "var")))
@@ -147,3 +148,14 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = KREDITAX_MAX_BATCH_BODY_BYTES + 1024
 KREDITAX_BANK_MAX_DSR = envfloat("KREDITAX_BANK_MAX_DSR", 0.35)
 # Audit records are kept this many years (Law 8/1997: company documents 10 years).
 KREDITAX_RETENTION_YEARS = envint("KREDITAX_RETENTION_YEARS", 10)
+
+# --- Audit trail sealing ------------------------------------------------------------------
+# Records younger than this are left for the next seal (a scoring transaction stamps
+# created_at before it commits); the beat task seals every minute.
+KREDITAX_AUDIT_SEAL_DELAY_SECONDS = envint("KREDITAX_AUDIT_SEAL_DELAY_SECONDS", 120)
+CELERY_BEAT_SCHEDULE = {
+    "seal-audit-trail": {"task": "audit.tasks.seal_audit_trail", "schedule": 60.0},
+    # The stale-run reaper every minute; a monthly retrain when KREDITAX_RETRAIN_CRON is set
+    # (five crontab fields, e.g. "0 2 1 * *"), on the newest file in KREDITAX_RETRAIN_DIR.
+    **beat_schedule(retrain_cron=env("KREDITAX_RETRAIN_CRON", "")),
+}

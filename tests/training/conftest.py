@@ -24,6 +24,9 @@ def artifact_dir(settings: Any, tmp_path: Path) -> Path:
     path = tmp_path / "models"
     settings.KREDITAX_ARTIFACT_DIR = path
     settings.KREDITAX_TRAINING_THREADS = 1
+    # No heartbeat thread in-process (SQLite in memory); the worker tests turn it on.
+    settings.KREDITAX_TRAINING_HEARTBEAT_SECONDS = 0
+    settings.KREDITAX_TRAINING_PROGRESS_SECONDS = 0
     return path
 
 
@@ -75,3 +78,25 @@ def make_version(db: None) -> Callable[..., ModelVersion]:
         )
 
     return make
+
+
+TINY_PARAMS = {"n_estimators": 10, "max_depth": 2, "folds": 0, "seed": 1}
+
+
+@pytest.fixture
+def manager(db: None) -> Any:
+    """A signed-in model manager: ``training.add_modelversion``."""
+    from django.contrib.auth.models import Permission, User
+
+    user = User.objects.create_user("model-manager", password="pw", is_staff=True)
+    user.user_permissions.add(Permission.objects.get(codename="add_modelversion"))
+    return user
+
+
+@pytest.fixture
+def data_dir(settings: Any, tmp_path: Path, training_frame: pd.DataFrame) -> Path:
+    """``KREDITAX_DATA_DIR`` holding ``applications.csv`` (the web may train only here)."""
+    path = tmp_path / "data"
+    settings.KREDITAX_DATA_DIR = path
+    write_dataset(training_frame, path / "applications.csv")
+    return path

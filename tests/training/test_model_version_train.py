@@ -151,7 +151,9 @@ def test_an_unexpected_error_is_stored_as_a_generic_message_and_the_partial_arti
     artifact_dir: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    def save_half_then_crash(result: Any, *, root: Path, label: str, data_sha256: str) -> Any:
+    def save_half_then_crash(
+        result: Any, *, root: Path, label: str, data_sha256: str, **_: Any
+    ) -> Any:
         (root / label).mkdir(parents=True)
         (root / label / "model.ubj").write_bytes(b"half")
         (root / label).chmod(0o555)  # read-only like a finished artifact

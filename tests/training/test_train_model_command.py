@@ -10,7 +10,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from credit_ml.datasets import write_dataset
-from training.models import ModelVersion
+from training.models import ModelVersion, TrainingRun
 from training.selectors import champion_version
 
 pytestmark = pytest.mark.django_db
@@ -66,7 +66,7 @@ def test_a_missing_file_exits_non_zero_and_writes_nothing(tmp_path: Path) -> Non
     assert ModelVersion.objects.count() == 0
 
 
-def test_async_training_queues_the_task_on_commit_and_it_runs_eagerly_in_tests(
+def test_async_training_queues_a_run_on_commit_and_it_runs_eagerly_in_tests(
     training_csv: Path, django_capture_on_commit_callbacks: Any
 ) -> None:
     stdout = StringIO()
@@ -74,26 +74,34 @@ def test_async_training_queues_the_task_on_commit_and_it_runs_eagerly_in_tests(
         call_command(
             "train_model", data=training_csv, folds=0, run_async=True, stdout=stdout, **TINY
         )
+    run = TrainingRun.objects.get()
+    assert run.status == TrainingRun.Status.QUEUED
     assert ModelVersion.objects.count() == 0  # nothing runs before the commit
     assert len(callbacks) == 1
-    assert re.fullmatch(r"Queued training task [0-9a-f-]{36}\n", stdout.getvalue())
+    assert stdout.getvalue() == f"Queued training run {run.pk} (task {run.celery_task_id})\n"
+    assert re.fullmatch(r"[0-9a-f-]{36}", run.celery_task_id)
 
     callbacks[0]()
 
+    run.refresh_from_db()
     version = ModelVersion.objects.get()
+    assert run.status == TrainingRun.Status.SUCCEEDED
+    assert run.model_version == version
     assert version.status == ModelVersion.Status.READY
     assert version.params["n_estimators"] == 10
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_async_training_with_a_failing_file_exits_non_zero_in_eager_mode(
+def test_async_training_with_a_failing_file_records_the_error_on_the_run(
     training_frame: pd.DataFrame, tmp_path: Path
 ) -> None:
     # Outside a test transaction, as in real use: on_commit runs the eager task at once.
     path = tmp_path / "no-target.csv"
     write_dataset(training_frame.drop(columns=["is_default"]), path)
-    with pytest.raises(CommandError, match="is_default"):
-        call_command("train_model", data=path, run_async=True, stdout=StringIO(), **TINY)
+    call_command("train_model", data=path, run_async=True, stdout=StringIO(), **TINY)
+    run = TrainingRun.objects.get()
+    assert run.status == TrainingRun.Status.FAILED
+    assert run.error == "The target column 'is_default' is missing."
     assert ModelVersion.objects.get().status == ModelVersion.Status.FAILED
 
 
@@ -107,3 +115,4 @@ def test_async_training_refuses_unknown_parameters_before_queueing(
         call_command("train_model", data=training_csv, folds=1, run_async=True)
     assert callbacks == []
     assert ModelVersion.objects.count() == 0
+    assert TrainingRun.objects.count() == 0

@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-import uuid
 from argparse import ArgumentParser
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 
 from training.models import ModelVersion
+from training.runs import training_run_start
 from training.services import (
     TrainingFailed,
     TrainingRefused,
     model_version_train,
     train_config_build,
 )
-from training.tasks import train_model_task
 
 #: Command-line option to ``TrainConfig`` field; options left out keep the core's defaults.
 CONFIG_OPTIONS = ("folds", "seed", "n_estimators", "max_depth", "learning_rate", "test_size")
@@ -36,24 +34,35 @@ class Command(BaseCommand):
         parser.add_argument("--learning-rate", type=float, dest="learning_rate")
         parser.add_argument("--test-size", type=float, dest="test_size")
         parser.add_argument(
-            "--async", action="store_true", dest="run_async", help="queue a Celery task"
+            "--spec", type=Path, help="a dataset spec (.yaml/.json) for a lender's own data"
+        )
+        parser.add_argument(
+            "--async",
+            action="store_true",
+            dest="run_async",
+            help="queue a training run for a Celery worker; prints the run id and task id",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
         data: Path = options["data"].resolve()
         algorithm: str = options["algorithm"]
+        spec: Path | None = options["spec"].resolve() if options["spec"] else None
         params = {name: options[name] for name in CONFIG_OPTIONS if options[name] is not None}
         try:
             if options["run_async"]:
-                self._queue(data=data, algorithm=algorithm, params=params)
+                self._queue(data=data, algorithm=algorithm, params=params, spec=spec)
             else:
-                self._train(data=data, algorithm=algorithm, params=params)
+                self._train(data=data, algorithm=algorithm, params=params, spec=spec)
         except (TrainingRefused, TrainingFailed) as exc:
             raise CommandError(str(exc)) from exc
 
-    def _train(self, *, data: Path, algorithm: str, params: dict[str, Any]) -> None:
+    def _train(
+        self, *, data: Path, algorithm: str, params: dict[str, Any], spec: Path | None
+    ) -> None:
         config = train_config_build(algorithm=algorithm, params=params)
-        version = model_version_train(data_path=data, algorithm=algorithm, config=config)
+        version = model_version_train(
+            data_path=data, algorithm=algorithm, config=config, spec_path=spec
+        )
         self.stdout.write(version.label)
         self.stdout.write(f"  test AUC    {_fmt(version.metrics.get('auc'))}")
         self.stdout.write(
@@ -63,15 +72,13 @@ class Command(BaseCommand):
         if version.is_champion:
             self.stdout.write("  champion    yes (first ready version)")
 
-    def _queue(self, *, data: Path, algorithm: str, params: dict[str, Any]) -> None:
-        train_config_build(algorithm=algorithm, params=params)  # refuse bad params now
-        task_id = str(uuid.uuid4())
-        transaction.on_commit(
-            lambda: train_model_task.apply_async(
-                args=[str(data), algorithm, params, None], task_id=task_id
-            )
+    def _queue(
+        self, *, data: Path, algorithm: str, params: dict[str, Any], spec: Path | None
+    ) -> None:
+        run = training_run_start(
+            data_path=data, algorithm=algorithm, params=params, spec_path=spec, requested_by=None
         )
-        self.stdout.write(f"Queued training task {task_id}")
+        self.stdout.write(f"Queued training run {run.pk} (task {run.celery_task_id})")
 
 
 def _fmt(value: object) -> str:

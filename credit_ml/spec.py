@@ -1,0 +1,381 @@
+"""A lender's own dataset, described by a spec file (YAML or JSON).
+
+The spec names the target column and which of its values mean default, the feature
+columns with their types, identity columns to drop, protected attributes (kept out of
+the model, used for fairness reports), monotone directions and an optional weight
+column. ``DatasetSpec.schema()`` builds an ``ApplicationSchema`` of the usual shape, so
+the encoder, training, artifacts and scoring work unchanged; ``read_training_frame``
+reads and checks the file and maps the target to 0/1.
+
+Example (YAML)::
+
+    name: german-credit
+    version: "1"
+    target: {column: creditability, default_values: [bad]}
+    features:
+      - {name: duration_in_month, type: numeric, monotone: 1}
+      - {name: purpose, type: categorical}
+      - {name: savings, type: ordinal, order: [low, medium, high]}
+    drop: [customer_id]
+    protected:
+      - {name: age_in_years, type: numeric, bins: [0, 25, 35, 45, 55]}
+    weight: null
+    min_rows: 200
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from credit_ml.schema import ApplicationSchema, FieldKind, FieldSpec
+from credit_ml.training import TrainingDataError
+
+SPEC_FORMAT = "kreditax.dataset-spec/1"
+DEFAULT_MIN_ROWS = 200
+_KINDS = {"numeric": FieldKind.NUMERIC, "categorical": FieldKind.CATEGORICAL}
+_KINDS["ordinal"] = FieldKind.ORDINAL
+_TOP_KEYS = {"format", "name", "version", "target", "features", "drop", "protected"}
+_TOP_KEYS |= {"weight", "min_rows", "description"}
+_COLUMN_KEYS = {"name", "type", "order", "monotone", "label", "bins", "required"}
+
+
+class DatasetSpecError(ValueError):
+    """The spec itself is malformed; the message names the key or column."""
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    """One feature or protected column.
+
+    ``order``: an ordinal column's values from lowest to highest. ``monotone``: +1, -1
+    or 0 (numeric and ordinal only). ``bins``: ascending edges for grouping a numeric
+    protected column in fairness reports (e.g. ages 0, 25, 35).
+    """
+
+    name: str
+    kind: str
+    order: tuple[str, ...] = ()
+    monotone: int = 0
+    label: str = ""
+    bins: tuple[float, ...] = ()
+    required: bool = True
+
+    def field_spec(self, *, protected: bool) -> FieldSpec:
+        label = self.label or self.name
+        return FieldSpec(
+            name=self.name,
+            kind=_KINDS[self.kind],
+            label_id=label,
+            label_en=label,
+            dtype="float" if self.kind == "numeric" else "str",
+            choices=self.order,
+            choice_labels_id=self.order,
+            choice_labels_en=self.order,
+            required=self.required and not protected,
+            protected=protected,
+            monotone=self.monotone,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"name": self.name, "type": self.kind}
+        if self.order:
+            out["order"] = list(self.order)
+        if self.monotone:
+            out["monotone"] = self.monotone
+        if self.label:
+            out["label"] = self.label
+        if self.bins:
+            out["bins"] = list(self.bins)
+        if not self.required:
+            out["required"] = False
+        return out
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    name: str
+    version: str
+    target: str
+    default_values: tuple[str, ...]
+    features: tuple[ColumnSpec, ...]
+    drop: tuple[str, ...] = ()
+    protected: tuple[ColumnSpec, ...] = ()
+    weight: str | None = None
+    min_rows: int = DEFAULT_MIN_ROWS
+    description: str = ""
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """Every column the file must have, in spec order."""
+        names = [self.target, *(c.name for c in self.features), *self.drop]
+        names += [c.name for c in self.protected]
+        return (*names, self.weight) if self.weight else tuple(names)
+
+    @property
+    def schema_version(self) -> str:
+        return f"{self.name}-{self.version}"
+
+    def schema(self) -> ApplicationSchema:
+        """The ``ApplicationSchema`` the encoder, training and scoring use."""
+        identity = tuple(
+            FieldSpec(name, FieldKind.IDENTITY, name, name, "str", required=False)
+            for name in self.drop
+        )
+        features = tuple(c.field_spec(protected=False) for c in self.features)
+        protected = tuple(c.field_spec(protected=True) for c in self.protected)
+        return ApplicationSchema(
+            version=self.schema_version,
+            fields=identity + features + protected,
+            target=self.target,
+            excluded_protected=tuple(c.name for c in self.protected),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "format": SPEC_FORMAT,
+            "name": self.name,
+            "version": self.version,
+            "description": self.description,
+            "target": {"column": self.target, "default_values": list(self.default_values)},
+            "features": [c.to_dict() for c in self.features],
+            "drop": list(self.drop),
+            "protected": [c.to_dict() for c in self.protected],
+            "weight": self.weight,
+            "min_rows": self.min_rows,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Any) -> DatasetSpec:
+        """Parse and check a spec; raises ``DatasetSpecError`` naming the problem."""
+        if not isinstance(data, Mapping):
+            raise DatasetSpecError("The spec must be a mapping of keys to values.")
+        unknown = sorted(set(data) - _TOP_KEYS)
+        if unknown:
+            raise DatasetSpecError(f"Unknown spec key(s): {', '.join(unknown)}.")
+        spec = cls(
+            name=_text(data, "name"),
+            version=str(data.get("version", "1")),
+            target=_target_column(data.get("target")),
+            default_values=_default_values(data.get("target")),
+            features=_columns(data.get("features"), "features"),
+            drop=tuple(str(name) for name in data.get("drop") or ()),
+            protected=_columns(data.get("protected") or [], "protected"),
+            weight=str(data["weight"]) if data.get("weight") else None,
+            min_rows=_min_rows(data.get("min_rows", DEFAULT_MIN_ROWS)),
+            description=str(data.get("description", "")),
+        )
+        _check_unique(spec)
+        return spec
+
+
+def load_spec(path: Path) -> DatasetSpec:
+    """Read a ``.yaml``/``.yml`` or ``.json`` spec file."""
+    path = Path(path)
+    if not path.is_file():
+        raise DatasetSpecError(f"Dataset spec not found: {path}")
+    text = path.read_text(encoding="utf-8")
+    try:
+        if path.suffix.lower() == ".json":
+            data = json.loads(text)
+        elif path.suffix.lower() in (".yaml", ".yml"):
+            data = yaml.safe_load(text)
+        else:
+            raise DatasetSpecError(f"{path.name}: a spec must be .yaml, .yml or .json.")
+    except (json.JSONDecodeError, yaml.YAMLError) as exc:
+        raise DatasetSpecError(f"{path.name} cannot be parsed: {exc}") from exc
+    return DatasetSpec.from_dict(data)
+
+
+# ---- parsing helpers -----------------------------------------------------------------
+
+
+def _text(data: Mapping[str, Any], key: str) -> str:
+    value = data.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise DatasetSpecError(f"The spec needs a non-empty '{key}'.")
+    return value.strip()
+
+
+def _target_column(target: Any) -> str:
+    if not isinstance(target, Mapping):
+        raise DatasetSpecError("The spec needs 'target' with 'column' and 'default_values'.")
+    return _text(target, "column")
+
+
+def _default_values(target: Any) -> tuple[str, ...]:
+    values = target.get("default_values") if isinstance(target, Mapping) else None
+    if not isinstance(values, list) or not values:
+        raise DatasetSpecError("'target.default_values' must list the values meaning default.")
+    return tuple(_plain(value) for value in values)
+
+
+def _columns(items: Any, key: str) -> tuple[ColumnSpec, ...]:
+    if not isinstance(items, list) or (key == "features" and not items):
+        raise DatasetSpecError(f"'{key}' must be a list of columns (name, type).")
+    return tuple(_column(item, key) for item in items)
+
+
+def _column(item: Any, key: str) -> ColumnSpec:
+    if not isinstance(item, Mapping) or not isinstance(item.get("name"), str):
+        raise DatasetSpecError(f"Every entry of '{key}' needs a 'name'.")
+    name = item["name"]
+    unknown = sorted(set(item) - _COLUMN_KEYS)
+    if unknown:
+        raise DatasetSpecError(f"{name}: unknown key(s) {', '.join(unknown)}.")
+    kind = item.get("type")
+    if kind not in _KINDS:
+        raise DatasetSpecError(f"{name}: type must be numeric, categorical or ordinal.")
+    order = tuple(_plain(v) for v in item.get("order") or ())
+    if kind == "ordinal" and not order:
+        raise DatasetSpecError(f"{name}: an ordinal column needs its 'order'.")
+    monotone = item.get("monotone", 0)
+    if monotone not in (-1, 0, 1) or (monotone and kind == "categorical"):
+        raise DatasetSpecError(f"{name}: monotone must be -1, 0 or 1 (not for categorical).")
+    bins = tuple(float(edge) for edge in item.get("bins") or ())
+    if list(bins) != sorted(set(bins)):
+        raise DatasetSpecError(f"{name}: bins must be strictly ascending.")
+    return ColumnSpec(
+        name=name,
+        kind=kind,
+        order=order,
+        monotone=int(monotone),
+        label=str(item.get("label", "")),
+        bins=bins,
+        required=bool(item.get("required", True)),
+    )
+
+
+def _min_rows(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 10:
+        raise DatasetSpecError("'min_rows' must be a whole number of at least 10.")
+    return value
+
+
+def _check_unique(spec: DatasetSpec) -> None:
+    repeated = sorted(name for name, count in Counter(spec.columns).items() if count > 1)
+    if repeated:
+        raise DatasetSpecError(f"The spec names these columns more than once: {repeated}.")
+
+
+def _plain(value: Any) -> str:
+    """Target and category values compared as text: 1, 1.0 and "1" are the same."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+# ---- reading a lender's file ---------------------------------------------------------
+
+
+def read_header(path: Path) -> list[str]:
+    """The column names of a CSV (as written, duplicates kept) or Parquet file."""
+    if path.suffix.lower() in (".parquet", ".pq"):
+        return [str(name) for name in pd.read_parquet(path).columns]
+    with path.open(newline="", encoding="utf-8-sig") as stream:
+        return next(csv.reader(stream), [])
+
+
+def read_training_frame(path: Path, spec: DatasetSpec) -> pd.DataFrame:
+    """Read and check a lender's file; the target becomes 0/1 (int8), nothing else is lost.
+
+    Raises ``TrainingDataError`` naming the problem: a duplicate or missing column, a
+    column the spec does not mention, a missing or single-class target, fewer than
+    ``spec.min_rows`` rows, text in a numeric column, an ordinal value outside its order.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise TrainingDataError(f"Training data not found: {path}")
+    _check_header(read_header(path), spec, path.name)
+    frame = _read(path)
+    if len(frame) < spec.min_rows:
+        raise TrainingDataError(
+            f"{path.name} has {len(frame)} rows; the spec asks for at least {spec.min_rows}."
+        )
+    return prepare_frame(frame, spec)
+
+
+def prepare_frame(frame: pd.DataFrame, spec: DatasetSpec) -> pd.DataFrame:
+    """Type the spec's columns of an already-read frame and map the target to 0/1."""
+    out = frame.copy()
+    out[spec.target] = _target(frame[spec.target], spec)
+    for column in (*spec.features, *spec.protected):
+        out[column.name] = _typed(frame[column.name], column)
+    for name in spec.drop:
+        out[name] = frame[name].astype("str").where(frame[name].notna())
+    if spec.weight:
+        out[spec.weight] = _numeric(frame[spec.weight], spec.weight)
+    return out
+
+
+def _read(path: Path) -> pd.DataFrame:
+    try:
+        if path.suffix.lower() in (".parquet", ".pq"):
+            return pd.read_parquet(path)
+        return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+    except Exception as exc:  # pandas and the OS raise many unrelated types
+        raise TrainingDataError(f"{path.name}: cannot be read: {exc}") from exc
+
+
+def _check_header(header: Sequence[str], spec: DatasetSpec, filename: str) -> None:
+    repeated = sorted(name for name, count in Counter(header).items() if count > 1)
+    if repeated:
+        raise TrainingDataError(f"{filename} has duplicate columns: {', '.join(repeated)}.")
+    missing = [name for name in spec.columns if name not in header]
+    if missing:
+        raise TrainingDataError(f"{filename} lacks columns the spec names: {', '.join(missing)}.")
+    unmentioned = [name for name in header if name not in spec.columns]
+    if unmentioned:
+        raise TrainingDataError(
+            f"{filename} has columns the spec does not mention: {', '.join(unmentioned)} "
+            "(list them under 'drop' or as features)."
+        )
+
+
+def _target(column: pd.Series, spec: DatasetSpec) -> pd.Series:
+    if column.isna().any():
+        raise TrainingDataError(
+            f"The target '{spec.target}' is missing in {int(column.isna().sum())} row(s)."
+        )
+    y = column.map(_plain).isin(spec.default_values).astype(np.int8)
+    if y.nunique() < 2:
+        only = "defaults" if y.iloc[0] == 1 else "non-defaults"
+        raise TrainingDataError(
+            f"The target '{spec.target}' has only one class ({only}); "
+            f"default values are {list(spec.default_values)}."
+        )
+    return y
+
+
+def _typed(column: pd.Series, spec: ColumnSpec) -> pd.Series:
+    if spec.kind == "numeric":
+        return _numeric(column, spec.name)
+    text = column.map(_plain, na_action="ignore").astype("object")
+    if spec.kind == "ordinal":
+        outside = sorted(set(text.dropna()) - set(spec.order))
+        if outside:
+            raise TrainingDataError(
+                f"Column '{spec.name}' has values outside its order: {outside[:5]}."
+            )
+    return text
+
+
+def _numeric(column: pd.Series, name: str) -> pd.Series:
+    numbers = pd.to_numeric(column, errors="coerce").astype("float64")
+    bad = column.notna() & numbers.isna()
+    if bad.any():
+        row = int(np.flatnonzero(bad.to_numpy())[0])
+        raise TrainingDataError(
+            f"Column '{name}' is numeric but holds text, e.g. {column.iloc[row]!r} "
+            f"in data row {row + 1} ({int(bad.sum())} such row(s))."
+        )
+    return numbers

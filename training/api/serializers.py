@@ -1,0 +1,68 @@
+"""Input and output shapes of the training-run endpoints."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from rest_framework import serializers
+
+from training import conf
+from training.models import ModelVersion, TrainingRun
+
+
+def path_under_data_roots(value: str) -> Path:
+    """A file path the server may train on: inside ``KREDITAX_DATA_DIR`` or the retrain dir.
+
+    Web users must not make the server read arbitrary files; the command line may.
+    """
+    path = Path(value).resolve()
+    if not any(path.is_relative_to(root) for root in conf.data_roots()):
+        raise serializers.ValidationError("Must lie inside the configured data directory.")
+    return path
+
+
+class TrainingRunStartSerializer(serializers.Serializer[Any]):
+    data_path = serializers.CharField(max_length=1000)
+    algorithm = serializers.ChoiceField(
+        choices=ModelVersion.Algorithm.values, default=ModelVersion.Algorithm.XGBOOST
+    )
+    params = serializers.DictField(child=serializers.JSONField(), default=dict)
+    spec_path = serializers.CharField(max_length=1000, required=False, allow_blank=True)
+
+    def validate_data_path(self, value: str) -> Path:
+        return path_under_data_roots(value)
+
+    def validate_spec_path(self, value: str) -> Path | None:
+        return path_under_data_roots(value) if value else None
+
+
+class TrainingRunSerializer(serializers.ModelSerializer[TrainingRun]):
+    model_version: serializers.SlugRelatedField[ModelVersion] = serializers.SlugRelatedField(
+        slug_field="label", read_only=True
+    )
+    requested_by: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
+
+    class Meta:
+        model = TrainingRun
+        fields = [
+            "id",
+            "status",
+            "stage",
+            "progress",
+            "algorithm",
+            "params",
+            "data_sha256",
+            "requested_by",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "heartbeat_at",
+            "error",
+            "model_version",
+            "celery_task_id",
+            "cancel_requested",
+        ]
+        read_only_fields = fields

@@ -1,0 +1,462 @@
+"""Training runs: queue, execute (in a Celery worker), cancel, and reap lost workers.
+
+State machine: QUEUED → RUNNING → SUCCEEDED | FAILED | CANCELLED, and QUEUED → CANCELLED.
+Every transition happens under ``select_for_update`` on the run row, so the worker, a
+cancelling user and the reaper never both win. A run produces at most one version: the
+version is linked to the run in the same transaction that claims the run, and a retried
+task finds the run no longer QUEUED and does nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from credit_ml.datasets import file_sha256
+from credit_ml.spec import DatasetSpec
+from credit_ml.training import TrainConfig
+from training import conf
+from training.models import ModelVersion, TrainingRun
+from training.services import (
+    TrainedArtifact,
+    TrainingRefused,
+    artifact_dir_remove,
+    champion_claim_if_vacant,
+    dataset_spec_load,
+    json_safe,
+    model_version_create_pending,
+    model_version_fit,
+    model_version_mark_failed,
+    model_version_mark_ready,
+    readable_error,
+    train_config_build,
+    train_config_for_run,
+)
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+logger = logging.getLogger(__name__)
+
+Status = TrainingRun.Status
+
+
+class TrainingRunNotCancellable(ValueError):
+    """The run has already finished; nothing was written."""
+
+
+class TrainingCancelled(Exception):
+    """Raised from the progress callback when someone asked to cancel the run."""
+
+
+class DataChanged(Exception):
+    """The data file changed between queueing and execution."""
+
+
+# --------------------------------------------------------------------------------------
+# Start
+# --------------------------------------------------------------------------------------
+
+
+def training_run_start(
+    *,
+    data_path: Path,
+    algorithm: str,
+    params: Mapping[str, Any],
+    spec_path: Path | None = None,
+    requested_by: User | None,
+) -> TrainingRun:
+    """Check the request, create a QUEUED run and enqueue ``run_training`` on commit.
+
+    Raises ``TrainingRefused`` (nothing written) for an unknown algorithm or parameter, a
+    missing data file or an unusable spec. Only the run's primary key travels to the
+    worker; the task id is chosen here so that it is on the row before the task exists.
+    """
+    _refuse_unusable(data_path=data_path, algorithm=algorithm)
+    train_config_build(algorithm=algorithm, params=params)
+    dataset_spec_load(spec_path=spec_path)
+    run = TrainingRun.objects.create(
+        algorithm=algorithm,
+        params=json_safe(dict(params)),
+        data_path=str(data_path),
+        data_sha256=file_sha256(data_path),
+        spec_path=str(spec_path) if spec_path is not None else "",
+        requested_by=requested_by,
+        celery_task_id=str(uuid.uuid4()),
+    )
+    transaction.on_commit(lambda: _enqueue(run))
+    logger.info("training run %s queued (task %s)", run.pk, run.celery_task_id)
+    return run
+
+
+def _refuse_unusable(*, data_path: Path, algorithm: str) -> None:
+    if algorithm not in ModelVersion.Algorithm.values:
+        choices = ", ".join(ModelVersion.Algorithm.values)
+        raise TrainingRefused(f"Unknown algorithm {algorithm!r}; choose one of: {choices}.")
+    if not data_path.is_file():
+        raise TrainingRefused(f"Training data not found: {data_path}")
+
+
+def _enqueue(run: TrainingRun) -> None:
+    from training.tasks import run_training  # tasks import this module
+
+    run_training.apply_async(
+        args=[run.pk],
+        task_id=run.celery_task_id,
+        soft_time_limit=conf.soft_time_limit(),
+        time_limit=conf.hard_time_limit(),
+    )
+
+
+# --------------------------------------------------------------------------------------
+# Execute
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Claim:
+    run: TrainingRun
+    version: ModelVersion
+    config: TrainConfig
+    spec: DatasetSpec | None
+
+
+def training_run_execute(*, run_id: int) -> TrainingRun:
+    """Run the training of a QUEUED run; anything else is returned unchanged.
+
+    Idempotent by run id: a retried or redelivered task for a run that is RUNNING, has
+    finished, or already produced a version does nothing. Ends SUCCEEDED (version READY),
+    FAILED (version FAILED, readable error, no artifact left) or CANCELLED.
+    """
+    claim = _claim(run_id=run_id)
+    if claim is None:
+        return TrainingRun.objects.get(pk=run_id)
+    run, version = claim.run, claim.version
+    beat = _Heartbeat(run_id=run.pk, every=conf.heartbeat_seconds())
+    beat.start()
+    try:
+        if file_sha256(Path(run.data_path)) != run.data_sha256:
+            raise DataChanged()
+        trained = model_version_fit(
+            version=version,
+            data_path=Path(run.data_path),
+            config=claim.config,
+            spec=claim.spec,
+            progress=_ProgressWriter(run_id=run.pk),
+        )
+    except BaseException as exc:
+        beat.stop()
+        _finish_failed(run=run, version=version, exc=exc)
+        if not isinstance(exc, Exception):
+            raise  # SystemExit, KeyboardInterrupt: the worker is going down
+        return TrainingRun.objects.get(pk=run.pk)
+    beat.stop()
+    return _finish_succeeded(run=run, version=version, trained=trained)
+
+
+def _claim(*, run_id: int) -> _Claim | None:
+    """QUEUED → RUNNING, with a PENDING version linked, in one transaction; else None."""
+    with transaction.atomic():
+        run = TrainingRun.objects.select_for_update().get(pk=run_id)
+        if run.status != Status.QUEUED or run.model_version_id is not None:
+            logger.info("training run %s is %s: nothing to do", run.pk, run.status)
+            return None
+        try:
+            config, spec = _config(run), _spec(run)
+        except (TrainingRefused, OSError) as exc:  # the spec file changed or went away
+            _set_finished(run, Status.FAILED, error=str(exc))
+            return None
+        version = model_version_create_pending(
+            algorithm=run.algorithm,
+            config=config,
+            data_fingerprint=run.data_sha256,
+            created_by=run.requested_by,
+            spec=spec,
+        )
+        now = timezone.now()
+        run.status, run.model_version = Status.RUNNING, version
+        run.started_at = run.heartbeat_at = now
+        run.stage, run.progress = "starting", 0.0
+        run.save(
+            update_fields=[
+                "status",
+                "model_version",
+                "started_at",
+                "heartbeat_at",
+                "stage",
+                "progress",
+            ]
+        )
+    return _Claim(run=run, version=version, config=config, spec=spec)
+
+
+def _config(run: TrainingRun) -> TrainConfig:
+    config = train_config_build(algorithm=run.algorithm, params=run.params)
+    return train_config_for_run(config=config, algorithm=run.algorithm)
+
+
+def _spec(run: TrainingRun) -> DatasetSpec | None:
+    return dataset_spec_load(spec_path=Path(run.spec_path) if run.spec_path else None)
+
+
+def _finish_succeeded(
+    *, run: TrainingRun, version: ModelVersion, trained: TrainedArtifact
+) -> TrainingRun:
+    """RUNNING → SUCCEEDED and version READY together; if the run was reaped or cancelled
+    meanwhile, the artifact is discarded instead."""
+    with transaction.atomic():
+        locked = TrainingRun.objects.select_for_update().get(pk=run.pk)
+        if locked.status != Status.RUNNING or locked.cancel_requested:
+            cancelled = locked.cancel_requested
+            _discard(run=locked, version=version, cancelled=cancelled)
+            return locked
+        model_version_mark_ready(version=version, trained=trained)
+        _set_finished(locked, Status.SUCCEEDED, stage="done", progress=1.0)
+    champion_claim_if_vacant(version=version, claimed_by=run.requested_by)
+    logger.info("training run %s succeeded: %s", run.pk, version.label)
+    return locked
+
+
+def _discard(*, run: TrainingRun, version: ModelVersion, cancelled: bool) -> None:
+    message = "Cancelled." if cancelled else run.error or "The run was stopped."
+    model_version_mark_failed(version=version, exc=TrainingCancelled(), message=message)
+    if run.status == Status.RUNNING:
+        status = Status.CANCELLED if cancelled else Status.FAILED
+        _set_finished(run, status, error=message)
+
+
+def _finish_failed(*, run: TrainingRun, version: ModelVersion, exc: BaseException) -> None:
+    message = _message(exc=exc, label=version.label)
+    with transaction.atomic():
+        locked = TrainingRun.objects.select_for_update().get(pk=run.pk)
+        model_version_mark_failed(version=version, exc=exc, message=message)
+        if locked.status == Status.RUNNING:
+            cancelled = isinstance(exc, TrainingCancelled)
+            _set_finished(locked, Status.CANCELLED if cancelled else Status.FAILED, error=message)
+    logger.info("training run %s ended: %s", run.pk, message)
+
+
+def _message(*, exc: BaseException, label: str) -> str:
+    if isinstance(exc, TrainingCancelled):
+        return "Cancelled."
+    if isinstance(exc, DataChanged):
+        return "The data file changed after the run was queued; queue a new run."
+    if isinstance(exc, SoftTimeLimitExceeded):
+        return f"Training exceeded the time limit of {conf.soft_time_limit()} seconds."
+    return readable_error(exc=exc, label=label)
+
+
+def _set_finished(
+    run: TrainingRun,
+    status: str,
+    *,
+    error: str = "",
+    stage: str | None = None,
+    progress: float | None = None,
+) -> None:
+    run.status, run.error, run.finished_at = status, error, timezone.now()
+    fields = ["status", "error", "finished_at"]
+    if stage is not None:
+        run.stage = stage
+        fields.append("stage")
+    if progress is not None:
+        run.progress = progress
+        fields.append("progress")
+    run.save(update_fields=fields)
+
+
+# --------------------------------------------------------------------------------------
+# Progress, cancellation checks and heartbeats
+# --------------------------------------------------------------------------------------
+
+
+class _ProgressWriter:
+    """The ``train_model(progress=...)`` callback of a run.
+
+    Writes stage, progress and heartbeat on every stage change and at most every
+    ``KREDITAX_TRAINING_PROGRESS_SECONDS`` within a stage, and raises
+    ``TrainingCancelled`` when a cancellation was requested.
+    """
+
+    def __init__(self, *, run_id: int) -> None:
+        self.run_id = run_id
+        self.every = conf.progress_write_seconds()
+        self.stage = ""
+        self.written_at = 0.0
+
+    def __call__(self, stage: str, fraction: float) -> None:
+        now = time.monotonic()
+        if stage == self.stage and now - self.written_at < self.every:
+            return
+        self.stage, self.written_at = stage, now
+        TrainingRun.objects.filter(pk=self.run_id).update(
+            stage=stage[:80], progress=min(max(fraction, 0.0), 1.0), heartbeat_at=timezone.now()
+        )
+        if TrainingRun.objects.filter(pk=self.run_id, cancel_requested=True).exists():
+            raise TrainingCancelled()
+
+
+class _Heartbeat:
+    """A daemon thread that refreshes ``heartbeat_at`` every ``every`` seconds.
+
+    The fit itself reports progress only between stages; this keeps a long stage from
+    looking like a lost worker. It uses (and closes) its own database connection.
+    """
+
+    def __init__(self, *, run_id: int, every: float) -> None:
+        self.run_id, self.every = run_id, every
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True, name=f"hb-{run_id}")
+
+    def start(self) -> None:
+        if self.every > 0:
+            self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=10)
+
+    def _loop(self) -> None:
+        try:
+            while not self._stop.wait(self.every):
+                TrainingRun.objects.filter(pk=self.run_id, status=Status.RUNNING).update(
+                    heartbeat_at=timezone.now()
+                )
+        except Exception:  # a missed beat must never break the training itself
+            logger.exception("training run %s: heartbeat failed", self.run_id)
+        finally:
+            connection.close()
+
+
+# --------------------------------------------------------------------------------------
+# Cancel
+# --------------------------------------------------------------------------------------
+
+
+def training_run_cancel(*, run_id: int, by: User | None) -> TrainingRun:
+    """Cancel a run: QUEUED ends CANCELLED now; RUNNING is asked to stop.
+
+    A RUNNING run's worker sees the request at its next progress callback, removes the
+    partial artifact and ends CANCELLED. Raises ``TrainingRunNotCancellable`` (nothing
+    written) for a finished run. The Celery task is revoked after commit.
+    """
+    with transaction.atomic():
+        run = TrainingRun.objects.select_for_update().get(pk=run_id)
+        if run.is_finished or run.cancel_requested:
+            raise TrainingRunNotCancellable(f"Training run {run.pk} is {run.status}.")
+        run.cancel_requested, run.cancelled_by = True, by
+        run.save(update_fields=["cancel_requested", "cancelled_by"])
+        if run.status == Status.QUEUED:
+            _set_finished(run, Status.CANCELLED, error="Cancelled before it started.")
+        task_id = run.celery_task_id
+        transaction.on_commit(lambda: _revoke(task_id))
+    logger.info("training run %s: cancel requested by %s", run.pk, by)
+    return run
+
+
+def _revoke(task_id: str) -> None:
+    """Best effort: the run's state, not the broker, is the source of truth."""
+    if not task_id or settings.CELERY_TASK_ALWAYS_EAGER:
+        return
+    from kreditax.celery import app
+
+    try:
+        app.control.revoke(task_id)
+    except Exception:  # broker down: the worker will still find the run CANCELLED
+        logger.warning("could not revoke task %s", task_id, exc_info=True)
+
+
+# --------------------------------------------------------------------------------------
+# Reaper
+# --------------------------------------------------------------------------------------
+
+
+def training_runs_reap_stale(*, now: datetime | None = None) -> list[int]:
+    """Fail RUNNING runs whose heartbeat is older than ``KREDITAX_TRAINING_STALE_SECONDS``.
+
+    Each becomes FAILED ("worker lost"), its PENDING version FAILED, its partial artifact
+    directory (and staging directories) removed; the champion is untouched. Returns the
+    ids of the reaped runs.
+    """
+    cutoff = (now or timezone.now()) - timedelta(seconds=conf.stale_seconds())
+    candidates = list(
+        TrainingRun.objects.filter(status=Status.RUNNING, heartbeat_at__lt=cutoff).values_list(
+            "pk", flat=True
+        )
+    )
+    return [run_id for run_id in candidates if _reap(run_id=run_id, cutoff=cutoff)]
+
+
+def _reap(*, run_id: int, cutoff: datetime) -> bool:
+    with transaction.atomic():
+        run = TrainingRun.objects.select_for_update().get(pk=run_id)
+        if run.status != Status.RUNNING or run.heartbeat_at is None or run.heartbeat_at >= cutoff:
+            return False  # it finished or beat again since we looked
+        message = f"Worker lost: no heartbeat since {run.heartbeat_at.isoformat()}."
+        version = (
+            ModelVersion.objects.select_for_update().get(pk=run.model_version_id)
+            if run.model_version_id is not None
+            else None
+        )
+        if version is not None and version.status == ModelVersion.Status.PENDING:
+            model_version_mark_failed(version=version, exc=TrainingCancelled(), message=message)
+        if version is not None:
+            staging_dirs_remove(label=version.label)
+        _set_finished(run, Status.FAILED, error=message)
+    logger.warning("training run %s reaped: %s", run_id, message)
+    return True
+
+
+def staging_dirs_remove(*, label: str) -> None:
+    """Remove ``save_artifact``'s hidden staging directories of ``label`` (a killed save)."""
+    root = Path(settings.KREDITAX_ARTIFACT_DIR)
+    if root.is_dir():
+        for staging in root.glob(f".{label}.*.tmp"):
+            artifact_dir_remove(staging)
+
+
+# --------------------------------------------------------------------------------------
+# Scheduled retrain
+# --------------------------------------------------------------------------------------
+
+DATA_SUFFIXES = (".csv", ".parquet", ".pq")
+
+
+def newest_data_file(*, folder: Path) -> Path | None:
+    """The most recently modified ``.csv``/``.parquet`` file in ``folder`` (not recursive)."""
+    if not folder.is_dir():
+        return None
+    files = [p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in DATA_SUFFIXES]
+    return max(files, key=lambda p: (p.stat().st_mtime, p.name), default=None)
+
+
+def retrain_from_folder() -> TrainingRun | None:
+    """Queue a run on the newest file of ``KREDITAX_RETRAIN_DIR``; None if there is none.
+
+    Uses ``KREDITAX_RETRAIN_SPEC`` and ``KREDITAX_RETRAIN_ALGORITHM``; requested by no one.
+    """
+    folder = conf.retrain_dir()
+    newest = newest_data_file(folder=folder) if folder is not None else None
+    if newest is None:
+        logger.warning("scheduled retrain: no data file in %s", folder)
+        return None
+    return training_run_start(
+        data_path=newest,
+        algorithm=conf.retrain_algorithm(),
+        params={},
+        spec_path=conf.retrain_spec(),
+        requested_by=None,
+    )
