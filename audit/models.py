@@ -72,7 +72,7 @@ class DecisionRecord(AppendOnlyModel):
     application_masked: models.JSONField[Any] = models.JSONField()
     application_ref_digest = models.CharField(max_length=64, blank=True, db_index=True)
     nik_digest = models.CharField(max_length=64, blank=True, db_index=True)
-    phone_digest = models.CharField(max_length=64, blank=True)
+    phone_digest = models.CharField(max_length=64, blank=True, db_index=True)
     email_digest = models.CharField(max_length=64, blank=True)
     pii_key_id = models.CharField(max_length=12)
     inputs_encrypted = models.TextField()
@@ -91,3 +91,54 @@ class DecisionRecord(AppendOnlyModel):
 
     def __str__(self) -> str:
         return str(self.request_id)
+
+
+class AuditCheckpoint(AppendOnlyModel):
+    """A seal over every record after the previous checkpoint, in ``(created_at, id)`` order.
+
+    The range is ``(previous.last_created_at, previous.last_record_id)`` exclusive to
+    ``(last_created_at, last_record_id)`` inclusive, so a deleted record (even the last one)
+    still shows as a count and digest mismatch. ``records_digest`` is SHA-256 over the
+    records' ``content_hash`` values, one per line, in that order; ``checkpoint_hash`` covers
+    every other field including ``previous_hash``, which chains the checkpoints.
+    """
+
+    sequence = models.PositiveBigIntegerField(unique=True)
+    first_record_id = models.BigIntegerField()
+    last_record_id = models.BigIntegerField()
+    last_created_at = models.DateTimeField()
+    record_count = models.PositiveIntegerField()
+    records_digest = models.CharField(max_length=64)
+    previous_hash = models.CharField(max_length=64, unique=True)
+    checkpoint_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-sequence"]
+
+    def __str__(self) -> str:
+        return f"checkpoint {self.sequence}"
+
+
+class AuditAccess(AppendOnlyModel):
+    """Who looked at or exported which decisions, when (append-only)."""
+
+    class Action(models.TextChoices):
+        VIEW = "VIEW"
+        EXPORT = "EXPORT"
+        API_VIEW = "API_VIEW"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    action = models.CharField(max_length=10, choices=Action.choices)
+    what: models.JSONField[Any] = models.JSONField()
+    row_count = models.PositiveBigIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "audit accesses"
+
+    def __str__(self) -> str:
+        return f"{self.action} by {self.user_id} at {self.created_at:%Y-%m-%d %H:%M}"

@@ -6,6 +6,7 @@ from scoring.api.errors import json_error_view
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/v1/", include("audit.api.urls")),
     path("api/v1/", include(("scoring.api.urls", "api"), namespace="api")),
     path("api/v1/", include(("training.api.urls", "training-api"), namespace="training-api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

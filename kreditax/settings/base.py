@@ -128,6 +128,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Credit decisioning for Indonesian lenders.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "ENUM_NAME_OVERRIDES": {"DecisionEnum": "audit.models.Decision"},
 }
 
 LOGGING = {

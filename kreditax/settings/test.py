@@ -18,6 +18,8 @@ KREDITAX_ARTIFACT_DIR = Path(
     os.environ.get("KREDITAX_ARTIFACT_DIR", tempfile.mkdtemp(prefix="kreditax-models-"))
 )
 KREDITAX_PII_KEY = "test-pii-key"
+# No collected static files in tests: WhiteNoise should not look for them.
+WHITENOISE_AUTOREFRESH = True
 STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }

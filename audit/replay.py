@@ -1,0 +1,69 @@
+"""Replaying a recorded decision: the same inputs, model version, rule set and date.
+
+The inputs are decrypted from the record (they never include identity fields), the model is
+the RECORDED version (verified against its SHA-256 on load) and the rule set the RECORDED
+version as stored; PD, score, decision and reasons must come out identical.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from audit import crypto
+from audit.models import DecisionRecord
+from credit_ml.decision import decide
+from credit_ml.policy import RuleSet as PolicyRuleSet
+from scoring.model_cache import version_model
+from scoring.models import RuleSet
+
+COMPARED = ("probability_of_default", "credit_score", "decision", "reasons")
+
+
+@dataclass(frozen=True)
+class Difference:
+    field: str
+    recorded: Any
+    replayed: Any
+
+
+@dataclass(frozen=True)
+class Replay:
+    request_id: str
+    model_label: str
+    rule_set_version: str
+    differences: tuple[Difference, ...]
+
+    @property
+    def identical(self) -> bool:
+        return not self.differences
+
+
+def _json(value: Any) -> Any:
+    return json.loads(json.dumps(value))
+
+
+def decision_replay(*, request_id: str) -> Replay:
+    """Score the recorded inputs again; raises ``DecisionRecord.DoesNotExist``,
+    ``RuleSet.DoesNotExist`` or ``crypto.AuditKeyError`` when that is impossible."""
+    record = DecisionRecord.objects.select_related("model_version").get(request_id=request_id)
+    stored = RuleSet.objects.get(version=record.rule_set_version)
+    replayed = decide(
+        version_model(record.model_version),
+        crypto.decrypt_inputs(record.inputs_encrypted),
+        rule_set=PolicyRuleSet.from_dict(stored.definition),
+        on=record.decision_date,
+    )
+    now = {
+        "probability_of_default": replayed.probability_of_default,
+        "credit_score": replayed.credit_score,
+        "decision": replayed.decision,
+        "reasons": _json([reason.to_dict() for reason in replayed.reasons]),
+    }
+    differences = tuple(
+        Difference(name, getattr(record, name), now[name])
+        for name in COMPARED
+        if _json(getattr(record, name)) != now[name]
+    )
+    return Replay(str(record.request_id), record.model_label, stored.version, differences)
