@@ -130,6 +130,12 @@ class ModelOutput:
     encoded: npt.NDArray[np.float32]
 
 
+def _logistic(margins: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+    """``1 / (1 + exp(-margin))`` in float32, the objective ``binary:logistic``'s transform."""
+    one = np.float32(1.0)
+    return one / (one + np.exp(-margins.astype(np.float32)))
+
+
 class ScoringModel:
     """A model version ready to score; build it with ``artifacts.load_artifact``.
 
@@ -177,11 +183,13 @@ class ScoringModel:
         if not applications:
             return []
         rows = np.vstack([self.encoder.encode(values) for values in applications])
-        # One DMatrix for the three predictions: for a single row, DMatrix + predict is
-        # several times cheaper than repeated inplace_predict calls (about 25 vs 90 µs).
+        # One DMatrix for both predictions: for a single row, DMatrix + predict is several
+        # times cheaper than repeated inplace_predict calls (about 25 vs 90 µs). The PD is
+        # the logistic of the margin, computed as XGBoost does (float32), which saves a
+        # third tree traversal.
         matrix = xgb.DMatrix(rows, nthread=self.n_threads)
-        pds = self.booster.predict(matrix)
         margins = self.booster.predict(matrix, output_margin=True)
+        pds = _logistic(margins)
         contribs = self.booster.predict(matrix, pred_contribs=True)
         return [
             self._output(rows[i], float(pds[i]), float(margins[i]), contribs[i])
