@@ -1,0 +1,55 @@
+"""Production settings refuse to start without their secrets and a PostgreSQL database."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+COMPLETE = {
+    "DJANGO_SECRET_KEY": "a-real-secret",
+    "KREDITAX_PII_KEY": "a-real-pii-key",
+    "KREDITAX_AUDIT_KEYS": "Zm9vYmFyZm9vYmFyZm9vYmFyZm9vYmFyZm9vYmFyZm8=",
+    "DATABASE_URL": "postgres://kreditax@db.invalid:5432/kreditax",
+}
+
+
+def _import_production(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if k not in COMPLETE}
+    clean.update(env, PYTHONPATH=str(ROOT))
+    return subprocess.run(
+        [sys.executable, "-c", "import kreditax.settings.production"],
+        env=clean,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+
+
+def test_production_starts_with_every_secret_and_postgresql() -> None:
+    assert _import_production(COMPLETE).returncode == 0
+
+
+@pytest.mark.parametrize(
+    "missing", ["DJANGO_SECRET_KEY", "KREDITAX_PII_KEY", "KREDITAX_AUDIT_KEYS"]
+)
+def test_production_refuses_to_start_without_a_secret(missing: str) -> None:
+    env = {k: v for k, v in COMPLETE.items() if k != missing}
+
+    done = _import_production(env)
+
+    assert done.returncode != 0
+    assert "ImproperlyConfigured" in done.stderr
+    assert missing in done.stderr
+
+
+def test_production_refuses_sqlite() -> None:
+    done = _import_production({**COMPLETE, "DATABASE_URL": "sqlite:///tmp/x.sqlite3"})
+
+    assert done.returncode != 0
+    assert "Production needs PostgreSQL: set DATABASE_URL." in done.stderr
