@@ -13,7 +13,7 @@ PORT ?= 8000
 DEMO_ENV := env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL -u CELERY_RESULT_BACKEND \
 	DJANGO_SETTINGS_MODULE=kreditax.settings.base KREDITAX_VAR_DIR=$(CURDIR)/$(VAR)
 
-.PHONY: help install install-dev demo run worker beat test lint format bench clean
+.PHONY: help install install-dev demo run worker beat test lint format bench bench-services clean
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -61,9 +61,13 @@ format: install-dev ## Apply ruff's fixes and formatting
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-bench: install-dev ## Run the benchmarks (figures go to benchmarks/README.md by hand)
+bench: install-dev ## Run the benchmarks that need no services (see benchmarks/README.md)
 	$(PY) benchmarks/bench_generate.py
 	$(PY) benchmarks/bench_training.py
+
+bench-services: install-dev ## Scoring (PostgreSQL + wrk) and admin (PostgreSQL) benchmarks
+	$(PY) benchmarks/bench_scoring.py
+	$(PY) benchmarks/bench_admin.py
 
 clean: ## Remove the demo's database, data and models (keeps .venv)
 	rm -rf $(VAR) staticfiles
