@@ -62,7 +62,10 @@ def parse_nik(nik: str, *, today: date | None = None) -> NikInfo:
 
 
 def is_valid_phone(phone: str) -> bool:
-    """Indonesian mobile numbers: 08…, 628… or +628…, 10 to 14 digits after the prefix."""
+    """Indonesian mobile numbers: 08…, 628… or +628…, then 7 to 11 more digits.
+
+    Spaces and dashes are ignored.
+    """
     return bool(_PHONE_RE.match(re.sub(r"[\s-]", "", phone)))
 
 
