@@ -1,10 +1,18 @@
-"""gunicorn settings from the environment. Sync workers: scoring is CPU-bound."""
+"""gunicorn settings from the environment.
+
+Scoring is CPU-bound, so each worker runs one request at a time. ``sync`` workers (the
+default) close the connection after each response; ``GUNICORN_WORKER_CLASS=gthread`` keeps
+connections alive, which lowers latency for one client at a time (p99 8 ms instead of 32 ms
+at concurrency 1 here) but gave lower throughput and a longer tail at concurrency 16.
+"""
 
 import os
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "sync")
 threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "0"))
 accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-")
