@@ -6,6 +6,8 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from django.utils import timezone
+
 from credit_ml.decision import Decision
 from credit_ml.scoring import ScoringModel
 
@@ -27,7 +29,8 @@ def decision_body(
         "application_id": application_id,
         "model_version": model.label,
         "rule_set_version": rule_set_version,
-        "scored_at": scored_at.isoformat(),
+        # Local time (Asia/Jakarta by default), like the decision date the rules apply on.
+        "scored_at": timezone.localtime(scored_at).isoformat(),
         "probability_of_default": round(decision.probability_of_default, PD_DECIMALS),
         "credit_score": decision.credit_score,
         "risk_grade": decision.risk_grade,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -311,3 +311,11 @@ def test_one_prediction_with_an_idempotency_key_costs_seven_queries(
     # champion look-up, and INSERT scoring_idempotencyrecord inside the savepoint
     with django_assert_num_queries(7):
         assert api.post(URL, VALID, format="json", HTTP_IDEMPOTENCY_KEY="q-1").status_code == 200
+
+
+def test_the_decision_time_is_given_in_jakarta_time(api: APIClient, champion: ModelVersion) -> None:
+    body = api.post(URL, VALID, format="json").json()
+
+    scored_at = datetime.fromisoformat(body["scored_at"])
+    assert scored_at.utcoffset() == timedelta(hours=7)
+    assert DecisionRecord.objects.get().created_at == scored_at
