@@ -17,7 +17,8 @@ COPY requirements.txt .
 RUN pip install -r requirements.txt
 
 COPY . .
-RUN DJANGO_SECRET_KEY=build KREDITAX_PII_KEY=build DATABASE_URL=postgres://build@localhost/build \
+RUN DJANGO_SECRET_KEY=build KREDITAX_PII_KEY=build KREDITAX_AUDIT_KEYS=build \
+    DATABASE_URL=postgres://build@localhost/build \
     python manage.py collectstatic --noinput \
     && mkdir -p /app/var/models /app/var/data && chown -R kreditax /app/var
 
