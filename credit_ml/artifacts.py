@@ -2,7 +2,8 @@
 
 Layout of ``<root>/<label>/``::
 
-    model.ubj       the booster in XGBoost's own UBJSON format
+    model.ubj       the booster in XGBoost's own UBJSON format, or
+    model.txt       a LightGBM booster in LightGBM's own text format (manifest "algorithm")
     encoder.json    the Encoder (preprocessing.Encoder.to_dict)
     manifest.json   what the version is (scoring.ModelManifest), "format": "kreditax.model/1"
     report/         index.html and PNG plots (credit_ml.report)
@@ -31,11 +32,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import lightgbm as lgb
 import numpy as np
 import pandas as pd
 import sklearn
 import xgboost as xgb
 
+from credit_ml import lgbm
 from credit_ml.preprocessing import Encoder
 from credit_ml.report import write_report
 from credit_ml.scoring import MANIFEST_FORMAT, ModelManifest, ScoringModel
@@ -122,6 +125,7 @@ def library_versions() -> dict[str, str]:
     return {
         "python": platform.python_version(),
         "xgboost": xgb.__version__,
+        "lightgbm": lgb.__version__,
         "numpy": np.__version__,
         "pandas": pd.__version__,
         "scikit-learn": sklearn.__version__,
@@ -154,6 +158,7 @@ def build_manifest(
             "n_train": result.n_train,
             "n_test": result.n_test,
             "overall_default_rate": result.default_rate,
+            "fairness": result.fairness,
         },
         calibration=tuple(result.calibration),
         importance=result.importance,
@@ -220,7 +225,10 @@ def _write_contents(
     data_sha256: str,
     dataset_spec: Mapping[str, Any] | None = None,
 ) -> None:
-    result.booster.save_model(os.fspath(directory / MODEL_FILE))
+    if isinstance(result.booster, lgb.Booster):  # LightGBM's own text format
+        lgbm.save(result.booster, os.fspath(directory / lgbm.MODEL_FILE))
+    else:
+        result.booster.save_model(os.fspath(directory / MODEL_FILE))
     (directory / ENCODER_FILE).write_bytes(_json_bytes(result.encoder.to_dict()))
     manifest = build_manifest(
         result, label=label, data_sha256=data_sha256, dataset_spec=dataset_spec
@@ -239,6 +247,23 @@ def load_artifact(path: Path, *, expected_sha256: str, n_threads: int = 1) -> Sc
     is parsed: ``ArtifactIntegrityError`` otherwise. A manifest without our format marker
     raises ``ArtifactFormatError``; a missing directory ``ArtifactNotFoundError``.
     """
+    files = read_verified_files(path, expected_sha256=expected_sha256)
+    manifest = _parse_manifest(files)
+    encoder = Encoder.from_dict(_parse_json(files, ENCODER_FILE))
+    booster: xgb.Booster | lgb.Booster
+    if manifest.algorithm == "lightgbm":
+        booster = lgbm.load(_required(files, lgbm.MODEL_FILE))
+    else:
+        booster = xgb.Booster()
+        booster.load_model(bytearray(_required(files, MODEL_FILE)))
+    return ScoringModel(manifest=manifest, encoder=encoder, booster=booster, n_threads=n_threads)
+
+
+def read_verified_files(path: Path, *, expected_sha256: str) -> dict[str, bytes]:
+    """Every file of the artifact by relative path, once its directory hash is checked.
+
+    Raises ``ArtifactNotFoundError`` or ``ArtifactIntegrityError``; nothing is parsed.
+    """
     if not path.is_dir():
         raise ArtifactNotFoundError(f"No model artifact directory at {path}.")
     files = _read_files(path)
@@ -248,11 +273,12 @@ def load_artifact(path: Path, *, expected_sha256: str, n_threads: int = 1) -> Sc
             f"Model artifact {path.name} failed its integrity check: "
             f"expected SHA-256 {expected_sha256}, found {found}."
         )
-    manifest = _parse_manifest(files)
-    encoder = Encoder.from_dict(_parse_json(files, ENCODER_FILE))
-    booster = xgb.Booster()
-    booster.load_model(bytearray(_required(files, MODEL_FILE)))
-    return ScoringModel(manifest=manifest, encoder=encoder, booster=booster, n_threads=n_threads)
+    return files
+
+
+def read_manifest(files: dict[str, bytes]) -> ModelManifest:
+    """The manifest among verified files; ``ArtifactFormatError`` if it is not ours."""
+    return _parse_manifest(files)
 
 
 def _required(files: dict[str, bytes], name: str) -> bytes:

@@ -106,7 +106,7 @@ def decide(
 ) -> Decision:
     """Decide one cleaned application (``validate_record`` output) as of ``on``."""
     config = model.manifest.feature_config
-    policy = evaluate_policy(rule_set, values, on=on, feature_config=config)
+    policy = evaluate_policy(rule_set, values, on=on, feature_config=config, collected=schema.names)
     output = model.score_row(values)
     return _compose(output, values, policy=policy, config=config, schema=schema)
 
@@ -126,7 +126,9 @@ def decide_many(
         _compose(
             output,
             values,
-            policy=evaluate_policy(rule_set, values, on=on, feature_config=config),
+            policy=evaluate_policy(
+                rule_set, values, on=on, feature_config=config, collected=schema.names
+            ),
             config=config,
             schema=schema,
         )

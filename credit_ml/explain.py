@@ -10,18 +10,25 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import lightgbm as lgb
 import numpy as np
 import numpy.typing as npt
 import xgboost as xgb
 
+from credit_ml import lgbm
 
-def contributions(booster: xgb.Booster, rows: np.ndarray, *, n_threads: int = 1) -> np.ndarray:
+
+def contributions(
+    booster: xgb.Booster | lgb.Booster, rows: np.ndarray, *, n_threads: int = 1
+) -> np.ndarray:
     """TreeSHAP values of encoded ``rows`` (n, k): float32, shape (n, k + 1).
 
     Column ``j < k`` is the contribution of encoded column ``j``; the last column is the
     bias (the base value, equal for every row). ``n_threads`` builds the DMatrix; the
     prediction itself runs on the booster's own ``nthread`` parameter.
     """
+    if isinstance(booster, lgb.Booster):  # same layout, from LightGBM's pred_contrib
+        return lgbm.contributions(booster, rows, n_threads=n_threads)
     matrix = xgb.DMatrix(np.asarray(rows, dtype=np.float32), nthread=n_threads)
     return booster.predict(matrix, pred_contribs=True)
 

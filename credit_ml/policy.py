@@ -14,7 +14,7 @@ whole months.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -545,6 +545,35 @@ def _not_in_force(rule: Rule, on: date) -> RuleResult:
     return RuleResult(rule.code, str(rule.kind), False, True, None, None, None, text_id, text_en)
 
 
+#: The application fields each kind of rule reads; without them the rule cannot apply.
+RULE_FIELDS: dict[RuleKind, tuple[str, ...]] = {
+    RuleKind.MAX_DSR: (
+        "existing_monthly_installments",
+        "monthly_income",
+        "loan_amount",
+        "loan_term_months",
+    ),
+    RuleKind.MAX_PLATFORMS: ("active_lending_platforms",),
+    RuleKind.MIN_AGE: ("age",),
+    RuleKind.MIN_INCOME: ("monthly_income",),
+    RuleKind.MAX_LOAN_AMOUNT: ("loan_amount",),
+}
+
+
+def _not_applicable(rule: Rule, missing: Sequence[str]) -> RuleResult:
+    """A rule whose fields the model's schema does not collect: reported, never failing."""
+    names = ", ".join(missing)
+    text_id = f"{rule.title_id}: tidak berlaku, karena kolom {names} tidak dikumpulkan"
+    text_en = f"{rule.title_en}: not applicable, the field(s) {names} are not collected"
+    return RuleResult(rule.code, str(rule.kind), False, True, None, None, None, text_id, text_en)
+
+
+def _missing_fields(rule: Rule, collected: Collection[str] | None) -> list[str]:
+    if collected is None:
+        return []
+    return [name for name in RULE_FIELDS[rule.kind] if name not in collected]
+
+
 def _evaluate_rule(rule: Rule, app: _Application, on: date) -> RuleResult:
     threshold = rule.schedule.threshold_on(on)
     if threshold is None or threshold.value is None:
@@ -564,7 +593,12 @@ def _evaluate_rule(rule: Rule, app: _Application, on: date) -> RuleResult:
 
 
 def evaluate_policy(
-    rule_set: RuleSet, values: Mapping[str, Any], *, on: date, feature_config: FeatureConfig
+    rule_set: RuleSet,
+    values: Mapping[str, Any],
+    *,
+    on: date,
+    feature_config: FeatureConfig,
+    collected: Collection[str] | None = None,
 ) -> PolicyOutcome:
     """Apply every rule of ``rule_set`` in force on ``on`` to one cleaned application.
 
@@ -572,12 +606,22 @@ def evaluate_policy(
     fields may be ``None``). Every rule is reported, in rule-set order, including the ones not
     in force that day. The DSR uses the application's interest rate or the configured
     default; missing or zero income raises ``FeatureInputError`` (an input error, not a
-    failed rule).
+    failed rule). ``collected``: the field names the model's schema collects (None: all);
+    a rule needing a field outside it (``RULE_FIELDS``) is reported not applicable
+    (``in_force`` False, ``passed`` True, a message naming the fields).
     """
-    has_dsr_rule = any(rule.kind is RuleKind.MAX_DSR for rule in rule_set.rules)
+    missing = {rule.code: _missing_fields(rule, collected) for rule in rule_set.rules}
+    has_dsr_rule = any(
+        rule.kind is RuleKind.MAX_DSR and not missing[rule.code] for rule in rule_set.rules
+    )
     dsr = application_dsr(values, feature_config=feature_config) if has_dsr_rule else None
     app = _Application(values=values, dsr=dsr)
-    results = tuple(_evaluate_rule(rule, app, on) for rule in rule_set.rules)
+    results = tuple(
+        _not_applicable(rule, missing[rule.code])
+        if missing[rule.code]
+        else _evaluate_rule(rule, app, on)
+        for rule in rule_set.rules
+    )
     return PolicyOutcome(rule_set_version=rule_set.version, decision_date=on, results=results)
 
 

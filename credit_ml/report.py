@@ -21,7 +21,7 @@ from matplotlib.figure import Figure
 from credit_ml import evaluation
 from credit_ml.training import TrainingResult
 
-PLOTS = ("roc.png", "calibration.png", "score_distribution.png", "importance.png")
+PLOTS = ("roc.png", "ks.png", "calibration.png", "score_distribution.png", "importance.png")
 _PNG_METADATA = {"Software": None}  # no library version in the file: stable bytes
 
 _CSS = (
@@ -34,7 +34,7 @@ _CSS = (
 
 
 def write_report(result: TrainingResult, directory: Path, *, label: str) -> Path:
-    """Write ``index.html`` and the four plots into ``directory``; return the HTML path."""
+    """Write ``index.html`` and the five plots into ``directory``; return the HTML path."""
     directory.mkdir(parents=True, exist_ok=True)
     images = {name: _save(figure, directory / name) for name, figure in _figures(result).items()}
     page = directory / "index.html"
@@ -48,6 +48,7 @@ def write_report(result: TrainingResult, directory: Path, *, label: str) -> Path
 def _figures(result: TrainingResult) -> dict[str, Figure]:
     return {
         "roc.png": _roc_figure(result),
+        "ks.png": _ks_figure(result),
         "calibration.png": _calibration_figure(result),
         "score_distribution.png": _score_figure(result),
         "importance.png": _importance_figure(result),
@@ -72,6 +73,24 @@ def _roc_figure(result: TrainingResult) -> Figure:
     figure, axes = _axes("ROC on the holdout", "False positive rate", "True positive rate")
     axes.plot(points["fpr"], points["tpr"], label=f"AUC {result.metrics['auc']:.3f}")
     axes.plot([0, 1], [0, 1], linestyle="--", color="grey", linewidth=1)
+    axes.legend(loc="lower right")
+    return figure
+
+
+def _ks_figure(result: TrainingResult) -> Figure:
+    """Cumulative shares of defaults and goods by PD threshold; KS is the widest gap."""
+    order = np.argsort(-result.pd_holdout, kind="stable")
+    pds, bads = result.pd_holdout[order], result.y_holdout[order].astype(np.float64)
+    cum_bad = np.concatenate([[0.0], np.cumsum(bads) / max(bads.sum(), 1.0)])
+    cum_good = np.concatenate([[0.0], np.cumsum(1.0 - bads) / max((1.0 - bads).sum(), 1.0)])
+    share = np.linspace(0.0, 1.0, pds.size + 1)
+    gap = int(np.argmax(np.abs(cum_bad - cum_good)))
+    figure, axes = _axes(
+        f"KS {result.metrics['ks']:.3f} on the holdout", "Share of applications by PD", "Share"
+    )
+    axes.plot(share, cum_bad, label="defaults (cumulative)")
+    axes.plot(share, cum_good, label="goods (cumulative)")
+    axes.vlines(share[gap], cum_good[gap], cum_bad[gap], colors="grey", linestyles="--")
     axes.legend(loc="lower right")
     return figure
 
@@ -167,6 +186,26 @@ def _settings_rows(result: TrainingResult) -> list[tuple[str, Any]]:
     ]
 
 
+def _fairness_section(result: TrainingResult) -> str:
+    if not result.fairness:
+        return "<p>No protected attribute in the data.</p>"
+    rows = [
+        (
+            attribute,
+            row["group"],
+            row["count"],
+            row["approval_rate"],
+            row["mean_pd"],
+            row["disparate_impact"],
+            "below 0.8" if row["flagged"] else "",
+        )
+        for attribute, groups in result.fairness.items()
+        for row in groups
+    ]
+    headers = ["Attribute", "Group", "n", "Approval rate", "Mean PD", "Disparate impact", "Flag"]
+    return _table(headers, rows)
+
+
 def _html(result: TrainingResult, label: str, images: dict[str, bytes]) -> str:
     folds = result.metrics.get("cv_auc_folds") or []
     calibration = [
@@ -185,6 +224,7 @@ def _html(result: TrainingResult, label: str, images: dict[str, bytes]) -> str:
         if folds
         else "<p>No cross-validation.</p>",
         _image("roc.png", images["roc.png"]),
+        _image("ks.png", images["ks.png"]),
         "<h2>Calibration by decile</h2>",
         _table(["Decile", "n", "Mean PD", "Observed rate"], calibration),
         _image("calibration.png", images["calibration.png"]),
@@ -193,6 +233,8 @@ def _html(result: TrainingResult, label: str, images: dict[str, bytes]) -> str:
         "<h2>Global importance per field</h2>",
         _table(["Field", "Mean |SHAP| (log-odds)"], list(result.importance.items())),
         _image("importance.png", images["importance.png"]),
+        "<h2>Fairness by protected group (holdout, thresholds only)</h2>",
+        _fairness_section(result),
         "<h2>Decision thresholds and scaling</h2>",
         _table(["Setting", "Value"], _settings_rows(result)),
         "<h2>Training parameters</h2>",

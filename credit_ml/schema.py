@@ -56,6 +56,8 @@ class FieldSpec:
     max_length: int | None = None
     protected: bool = False
     monotone: int = 0
+    # Band edges (ascending) for a numeric protected field in fairness reports.
+    bins: tuple[float, ...] = ()
 
     @property
     def is_feature_kind(self) -> bool:
@@ -212,7 +214,18 @@ INDONESIAN_FIELDS: tuple[FieldSpec, ...] = (
     F("email", K.IDENTITY, "Email", "Email", "str", max_length=254),
     F("address", K.IDENTITY, "Alamat", "Address", "str", max_length=300, required=False),
     # applicant
-    F("age", K.NUMERIC, "Usia", "Age", "int", Unit.YEARS, 17, 80, protected=True),
+    F(
+        "age",
+        K.NUMERIC,
+        "Usia",
+        "Age",
+        "int",
+        Unit.YEARS,
+        17,
+        80,
+        protected=True,
+        bins=(0, 25, 35, 45, 55),
+    ),
     F(
         "gender",
         K.CATEGORICAL,

@@ -84,6 +84,7 @@ class ColumnSpec:
             required=self.required and not protected,
             protected=protected,
             monotone=self.monotone,
+            bins=self.bins,
         )
 
     def to_dict(self) -> dict[str, Any]:

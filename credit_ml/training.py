@@ -14,13 +14,15 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import lightgbm as lgb
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import xgboost as xgb
 from sklearn.model_selection import StratifiedKFold, train_test_split
 
-from credit_ml import evaluation, explain
+from credit_ml import evaluation, explain, lgbm
+from credit_ml.fairness import fairness_report
 from credit_ml.features import FeatureConfig
 from credit_ml.preprocessing import Encoder, fit_encoder
 from credit_ml.scaling import DecisionThresholds, RiskGrades, ScoreScaling
@@ -30,6 +32,9 @@ from credit_ml.schema import ApplicationSchema
 IMPORTANCE_ROWS = 5_000
 
 Progress = Callable[[str, float], None]
+ALGORITHMS = ("xgboost", "lightgbm")
+#: A fitted model of either algorithm; the helpers below dispatch on its type.
+Booster = xgb.Booster | lgb.Booster
 Matrix = npt.NDArray[np.float32]
 
 
@@ -66,8 +71,10 @@ class TrainConfig:
     feature_config: FeatureConfig = field(default_factory=FeatureConfig)
 
     def __post_init__(self) -> None:
-        if self.algorithm != "xgboost":
-            raise ValueError(f"Unsupported algorithm {self.algorithm!r}: only 'xgboost'.")
+        if self.algorithm not in ALGORITHMS:
+            raise ValueError(
+                f"Unsupported algorithm {self.algorithm!r}: choose {' or '.join(ALGORITHMS)}."
+            )
         if self.folds == 1 or self.folds < 0:
             raise ValueError("folds must be 0 (no cross-validation) or at least 2.")
         if not 0.0 < self.test_size < 1.0:
@@ -151,11 +158,12 @@ class TrainingResult:
     None without CV) and ``cv_auc_folds`` (list). ``importance``: mean |SHAP| per field in
     log-odds, descending. ``y_holdout``/``pd_holdout``: the holdout labels (int8) and PDs
     (float64) for the report; ``test_index``: the holdout rows' positions in the frame,
-    ascending, aligned with both. ``timings``: seconds per stage.
+    ascending, aligned with both. ``timings``: seconds per stage. ``fairness``:
+    ``credit_ml.fairness.fairness_report`` of the holdout, per protected field present.
     """
 
     encoder: Encoder
-    booster: xgb.Booster
+    booster: Booster
     config: TrainConfig
     schema_version: str
     monotone_constraints: tuple[int, ...]
@@ -170,6 +178,7 @@ class TrainingResult:
     default_rate: float
     test_index: npt.NDArray[np.intp] = field(default_factory=lambda: np.zeros(0, np.intp))
     timings: dict[str, float] = field(default_factory=dict)
+    fairness: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
 
 # ---- validation ----------------------------------------------------------------------
@@ -228,6 +237,9 @@ def train_model(
     clock.lap("final_fit")
     report("evaluating on the holdout", 0.95)
     holdout = _evaluate(encoder, booster, data.take(test_idx), y[test_idx], config)
+    fairness = fairness_report(
+        frame.take(test_idx), holdout.pd, schema=schema, thresholds=config.thresholds
+    )
     clock.lap("evaluate")
     report("done", 1.0)
     return TrainingResult(
@@ -247,6 +259,7 @@ def train_model(
         default_rate=float(y.mean()),
         test_index=test_idx,
         timings=clock.laps,
+        fairness=fairness,
     )
 
 
@@ -274,7 +287,7 @@ class _Clock:
 
 def _fit(
     train: pd.DataFrame, y: np.ndarray, schema: ApplicationSchema, config: TrainConfig
-) -> tuple[Encoder, xgb.Booster, tuple[int, ...]]:
+) -> tuple[Encoder, Booster, tuple[int, ...]]:
     """Encoder and booster fitted on ``train`` only; the constraints used (() if none)."""
     encoder = _fit_encoder(train, schema, config)
     monotone = encoder.monotone_constraints(schema) if config.use_monotone else ()
@@ -283,7 +296,7 @@ def _fit(
 
 
 def _evaluate(
-    encoder: Encoder, booster: xgb.Booster, test: pd.DataFrame, y: np.ndarray, config: TrainConfig
+    encoder: Encoder, booster: Booster, test: pd.DataFrame, y: np.ndarray, config: TrainConfig
 ) -> _Holdout:
     """Holdout metrics and calibration, and mean |SHAP| on at most IMPORTANCE_ROWS rows."""
     x = _encode(encoder, test)
@@ -300,23 +313,28 @@ def _evaluate(
 
 def fit_booster(
     x: Matrix, y: npt.ArrayLike, *, config: TrainConfig, monotone: tuple[int, ...] = ()
-) -> xgb.Booster:
-    """``xgboost.train`` on a DMatrix, ``n_estimators`` rounds, no early stopping.
+) -> Booster:
+    """``xgboost.train`` on a DMatrix (or LightGBM for ``algorithm="lightgbm"``),
+    ``n_estimators`` rounds, no early stopping.
 
     A plain DMatrix, not a QuantileDMatrix: on a million rows the latter saves memory but
     its sketching costs more time than the histogram build it spares.
     """
+    if config.algorithm == "lightgbm":
+        return lgbm.fit(x, y, config=config, monotone=monotone)
     matrix = xgb.DMatrix(x, label=np.asarray(y, dtype=np.float32), nthread=config.n_threads)
     return xgb.train(
         config.xgb_params(monotone), matrix, num_boost_round=config.n_estimators, verbose_eval=False
     )
 
 
-def predict_pd(booster: xgb.Booster, x: np.ndarray, n_threads: int = 1) -> npt.NDArray[np.float64]:
+def predict_pd(booster: Booster, x: np.ndarray, n_threads: int = 1) -> npt.NDArray[np.float64]:
     """PDs (float64 copies of XGBoost's float32 output) of encoded rows ``x`` (n, k).
 
     ``n_threads`` builds the DMatrix; prediction runs on the booster's ``nthread``.
     """
+    if isinstance(booster, lgb.Booster):
+        return lgbm.predict_pd(booster, x, n_threads=n_threads)
     matrix = xgb.DMatrix(np.asarray(x, dtype=np.float32), nthread=n_threads)
     return booster.predict(matrix).astype(np.float64)
 
@@ -330,6 +348,18 @@ def _input_columns(schema: ApplicationSchema) -> list[str]:
     names = [spec.name for spec in schema.model_fields]
     names += [name for feature in schema.derived for name in feature.inputs]
     return list(dict.fromkeys(names))
+
+
+def holdout_rows(
+    frame: pd.DataFrame, *, schema: ApplicationSchema, config: TrainConfig
+) -> np.ndarray:
+    """Positions (ascending) of the holdout rows ``train_model`` uses for this frame and config.
+
+    The split is deterministic (stratified, ``config.seed``, ``config.test_size``), so the
+    holdout of a trained version can be recomputed from its data file and stored params.
+    """
+    y = validate_training_frame(frame, schema)
+    return _holdout_split(y, config)[1]
 
 
 def _holdout_split(y: np.ndarray, config: TrainConfig) -> tuple[np.ndarray, np.ndarray]:

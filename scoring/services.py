@@ -26,11 +26,12 @@ from audit.services import RecordedDecision, decision_records_create
 from credit_ml.decision import Decision, decide, decide_many
 from credit_ml.features import FeatureInputError
 from credit_ml.policy import RuleSet as PolicyRuleSet
-from credit_ml.schema import INDONESIAN_SCHEMA, ApplicationSchema, ValidationFailed, validate_record
+from credit_ml.schema import ApplicationSchema, ValidationFailed, validate_record
 from scoring import charts, model_cache, presenters
 from scoring.errors import Conflict, Forbidden, InvalidInput, NotFound, Unavailable
 from scoring.models import ApiClient, IdempotencyRecord, RuleSet
 from scoring.selectors import rule_set_latest, rule_set_policy
+from training.selectors import model_version_schema
 from training.shadow import shadow_output
 
 logger = logging.getLogger(__name__)
@@ -120,10 +121,6 @@ def api_client_revoke(*, prefix: str) -> ApiClient:
 # --------------------------------------------------------------------------------------
 # Validation and idempotency
 # --------------------------------------------------------------------------------------
-
-
-def _schema() -> ApplicationSchema:
-    return INDONESIAN_SCHEMA
 
 
 def application_validate(payload: Any, *, schema: ApplicationSchema) -> dict[str, Any]:
@@ -243,7 +240,7 @@ def _recorded(
         shadow=scored.shadow,
         idempotency_key_digest=key_digest,
         application=scored.values,
-        identity_fields=_schema().identity_fields,
+        identity_fields=loaded.model.schema.identity_fields,
     )
 
 
@@ -310,7 +307,13 @@ def _decide_one(
 ) -> Decision:
     rule_set = rule_set_policy(rule_set=actor.rule_set)
     try:
-        return decide(loaded.model, values, rule_set=rule_set, on=decision_date())
+        return decide(
+            loaded.model,
+            values,
+            rule_set=rule_set,
+            on=decision_date(),
+            schema=loaded.model.schema,
+        )
     except FeatureInputError as exc:
         raise InvalidInput(
             "The application is invalid.", fields={exc.field: [exc.message]}
@@ -320,12 +323,16 @@ def _decide_one(
 def application_score(
     *, payload: Any, actor: Actor, endpoint: Endpoint, idempotency_key: str | None
 ) -> ServiceResponse:
-    """Decide one application with the champion and record it before answering."""
-    values = application_validate(payload, schema=_schema())
+    """Decide one application with the champion and record it before answering.
+
+    The application is validated against the champion's schema (its lender's spec, or the
+    built-in one), so the champion is looked up first.
+    """
 
     def compute(key_digest: str, body_sha: str) -> ServiceResponse:
         serving = _serving()
         loaded = serving.champion
+        values = application_validate(payload, schema=loaded.model.schema)
         decision = _decide_one(values, loaded=loaded, actor=actor)
         now = timezone.now()
         scored = _Scored(
@@ -391,13 +398,13 @@ def _batch_items(payload: Any) -> list[Any]:
 
 
 def _validate_items(
-    items: Sequence[Any],
+    items: Sequence[Any], *, schema: ApplicationSchema
 ) -> tuple[dict[int, dict[str, Any]], dict[int, dict[str, list[str]]]]:
     valid: dict[int, dict[str, Any]] = {}
     errors: dict[int, dict[str, list[str]]] = {}
     for index, item in enumerate(items):
         try:
-            valid[index] = application_validate(item, schema=_schema())
+            valid[index] = application_validate(item, schema=schema)
         except InvalidInput as exc:
             errors[index] = exc.fields
     return valid, errors
@@ -410,7 +417,11 @@ def _decide_items(
     indexes = list(valid)
     try:
         decisions = decide_many(
-            loaded.model, [valid[i] for i in indexes], rule_set=rule_set, on=decision_date()
+            loaded.model,
+            [valid[i] for i in indexes],
+            rule_set=rule_set,
+            on=decision_date(),
+            schema=loaded.model.schema,
         )
         return dict(zip(indexes, decisions, strict=True)), {}
     except FeatureInputError:
@@ -445,9 +456,9 @@ def applications_score_batch(
     items = _batch_items(payload)
 
     def compute(key_digest: str, body_sha: str) -> ServiceResponse:
-        valid, errors = _validate_items(items)
         serving = _serving()
         loaded = serving.champion
+        valid, errors = _validate_items(items, schema=loaded.model.schema)
         decided, decide_errors = (
             _decide_items(valid, loaded=loaded, actor=actor) if valid else ({}, {})
         )
@@ -525,7 +536,9 @@ def decision_waterfall_svg(*, request_id: str, actor: Actor) -> str:
     own = own or (actor.user_id is not None and record.user_id == actor.user_id)
     if not (own or actor.can_view_audit):
         raise Forbidden("This decision belongs to another client.")
-    return charts.waterfall_svg(record.attributions, schema=_schema())
+    return charts.waterfall_svg(
+        record.attributions, schema=model_version_schema(version=record.model_version)
+    )
 
 
 def idempotency_records_prune(*, older_than: timedelta) -> int:

@@ -11,15 +11,25 @@ from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
+from django.utils.html import format_html
 from rest_framework import serializers
 
+from credit_ml.artifacts import ArtifactError
 from training.api.serializers import path_under_data_roots
+from training.comparison import challenger_comparison
 from training.models import ModelAlias, ModelAliasChange, ModelVersion, Outcome, TrainingRun
+from training.reports import model_version_report
 from training.runs import TrainingRunNotCancellable, training_run_cancel, training_run_start
 from training.selectors import model_version_list
-from training.services import PromotionRefused, TrainingRefused, model_version_promote
+from training.services import (
+    ModelVersionNotReady,
+    PromotionRefused,
+    TrainingRefused,
+    model_version_promote,
+)
 
 MANAGE_PERMISSION = "training.add_modelversion"
 
@@ -46,8 +56,90 @@ class ModelVersionAdmin(ReadOnlyAdmin):
     show_full_result_count = False
     actions = ["promote_to_champion"]
 
+    readonly_fields = ["pages"]
+
     def get_queryset(self, request: HttpRequest) -> QuerySet[ModelVersion]:
         return model_version_list()
+
+    def get_urls(self) -> list[URLPattern]:
+        challenger = path(
+            "<int:pk>/challenger/",
+            self.admin_site.admin_view(self.challenger_view),
+            name="training_modelversion_challenger",
+        )
+        report = path(
+            "<int:pk>/report/",
+            self.admin_site.admin_view(self.report_view),
+            name="training_modelversion_report",
+        )
+        override = path(
+            "<int:pk>/promote-override/",
+            self.admin_site.admin_view(self.promote_override_view),
+            name="training_modelversion_promote_override",
+        )
+        return [challenger, report, override, *super().get_urls()]
+
+    @admin.display(description="pages")
+    def pages(self, obj: ModelVersion) -> str:
+        return format_html(
+            '<a href="{}">Model report</a> | <a href="{}">Champion/challenger comparison</a>'
+            ' | <a href="{}">Promote with an override reason</a>',
+            reverse("admin:training_modelversion_report", args=[obj.pk]),
+            reverse("admin:training_modelversion_challenger", args=[obj.pk]),
+            reverse("admin:training_modelversion_promote_override", args=[obj.pk]),
+        )
+
+    def promote_override_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """Promote without the AUC comparison; the override reason is recorded."""
+        if not self.has_promote_permission(request):
+            raise PermissionDenied
+        version = get_object_or_404(ModelVersion, pk=pk)
+        form = PromoteOverrideForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            user = request.user if isinstance(request.user, User) else None
+            try:
+                model_version_promote(
+                    label=version.label,
+                    promoted_by=user,
+                    override_reason=form.cleaned_data["override_reason"],
+                )
+            except PromotionRefused as exc:
+                form.add_error(None, str(exc))
+            else:
+                self.message_user(request, f"{version.label} is the champion.", messages.SUCCESS)
+                return HttpResponseRedirect(reverse("admin:training_modelversion_changelist"))
+        context = {**self.admin_site.each_context(request), "form": form, "opts": self.opts}
+        context["title"] = f"Promote {version.label} with an override reason"
+        return TemplateResponse(
+            request, "admin/training/modelversion/promote_override.html", context
+        )
+
+    def report_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """Metrics, plots, importance, fairness and lineage of a READY version."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        version = get_object_or_404(ModelVersion, pk=pk)
+        context = {**self.admin_site.each_context(request), "opts": self.opts}
+        context["title"] = f"Model report: {version.label}"
+        try:
+            context["report"] = model_version_report(version=version)
+        except (ModelVersionNotReady, ArtifactError) as exc:
+            context["problem"] = str(exc)
+        return TemplateResponse(request, "admin/training/modelversion/report.html", context)
+
+    def challenger_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """The version's shadow results against the champion's decisions (view permission)."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        version = get_object_or_404(ModelVersion, pk=pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "version": version,
+            "comparison": challenger_comparison(label=version.label),
+            "title": f"{version.label} as challenger",
+        }
+        return TemplateResponse(request, "admin/training/modelversion/challenger.html", context)
 
     @admin.display(boolean=True, description="champion")
     def champion(self, obj: ModelVersion) -> bool:
@@ -71,10 +163,24 @@ class ModelVersionAdmin(ReadOnlyAdmin):
             version = model_version_promote(
                 label=labels[0], promoted_by=user, reason="promoted in the admin"
             )
-        except PromotionRefused as exc:
+        except PromotionRefused as exc:  # e.g. worse than the champion: override by command
             self.message_user(request, str(exc), messages.ERROR)
             return
         self.message_user(request, f"{version.label} is the champion.", messages.SUCCESS)
+
+
+class PromoteOverrideForm(forms.Form):
+    override_reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=1000,
+        help_text="Why this version should be champion although it was not compared or lost.",
+    )
+
+    def clean_override_reason(self) -> str:
+        value = str(self.cleaned_data["override_reason"]).strip()
+        if not value:
+            raise forms.ValidationError("An override needs a reason.")
+        return value
 
 
 @admin.register(ModelAlias)

@@ -35,6 +35,9 @@ class ModelVersion(models.Model):
     params = models.JSONField(default=dict, blank=True)
     # SHA-256 of the training file, hex: which data produced this version.
     data_fingerprint = models.CharField(max_length=64)
+    # Where the training file was read from: promotion recomputes the version's holdout from
+    # it (and refuses when its SHA-256 no longer matches ``data_fingerprint``).
+    data_path = models.TextField(blank=True)
     data_rows = models.PositiveIntegerField(null=True, blank=True)
     # A readable message for people, never a traceback (that goes to the log).
     error = models.TextField(blank=True)

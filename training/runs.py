@@ -184,6 +184,7 @@ def _claim(*, run_id: int) -> _Claim | None:
             data_fingerprint=run.data_sha256,
             created_by=run.requested_by,
             spec=spec,
+            data_path=Path(run.data_path),
         )
         now = timezone.now()
         run.status, run.model_version = Status.RUNNING, version

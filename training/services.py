@@ -36,9 +36,15 @@ from credit_ml.features import FeatureInputError
 from credit_ml.schema import INDONESIAN_SCHEMA
 from credit_ml.scoring import ScoringModel
 from credit_ml.spec import DatasetSpec, DatasetSpecError, load_spec, read_training_frame
-from credit_ml.training import Progress, TrainConfig, TrainingDataError, train_model
+from credit_ml.training import (
+    Progress,
+    TrainConfig,
+    TrainingDataError,
+    holdout_rows,
+    train_model,
+)
 from training.models import ModelAlias, ModelAliasChange, ModelVersion
-from training.selectors import model_version_get, model_version_spec
+from training.selectors import model_version_get, model_version_schema, model_version_spec
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -130,6 +136,7 @@ def model_version_train(
         data_fingerprint=file_sha256(data_path),
         created_by=created_by,
         spec=spec,
+        data_path=data_path,
     )
     logger.info("training %s on %s (%s)", version.label, data_path, version.data_fingerprint)
     try:
@@ -165,6 +172,7 @@ def model_version_create_pending(
     data_fingerprint: str,
     created_by: User | None,
     spec: DatasetSpec | None,
+    data_path: Path | None = None,
 ) -> ModelVersion:
     """Commit the ``PENDING`` registry row of a version about to be trained."""
     return ModelVersion.objects.create(
@@ -172,6 +180,7 @@ def model_version_create_pending(
         algorithm=algorithm,
         params=json_safe(config.to_dict()),
         data_fingerprint=data_fingerprint,
+        data_path=str(data_path) if data_path is not None else "",
         created_by=created_by,
         dataset_spec=spec.to_dict() if spec is not None else None,
     )
@@ -236,7 +245,7 @@ def model_version_fit(
     return TrainedArtifact(
         artifact_path=Path(saved.path),
         artifact_sha256=saved.sha256,
-        metrics=json_safe(dict(result.metrics)),
+        metrics=json_safe({**result.metrics, "fairness": result.fairness}),
         data_rows=len(frame),
     )
 
@@ -339,21 +348,122 @@ def json_safe(value: Any) -> Any:
 
 
 def model_version_promote(
-    *, label: str, promoted_by: User | None = None, reason: str = ""
+    *,
+    label: str,
+    promoted_by: User | None = None,
+    reason: str = "",
+    override_reason: str = "",
+    data_path: Path | None = None,
 ) -> ModelVersion:
     """Point the ``champion`` alias at the READY version ``label`` and record the change.
 
-    Raises ``PromotionRefused`` (nothing written) for an unknown label or a version that is
-    not READY. Promoting the current champion again is a no-op: it raises nothing and
-    records nothing. Concurrent promotions serialise on the alias row's lock; each records
-    the version it actually replaced, so the history is a consistent chain.
+    The promotion rule: the candidate's holdout AUC must be at least the champion's on the
+    same rows (``holdout_comparison``: the candidate's own holdout, or ``data_path``).
+    A non-blank ``override_reason`` skips the comparison and is recorded as
+    ``"override: <override_reason>"`` (then ``reason``, if any). The first champion needs
+    no comparison. The comparison runs under the alias row's lock (seconds: two models
+    score the holdout), so the champion compared against is the one that gets replaced.
+
+    Raises ``PromotionRefused`` (nothing written) for an unknown label, a version that is
+    not READY, or a candidate that loses (or cannot be compared). Promoting the current
+    champion again is a no-op: it raises nothing and records nothing. Concurrent promotions
+    serialise on the alias row's lock; each records the version it actually replaced, so
+    the history is a consistent chain.
     """
     with transaction.atomic():
         version = _promotable(label=label)
         alias = _alias_lock(name=ModelAlias.Name.CHAMPION)
-        if alias.version_id != version.pk:
-            _alias_switch(alias=alias, version=version, changed_by=promoted_by, reason=reason)
+        if alias.version_id == version.pk:
+            return version
+        if override_reason.strip():
+            reason = "; ".join(filter(None, [f"override: {override_reason.strip()}", reason]))
+        elif alias.version is not None:
+            _refuse_if_worse(candidate=version, champion=alias.version, data_path=data_path)
+        _alias_switch(alias=alias, version=version, changed_by=promoted_by, reason=reason)
     return version
+
+
+@dataclass(frozen=True)
+class HoldoutComparison:
+    """AUCs of a candidate and the champion on the same labelled rows (``n`` of them)."""
+
+    candidate_auc: float
+    champion_auc: float
+    n: int
+    source: str
+
+
+def _refuse_if_worse(
+    *, candidate: ModelVersion, champion: ModelVersion, data_path: Path | None
+) -> None:
+    comparison = holdout_comparison(candidate=candidate, champion=champion, data_path=data_path)
+    if comparison.candidate_auc < comparison.champion_auc:
+        raise PromotionRefused(
+            f"Model version {candidate.label} has AUC {comparison.candidate_auc:.4f}, below "
+            f"the champion {champion.label}'s AUC {comparison.champion_auc:.4f} on the same "
+            f"{comparison.n} rows ({comparison.source}); give an override reason to promote "
+            "it anyway."
+        )
+
+
+def holdout_comparison(
+    *, candidate: ModelVersion, champion: ModelVersion, data_path: Path | None = None
+) -> HoldoutComparison:
+    """Both versions scored on the candidate's holdout rows, or on all rows of ``data_path``.
+
+    The holdout is recomputed from the candidate's recorded training file (which must still
+    have its recorded SHA-256) and stored params. Raises ``PromotionRefused`` when the rows
+    cannot be had or either version cannot score them.
+    """
+    frame, target, source = _comparison_rows(version=candidate, data_path=data_path)
+    try:
+        candidate_pd = model_version_load(version=candidate).score_frame(frame)
+        champion_pd = model_version_load(version=champion).score_frame(frame)
+        y = frame[target].to_numpy()
+        return HoldoutComparison(
+            candidate_auc=binary_metrics(y, candidate_pd)["auc"],
+            champion_auc=binary_metrics(y, champion_pd)["auc"],
+            n=len(frame),
+            source=source,
+        )
+    except (ArtifactError, ModelVersionNotReady, ValueError, KeyError) as exc:
+        raise PromotionRefused(
+            f"Cannot compare {candidate.label} with the champion {champion.label} on "
+            f"{source}: {exc} Give a file both can score, or an override reason."
+        ) from exc
+
+
+def _comparison_rows(
+    *, version: ModelVersion, data_path: Path | None
+) -> tuple[pd.DataFrame, str, str]:
+    """The labelled rows to compare on, the target's name, and where they came from."""
+    path = data_path or _recorded_training_file(version=version)
+    try:
+        if data_path is not None:
+            frame, target = labelled_frame_read(version=version, data_path=data_path)
+            return frame, target, data_path.name
+        frame, target = labelled_frame_read(version=version, data_path=path)
+        config = TrainConfig.from_dict(version.params)
+        rows = holdout_rows(frame, schema=model_version_schema(version=version), config=config)
+    except (DatasetError, DatasetSpecError, TrainingDataError, ValueError, OSError) as exc:
+        raise PromotionRefused(f"Cannot read the comparison data: {exc}") from exc
+    return frame.take(rows), target, f"the holdout of {path.name}"
+
+
+def _recorded_training_file(*, version: ModelVersion) -> Path:
+    path = Path(version.data_path)
+    if not version.data_path or not path.is_file():
+        raise PromotionRefused(
+            f"The training data of {version.label} is not available "
+            f"({version.data_path or 'not recorded'}); give a labelled file to compare on, "
+            "or an override reason."
+        )
+    if file_sha256(path) != version.data_fingerprint:
+        raise PromotionRefused(
+            f"The training data of {version.label} changed since training ({path}); give a "
+            "labelled file to compare on, or an override reason."
+        )
+    return path
 
 
 def _promotable(*, label: str) -> ModelVersion:

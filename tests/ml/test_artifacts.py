@@ -66,6 +66,7 @@ def test_a_saved_version_holds_the_model_encoder_manifest_and_report(saved: Save
         "report/calibration.png",
         "report/importance.png",
         "report/index.html",
+        "report/ks.png",
         "report/roc.png",
         "report/score_distribution.png",
     ]
@@ -102,6 +103,7 @@ def test_the_manifest_records_lineage_versions_and_results(
     assert set(manifest["library_versions"]) == {
         "python",
         "xgboost",
+        "lightgbm",
         "numpy",
         "pandas",
         "scikit-learn",

@@ -473,3 +473,41 @@ def test_no_counteroffer_when_another_rule_also_fails() -> None:
         "OJK_MAX_LENDING_PLATFORMS",
     }
     assert policy_counteroffer(outcome, values, feature_config=CONFIG) is None
+
+
+def test_rules_whose_fields_the_schema_does_not_collect_are_not_applicable() -> None:
+    values = {"duration_in_month": 24.0, "credit_amount": 5000.0}
+    outcome = evaluate_policy(
+        fintech_rule_set(),
+        values,
+        on=date(2026, 6, 1),
+        feature_config=CONFIG,
+        collected=("duration_in_month", "credit_amount", "age"),
+    )
+    by_code = {r.code: r for r in outcome.results}
+    dsr = by_code["OJK_MAX_REPAYMENT_TO_INCOME"]
+    assert (dsr.in_force, dsr.passed, dsr.actual, dsr.limit) == (False, True, None, None)
+    assert dsr.message_en.endswith(
+        "not applicable, the field(s) existing_monthly_installments, monthly_income, "
+        "loan_amount, loan_term_months are not collected"
+    )
+    assert "tidak dikumpulkan" in dsr.message_id
+    assert by_code["OJK_MAX_LENDING_PLATFORMS"].message_en.endswith(
+        "the field(s) active_lending_platforms are not collected"
+    )
+    assert by_code["OJK_MIN_AGE"].in_force  # age is collected: the rule applies (and fails)
+    assert not by_code["OJK_MIN_AGE"].passed
+    assert [r.code for r in outcome.failed] == ["OJK_MIN_AGE"]
+
+
+def test_without_collected_fields_every_rule_applies_as_before() -> None:
+    values = application()
+    assert evaluate_policy(
+        fintech_rule_set(), values, on=date(2026, 6, 1), feature_config=CONFIG
+    ) == evaluate_policy(
+        fintech_rule_set(),
+        values,
+        on=date(2026, 6, 1),
+        feature_config=CONFIG,
+        collected=INDONESIAN_SCHEMA.names,
+    )

@@ -10,13 +10,14 @@ from credit_ml.training import TrainingResult
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
-def test_the_report_writes_the_page_and_four_plots(trained: TrainingResult, tmp_path: Path) -> None:
+def test_the_report_writes_the_page_and_five_plots(trained: TrainingResult, tmp_path: Path) -> None:
     page = write_report(trained, tmp_path / "report", label="m-1")
     assert page == tmp_path / "report" / "index.html"
     assert sorted(p.name for p in page.parent.iterdir()) == [
         "calibration.png",
         "importance.png",
         "index.html",
+        "ks.png",
         "roc.png",
         "score_distribution.png",
     ]
@@ -64,3 +65,13 @@ def test_a_run_without_cross_validation_says_so(trained: TrainingResult, tmp_pat
     ).read_text(encoding="utf-8")
     assert "<p>No cross-validation.</p>" in text
     assert "<td>CV AUC mean</td><td>n/a</td>" in text
+
+
+def test_the_page_has_a_fairness_table_with_every_protected_group(
+    trained: TrainingResult, tmp_path: Path
+) -> None:
+    text = write_report(trained, tmp_path, label="m-1").read_text(encoding="utf-8")
+    assert "<h2>Fairness by protected group (holdout, thresholds only)</h2>" in text
+    for attribute, groups in trained.fairness.items():
+        for row in groups:
+            assert f"<td>{attribute}</td><td>{row['group']}</td><td>{row['count']}</td>" in text

@@ -116,13 +116,13 @@ def test_a_promotion_is_used_by_the_very_next_request_without_clearing_a_cache(
 ) -> None:
     assert api.post("/api/v1/predict", VALID, format="json").json()["model_version"] == LABELS[0]
     challenger = register(LABELS[1])
-    model_version_promote(label=challenger.label, reason="better")
+    model_version_promote(label=challenger.label, override_reason="same data, cache test")
     response = api.post("/api/v1/predict", VALID, format="json")
     assert response.json()["model_version"] == LABELS[1]
     latest = DecisionRecord.objects.order_by("-created_at", "-id").first()
     assert latest is not None
     assert (latest.model_version_id, latest.model_label) == (challenger.pk, LABELS[1])
-    model_version_promote(label=LABELS[0], reason="roll back")
+    model_version_promote(label=LABELS[0], override_reason="roll back")
     assert api.post("/api/v1/predict", VALID, format="json").json()["model_version"] == LABELS[0]
 
 

@@ -36,7 +36,7 @@ def test_two_concurrent_promotions_leave_one_champion_and_a_consistent_history(
     def promote(label: str) -> None:
         try:
             barrier.wait(timeout=10)
-            model_version_promote(label=label, reason=f"race {label}")
+            model_version_promote(label=label, override_reason=f"race {label}")
         except BaseException as exc:
             errors.append(exc)
         finally:

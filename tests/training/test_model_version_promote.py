@@ -29,21 +29,23 @@ def test_promotion_points_the_champion_alias_and_records_who_when_from_to_and_wh
     model_version_promote(label="old")
     officer = User.objects.create_user("risk-officer")
 
-    returned = model_version_promote(label="new", promoted_by=officer, reason="better KS")
+    returned = model_version_promote(
+        label="new", promoted_by=officer, reason="better KS", override_reason="no artifacts"
+    )
 
     assert returned == new
     assert champion_version() == new
     change = ModelAliasChange.objects.order_by("-id").first()
     assert change is not None
     assert (change.alias, change.from_version, change.to_version) == ("champion", old, new)
-    assert (change.changed_by, change.reason) == (officer, "better KS")
+    assert (change.changed_by, change.reason) == (officer, "override: no artifacts; better KS")
     assert ModelAliasChange.objects.count() == 2
 
 
 def test_there_is_exactly_one_champion_after_many_promotions(make_version: MakeVersion) -> None:
     versions = [make_version(f"v{i}") for i in range(4)]
     for version in [*versions, versions[1]]:
-        model_version_promote(label=version.label)
+        model_version_promote(label=version.label, override_reason="registry rows only")
     assert ModelAlias.objects.filter(name="champion").count() == 1
     assert ModelAlias.objects.filter(version__isnull=False).count() == 1
     assert [v.label for v in ModelVersion.objects.all() if v.is_champion] == ["v1"]
@@ -52,7 +54,7 @@ def test_there_is_exactly_one_champion_after_many_promotions(make_version: MakeV
 def test_the_history_is_a_chain_from_each_champion_to_the_next(make_version: MakeVersion) -> None:
     for label in ["a", "b", "c"]:
         make_version(label)
-        model_version_promote(label=label)
+        model_version_promote(label=label, override_reason="registry rows only")
     chain = list(
         ModelAliasChange.objects.order_by("id").values_list(
             "from_version__label", "to_version__label"

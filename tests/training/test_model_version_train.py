@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -187,12 +188,17 @@ def test_an_unknown_algorithm_is_refused_and_nothing_is_written(
     assert ModelVersion.objects.count() == 0
 
 
-def test_an_algorithm_the_core_cannot_train_yet_is_refused_and_nothing_is_written(
+def test_a_lightgbm_version_is_trained_and_saved_in_lightgbms_own_format(
     training_csv: Path, tiny_config: TrainConfig
 ) -> None:
-    with pytest.raises(TrainingRefused, match="Unsupported algorithm 'lightgbm'"):
-        model_version_train(data_path=training_csv, algorithm="lightgbm", config=tiny_config)
-    assert ModelVersion.objects.count() == 0
+    version = model_version_train(data_path=training_csv, algorithm="lightgbm", config=tiny_config)
+    assert (version.status, version.algorithm) == (ModelVersion.Status.READY, "lightgbm")
+    assert version.label.startswith("lightgbm-")
+    artifact = Path(version.artifact_path)
+    assert (artifact / "model.txt").read_text().startswith("tree\n")
+    assert not (artifact / "model.ubj").exists()
+    assert json.loads((artifact / "manifest.json").read_text())["algorithm"] == "lightgbm"
+    assert version.params["algorithm"] == "lightgbm"
 
 
 def test_an_artifact_directory_that_already_exists_is_left_alone(

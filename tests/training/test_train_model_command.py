@@ -116,3 +116,25 @@ def test_async_training_refuses_unknown_parameters_before_queueing(
     assert callbacks == []
     assert ModelVersion.objects.count() == 0
     assert TrainingRun.objects.count() == 0
+
+
+def test_train_model_with_lightgbm_registers_a_lightgbm_version(training_csv: Path) -> None:
+    stdout = StringIO()
+    call_command(
+        "train_model",
+        "--data",
+        str(training_csv),
+        "--algorithm",
+        "lightgbm",
+        "--folds",
+        "0",
+        "--n-estimators",
+        "5",
+        "--max-depth",
+        "2",
+        stdout=stdout,
+    )
+    version = ModelVersion.objects.get()
+    assert (version.algorithm, version.status) == ("lightgbm", ModelVersion.Status.READY)
+    assert stdout.getvalue().splitlines()[0] == version.label
+    assert (Path(version.artifact_path) / "model.txt").is_file()

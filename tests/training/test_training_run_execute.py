@@ -43,6 +43,7 @@ def test_a_queued_run_trains_one_ready_version_and_records_its_progress(
     assert version.status == ModelVersion.Status.READY
     assert version.created_by == user
     assert version.params["n_estimators"] == 10
+    assert version.data_path == str(training_csv)  # promotion recomputes the holdout from it
     assert (artifact_dir / version.label / "manifest.json").is_file()
     assert champion_version() == version
 

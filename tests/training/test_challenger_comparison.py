@@ -1,0 +1,145 @@
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import date
+from io import StringIO
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import Permission, User
+from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
+
+from audit.models import DecisionRecord
+from audit.services import decision_records_create
+from tests.audit.conftest import recorded
+from training.comparison import challenger_comparison
+from training.models import ModelVersion, Outcome
+
+pytestmark = pytest.mark.django_db
+
+# (champion decision, champion grade, champion PD, challenger PD, challenger decision, outcome)
+ROWS: list[tuple[str, str, float, float, str, bool | None]] = [
+    ("APPROVE", "A", 0.02, 0.03, "APPROVE", False),
+    ("APPROVE", "B", 0.05, 0.10, "REVIEW", True),
+    ("REVIEW", "C", 0.12, 0.25, "REJECT", True),
+    ("REJECT", "D", 0.30, 0.26, "REJECT", False),
+    ("REVIEW", "C", 0.15, 0.05, "APPROVE", None),
+]
+
+
+@pytest.fixture
+def shadowed(make_version: Callable[..., ModelVersion]) -> list[DecisionRecord]:
+    version = make_version("champion")
+    decisions = [
+        recorded(
+            version,
+            decision=decision,
+            risk_grade=grade,
+            probability_of_default=pd,
+            shadow={
+                "model_label": "challenger-1",
+                "probability_of_default": shadow_pd,
+                "credit_score": 600,
+                "risk_grade": "B",
+                "model_decision": shadow_decision,
+            },
+        )
+        for decision, grade, pd, shadow_pd, shadow_decision, _ in ROWS
+    ]
+    decisions.append(recorded(version, shadow=None))  # no challenger at the time
+    decisions.append(
+        recorded(version, shadow={**decisions[0].shadow, "model_label": "other"})  # type: ignore[dict-item]
+    )
+    records = decision_records_create(decisions=decisions)
+    for record, row in zip(records, ROWS, strict=False):
+        if row[5] is not None:
+            Outcome.objects.create(
+                request_id=record.request_id, defaulted=row[5], observed_at=date(2026, 9, 30)
+            )
+    return records
+
+
+def test_the_comparison_counts_agreement_pd_differences_flips_and_aucs(
+    shadowed: list[DecisionRecord],
+) -> None:
+    comparison = challenger_comparison(label="challenger-1")
+    assert comparison.count == 5
+    assert comparison.agreement_rate == pytest.approx(2 / 5)
+    assert comparison.mean_abs_pd_difference == pytest.approx(
+        (0.01 + 0.05 + 0.13 + 0.04 + 0.10) / 5
+    )
+    assert comparison.max_abs_pd_difference == pytest.approx(0.13)
+    assert comparison.flips_by_grade == {"B": 1, "C": 2}
+    assert comparison.with_outcome == 4
+    # champion PDs 0.02 (good), 0.05 (bad), 0.12 (bad), 0.30 (good): 2 of 4 pairs ordered
+    assert comparison.champion_auc == pytest.approx(0.5)
+    # challenger PDs 0.03 (good), 0.10 (bad), 0.25 (bad), 0.26 (good): 2 of 4 pairs ordered
+    assert comparison.challenger_auc == pytest.approx(0.5)
+
+
+def test_the_aucs_are_none_without_both_outcome_classes(shadowed: list[DecisionRecord]) -> None:
+    Outcome.objects.filter(defaulted=True).delete()
+    comparison = challenger_comparison(label="challenger-1")
+    assert (comparison.with_outcome, comparison.champion_auc, comparison.challenger_auc) == (
+        2,
+        None,
+        None,
+    )
+
+
+def test_an_unknown_challenger_has_an_empty_comparison(db: None) -> None:
+    comparison = challenger_comparison(label="ghost")
+    assert comparison.to_dict() == {
+        "label": "ghost",
+        "count": 0,
+        "agreement_rate": None,
+        "mean_abs_pd_difference": None,
+        "max_abs_pd_difference": None,
+        "flips_by_grade": {},
+        "with_outcome": 0,
+        "champion_auc": None,
+        "challenger_auc": None,
+    }
+
+
+def test_compare_challenger_prints_json(shadowed: list[DecisionRecord]) -> None:
+    stdout = StringIO()
+    call_command("compare_challenger", "challenger-1", "--json", stdout=stdout)
+    data: dict[str, Any] = json.loads(stdout.getvalue())
+    assert (data["count"], data["flips_by_grade"], data["with_outcome"]) == (5, {"B": 1, "C": 2}, 4)
+    assert data == challenger_comparison(label="challenger-1").to_dict()
+
+
+def test_compare_challenger_prints_a_readable_summary(shadowed: list[DecisionRecord]) -> None:
+    stdout = StringIO()
+    call_command("compare_challenger", "challenger-1", stdout=stdout)
+    lines = stdout.getvalue().splitlines()
+    assert lines[0] == "challenger challenger-1: 5 shadowed decision(s)"
+    assert lines[1] == "agreement rate: 0.4000"
+    assert lines[4] == "decision flips by champion grade: B: 1, C: 2"
+
+
+def _viewer(codename: str | None) -> User:
+    user = User.objects.create_user(f"staff-{codename}", password="pw", is_staff=True)
+    if codename:
+        user.user_permissions.add(Permission.objects.get(codename=codename))
+    return user
+
+
+def test_the_admin_comparison_page_needs_the_view_permission(
+    client: Client, shadowed: list[DecisionRecord], make_version: Callable[..., ModelVersion]
+) -> None:
+    challenger = make_version("challenger-1")
+    url = reverse("admin:training_modelversion_challenger", args=[challenger.pk])
+    client.force_login(_viewer(None))
+    assert client.get(url).status_code == 403
+    client.force_login(_viewer("view_modelversion"))
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response.context["comparison"].count == 5
+    assert b'<td id="count">5</td>' in response.content
+    change = client.get(reverse("admin:training_modelversion_change", args=[challenger.pk]))
+    assert url.encode() in change.content
