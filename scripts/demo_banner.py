@@ -38,7 +38,7 @@ def main() -> None:
     base = f"http://{os.environ['HOST']}:{os.environ['PORT']}"
     key = os.environ["DEMO_KEY"]
     with open(sys.argv[1], encoding="utf-8") as handle:
-        users = handle.read().strip()
+        users = handle.read().rstrip()
     body = json.dumps(APPLICATION)
     print(
         f"""
