@@ -48,8 +48,9 @@ def fit(
     *,
     config: TrainConfig,
     monotone: tuple[int, ...] = (),
+    weights: npt.NDArray[np.float32] | None = None,
 ) -> lgb.Booster:
-    data = lgb.Dataset(x, label=np.asarray(y, dtype=np.float32), free_raw_data=True)
+    data = lgb.Dataset(x, label=np.asarray(y, dtype=np.float32), weight=weights, free_raw_data=True)
     return lgb.train(lgb_params(config, monotone), data, num_boost_round=config.n_estimators)
 
 

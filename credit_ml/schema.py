@@ -89,6 +89,8 @@ class ApplicationSchema:
     derived: tuple[DerivedFeature, ...] = ()
     target: str = "is_default"
     excluded_protected: tuple[str, ...] = field(default_factory=tuple)
+    #: Optional column of non-negative sample weights for training (never a feature).
+    weight: str | None = None
 
     def field(self, name: str) -> FieldSpec:
         return self._by_name[name]

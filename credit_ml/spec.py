@@ -139,6 +139,7 @@ class DatasetSpec:
             fields=identity + features + protected,
             target=self.target,
             excluded_protected=tuple(c.name for c in self.protected),
+            weight=self.weight,
         )
 
     def to_dict(self) -> dict[str, Any]:

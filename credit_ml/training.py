@@ -226,14 +226,18 @@ def train_model(
     report, clock = progress or _silent, _Clock()
     report("validating data", 0.0)
     y = validate_training_frame(frame, schema)
+    weights = sample_weights(frame, schema)
     train_idx, test_idx = _holdout_split(y, config)
     data = frame[_input_columns(schema)]
     train, y_train = data.take(train_idx), y[train_idx]
+    w_train = None if weights is None else weights[train_idx]
     clock.lap("prepare")
-    cv_aucs = _cross_validate(train, y_train, schema=schema, config=config, progress=report)
+    cv_aucs = _cross_validate(
+        train, y_train, schema=schema, config=config, progress=report, weights=w_train
+    )
     clock.lap("cross_validation")
     report("training final model", _fraction_done(config, config.folds))
-    encoder, booster, monotone = _fit(train, y_train, schema, config)
+    encoder, booster, monotone = _fit(train, y_train, schema, config, w_train)
     clock.lap("final_fit")
     report("evaluating on the holdout", 0.95)
     holdout = _evaluate(encoder, booster, data.take(test_idx), y[test_idx], config)
@@ -286,13 +290,43 @@ class _Clock:
 
 
 def _fit(
-    train: pd.DataFrame, y: np.ndarray, schema: ApplicationSchema, config: TrainConfig
+    train: pd.DataFrame,
+    y: np.ndarray,
+    schema: ApplicationSchema,
+    config: TrainConfig,
+    weights: npt.NDArray[np.float32] | None = None,
 ) -> tuple[Encoder, Booster, tuple[int, ...]]:
     """Encoder and booster fitted on ``train`` only; the constraints used (() if none)."""
     encoder = _fit_encoder(train, schema, config)
     monotone = encoder.monotone_constraints(schema) if config.use_monotone else ()
-    booster = fit_booster(_encode(encoder, train), y, config=config, monotone=monotone)
+    x = _encode(encoder, train)
+    booster = fit_booster(x, y, config=config, monotone=monotone, weights=weights)
     return encoder, booster, monotone
+
+
+def sample_weights(
+    frame: pd.DataFrame, schema: ApplicationSchema
+) -> npt.NDArray[np.float32] | None:
+    """The schema's weight column as float32, or None; raises ``TrainingDataError``.
+
+    Weights shape the fit only; holdout and CV metrics stay unweighted, so they describe the
+    applications as they come.
+    """
+    if schema.weight is None:
+        return None
+    if schema.weight not in frame.columns:
+        raise TrainingDataError(f"The weight column '{schema.weight}' is missing.")
+    try:
+        weights = frame[schema.weight].to_numpy(dtype=np.float64, na_value=np.nan)
+    except (TypeError, ValueError):
+        raise TrainingDataError(f"The weight column '{schema.weight}' must be numeric.") from None
+    if not np.all(np.isfinite(weights)) or np.any(weights < 0):
+        raise TrainingDataError(
+            f"The weight column '{schema.weight}' must hold finite, non-negative numbers."
+        )
+    if not np.any(weights > 0):
+        raise TrainingDataError(f"The weight column '{schema.weight}' is zero everywhere.")
+    return weights.astype(np.float32)
 
 
 def _evaluate(
@@ -312,7 +346,12 @@ def _evaluate(
 
 
 def fit_booster(
-    x: Matrix, y: npt.ArrayLike, *, config: TrainConfig, monotone: tuple[int, ...] = ()
+    x: Matrix,
+    y: npt.ArrayLike,
+    *,
+    config: TrainConfig,
+    monotone: tuple[int, ...] = (),
+    weights: npt.NDArray[np.float32] | None = None,
 ) -> Booster:
     """``xgboost.train`` on a DMatrix (or LightGBM for ``algorithm="lightgbm"``),
     ``n_estimators`` rounds, no early stopping.
@@ -321,8 +360,10 @@ def fit_booster(
     its sketching costs more time than the histogram build it spares.
     """
     if config.algorithm == "lightgbm":
-        return lgbm.fit(x, y, config=config, monotone=monotone)
-    matrix = xgb.DMatrix(x, label=np.asarray(y, dtype=np.float32), nthread=config.n_threads)
+        return lgbm.fit(x, y, config=config, monotone=monotone, weights=weights)
+    matrix = xgb.DMatrix(
+        x, label=np.asarray(y, dtype=np.float32), weight=weights, nthread=config.n_threads
+    )
     return xgb.train(
         config.xgb_params(monotone), matrix, num_boost_round=config.n_estimators, verbose_eval=False
     )
@@ -402,6 +443,7 @@ def _cross_validate(
     schema: ApplicationSchema,
     config: TrainConfig,
     progress: Progress,
+    weights: npt.NDArray[np.float32] | None = None,
 ) -> list[float]:
     """Stratified K-fold AUCs; the encoder is fitted on each fold's training rows only."""
     if config.folds == 0:
@@ -412,7 +454,13 @@ def _cross_validate(
         progress(f"cross-validation fold {fold + 1}/{config.folds}", _fraction_done(config, fold))
         aucs.append(
             _fold_auc(
-                train.take(fit_idx), y[fit_idx], train.take(val_idx), y[val_idx], schema, config
+                train.take(fit_idx),
+                y[fit_idx],
+                train.take(val_idx),
+                y[val_idx],
+                schema,
+                config,
+                None if weights is None else weights[fit_idx],
             )
         )
     return aucs
@@ -425,8 +473,9 @@ def _fold_auc(
     y_val: np.ndarray,
     schema: ApplicationSchema,
     config: TrainConfig,
+    weights: npt.NDArray[np.float32] | None = None,
 ) -> float:
-    encoder, booster, _ = _fit(fit, y_fit, schema, config)  # the fold's own encoder
+    encoder, booster, _ = _fit(fit, y_fit, schema, config, weights)  # the fold's own encoder
     pd_val = predict_pd(booster, _encode(encoder, val), n_threads=config.n_threads)
     return evaluation.binary_metrics(y_val, pd_val)["auc"]
 
@@ -460,8 +509,17 @@ def cross_validated_aucs(
     caller chooses the folds, so another model can be compared on exactly the same rows.
     """
     y = validate_training_frame(frame, schema)
+    weights = sample_weights(frame, schema)
     data = frame[_input_columns(schema)]
     return [
-        _fold_auc(data.take(fit), y[fit], data.take(val), y[val], schema, config)
+        _fold_auc(
+            data.take(fit),
+            y[fit],
+            data.take(val),
+            y[val],
+            schema,
+            config,
+            None if weights is None else weights[fit],
+        )
         for fit, val in splits
     ]

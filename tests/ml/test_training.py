@@ -11,6 +11,7 @@ import xgboost as xgb
 from credit_ml import training
 from credit_ml.preprocessing import Encoder
 from credit_ml.schema import INDONESIAN_SCHEMA
+from credit_ml.synthetic import generate_applications
 from credit_ml.training import (
     TrainConfig,
     TrainingDataError,
@@ -262,3 +263,46 @@ def test_predict_pd_returns_float64_probabilities(
     pd_values = predict_pd(trained.booster, x, n_threads=1)
     assert pd_values.dtype == np.float64
     assert np.array_equal(pd_values, trained.booster.predict(xgb.DMatrix(x)).astype(np.float64))
+
+
+# ---- sample weights ------------------------------------------------------------------
+
+WEIGHTED = dataclasses.replace(INDONESIAN_SCHEMA, weight="sample_weight")
+WEIGHTS_CONFIG = TrainConfig(n_estimators=20, max_depth=3, folds=0, seed=1)
+
+
+def test_sample_weights_shape_the_fit_and_unit_weights_change_nothing() -> None:
+    frame = generate_applications(3000, seed=3)
+
+    unit = train_model(frame.assign(sample_weight=1.0), schema=WEIGHTED, config=WEIGHTS_CONFIG)
+    plain = train_model(frame, schema=INDONESIAN_SCHEMA, config=WEIGHTS_CONFIG)
+    heavy_defaults = np.where(frame["is_default"] == 1, 5.0, 1.0)
+    skewed = train_model(
+        frame.assign(sample_weight=heavy_defaults), schema=WEIGHTED, config=WEIGHTS_CONFIG
+    )
+
+    assert unit.metrics["auc"] == plain.metrics["auc"]
+    assert skewed.pd_holdout.mean() > unit.pd_holdout.mean() + 0.05
+
+
+@pytest.mark.parametrize(
+    ("weights", "message"),
+    [
+        (-1.0, "must hold finite, non-negative numbers"),
+        (np.nan, "must hold finite, non-negative numbers"),
+        (0.0, "is zero everywhere"),
+        ("heavy", "must be numeric"),
+    ],
+)
+def test_bad_sample_weights_are_refused_naming_the_column(weights: object, message: str) -> None:
+    frame = generate_applications(500, seed=3).assign(sample_weight=weights)
+
+    with pytest.raises(TrainingDataError, match=f"'sample_weight' {message}"):
+        train_model(frame, schema=WEIGHTED, config=WEIGHTS_CONFIG)
+
+
+def test_a_missing_weight_column_is_refused() -> None:
+    with pytest.raises(
+        TrainingDataError, match=re.escape("The weight column 'sample_weight' is missing.")
+    ):
+        train_model(generate_applications(500, seed=3), schema=WEIGHTED, config=WEIGHTS_CONFIG)

@@ -61,6 +61,18 @@ def test_the_spec_builds_a_schema_without_protected_or_identity_model_fields() -
     assert schema.field("sex").required is False
 
 
+def test_a_weight_column_reaches_the_schema_and_never_the_features(tmp_path: Path) -> None:
+    spec = DatasetSpec.from_dict({**SPEC, "weight": "exposure"})
+    frame = read_training_frame(_write(tmp_path, _frame().assign(exposure="2.5")), spec)
+
+    schema = spec.schema()
+
+    assert schema.weight == "exposure"
+    assert "exposure" not in [s.name for s in schema.model_fields]
+    assert frame["exposure"].tolist() == [2.5] * 40
+    assert DatasetSpec.from_dict(SPEC).schema().weight is None
+
+
 def test_the_spec_round_trips_through_its_dict() -> None:
     spec = DatasetSpec.from_dict(SPEC)
     assert DatasetSpec.from_dict(spec.to_dict()) == spec
