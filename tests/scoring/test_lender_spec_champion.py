@@ -1,4 +1,4 @@
-"""A champion trained on a lender's spec (German credit) scores over the API."""
+"""A champion trained on a lender's spec scores over the API: German credit and Taiwan default."""
 
 from __future__ import annotations
 
@@ -16,45 +16,67 @@ from training.selectors import champion_version
 from training.services import model_version_promote, model_version_train
 
 REPO = Path(__file__).resolve().parents[2]
-DATA = REPO / ".." / "shared" / "data" / "german_credit" / "german_credit.csv"
-SPEC = REPO / "examples" / "specs" / "german_credit.yaml"
+SHARED = REPO / ".." / "shared" / "data"
+DATASETS = {
+    "german": (
+        SHARED / "german_credit" / "german_credit.csv",
+        "german_credit.yaml",
+        "duration_in_month",
+    ),
+    "taiwan": (
+        SHARED / "taiwan_default" / "UCI_Credit_Card.csv",
+        "taiwan_default.yaml",
+        "LIMIT_BAL",
+    ),
+}
 
 pytestmark = pytest.mark.skipif(
-    not DATA.is_file(), reason=f"the German credit data is not present at {DATA.resolve()}"
+    not all(data.is_file() for data, _, _ in DATASETS.values()),
+    reason=f"the real data sets are not present at {SHARED.resolve()}",
 )
 
 
+@pytest.fixture(params=sorted(DATASETS))
+def dataset(request: pytest.FixtureRequest) -> tuple[Path, Path, str]:
+    data, spec, feature = DATASETS[request.param]
+    return data, REPO / "examples" / "specs" / spec, feature
+
+
 @pytest.fixture
-def german_champion(db: None, settings: Any, tmp_path: Path) -> ModelVersion:
+def lender_champion(
+    db: None, settings: Any, tmp_path: Path, dataset: tuple[Path, Path, str]
+) -> ModelVersion:
     settings.KREDITAX_ARTIFACT_DIR = tmp_path / "models"
     settings.KREDITAX_TRAINING_THREADS = 1
+    data, spec, _ = dataset
     tiny = TrainConfig(n_estimators=20, max_depth=3, learning_rate=0.3, folds=0, seed=1)
-    version = model_version_train(data_path=DATA, config=tiny, spec_path=SPEC)
+    version = model_version_train(data_path=data, config=tiny, spec_path=spec)
     model_version_promote(label=version.label, reason="lender data")
     assert champion_version() == version
     return version
 
 
-def _first_application() -> dict[str, Any]:
-    spec = load_spec(SPEC)
-    row = read_training_frame(DATA, spec).iloc[0]
+def _first_application(dataset: tuple[Path, Path, str]) -> dict[str, Any]:
+    data, spec_path, _ = dataset
+    spec = load_spec(spec_path)
+    row = read_training_frame(data, spec).iloc[0]
     return {
         column.name: float(row[column.name]) if column.kind == "numeric" else str(row[column.name])
         for column in (*spec.features, *spec.protected)
     }
 
 
-def test_a_german_credit_champion_scores_one_application_over_the_api(
-    api: APIClient, german_champion: ModelVersion
+def test_a_lender_spec_champion_scores_one_application_over_the_api_and_records_it(
+    api: APIClient, lender_champion: ModelVersion, dataset: tuple[Path, Path, str]
 ) -> None:
-    response = api.post("/api/v1/predict", _first_application(), format="json")
+    response = api.post("/api/v1/predict", _first_application(dataset), format="json")
     assert response.status_code == 200, response.json()
     body = response.json()
-    assert body["model_version"] == german_champion.label
+    assert body["model_version"] == lender_champion.label
     assert body["decision"] in {"APPROVE", "REVIEW", "REJECT"}
     record = DecisionRecord.objects.get()
     assert (record.model_version_id, str(record.request_id)) == (
-        german_champion.pk,
+        lender_champion.pk,
         body["request_id"],
     )
     assert record.failed_rules == []
@@ -62,12 +84,12 @@ def test_a_german_credit_champion_scores_one_application_over_the_api(
     assert all("not collected" in rule["message_en"] for rule in record.policy)
 
 
-def test_a_german_champion_refuses_an_application_without_one_of_its_features(
-    api: APIClient, german_champion: ModelVersion
+def test_a_lender_spec_champion_refuses_an_application_without_one_of_its_features(
+    api: APIClient, lender_champion: ModelVersion, dataset: tuple[Path, Path, str]
 ) -> None:
-    application = _first_application()
-    del application["duration_in_month"]
+    application = _first_application(dataset)
+    del application[dataset[2]]
     response = api.post("/api/v1/predict", application, format="json")
     assert response.status_code == 400
-    assert "duration_in_month" in response.json()["error"]["fields"]
+    assert dataset[2] in response.json()["error"]["fields"]
     assert DecisionRecord.objects.count() == 0
