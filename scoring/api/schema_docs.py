@@ -257,3 +257,62 @@ def model_docs() -> dict[str, Any]:
         "operation_id": "model_card",
         "tags": ["models"],
     }
+
+
+# --------------------------------------------------------------------------------------
+# The champion's application schema in the OpenAPI document
+# --------------------------------------------------------------------------------------
+
+_JSON_TYPES = {"int": "integer", "float": "number", "str": "string"}
+
+
+def application_json_schema(schema: ApplicationSchema) -> dict[str, Any]:
+    """The OpenAPI schema of one application under ``schema`` (types, bounds, values)."""
+    properties: dict[str, Any] = {}
+    for spec in schema.fields:
+        prop: dict[str, Any] = {
+            "type": _JSON_TYPES[spec.dtype],
+            "description": f"{spec.label_en} ({spec.label_id}). {spec.unit.value}".strip(),
+        }
+        if spec.choices:
+            prop["enum"] = list(spec.choices)
+        if spec.max_length is not None:
+            prop["maxLength"] = spec.max_length
+        if spec.minimum is not None:
+            prop["minimum"] = spec.minimum
+        if spec.maximum is not None:
+            prop["maximum"] = spec.maximum
+        if not spec.required:
+            prop["nullable"] = True
+        properties[spec.name] = prop
+    required = [spec.name for spec in schema.fields if spec.required]
+    return {
+        "type": "object",
+        "description": f"An application under schema {schema.version}.",
+        "properties": properties,
+        "required": required,
+        "additionalProperties": False,
+    }
+
+
+def _serving_schema() -> ApplicationSchema:
+    from scoring import model_cache  # local: the docs module loads before the registry
+
+    try:
+        return model_cache.champion().model.schema
+    except Exception:  # no champion, no database (e.g. `spectacular` at build time)
+        return INDONESIAN_SCHEMA
+
+
+def champion_application_hook(
+    result: dict[str, Any], generator: Any, request: Any, public: bool
+) -> dict[str, Any]:
+    """drf-spectacular postprocessing hook: document the champion's fields.
+
+    A champion trained on a lender's dataset spec accepts that lender's fields; the
+    document served at /api/schema/ shows them (the built-in schema when none is loaded).
+    """
+    components = result.get("components", {}).get("schemas", {})
+    if "Application" in components:
+        components["Application"] = application_json_schema(_serving_schema())
+    return result

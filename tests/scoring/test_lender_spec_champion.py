@@ -93,3 +93,15 @@ def test_a_lender_spec_champion_refuses_an_application_without_one_of_its_featur
     assert response.status_code == 400
     assert dataset[2] in response.json()["error"]["fields"]
     assert DecisionRecord.objects.count() == 0
+
+
+def test_the_openapi_document_shows_the_champions_fields(
+    api: APIClient, lender_champion: ModelVersion, dataset: tuple[Path, Path, str]
+) -> None:
+    response = api.get("/api/schema/", HTTP_ACCEPT="application/json")
+
+    assert response.status_code == 200
+    application = response.json()["components"]["schemas"]["Application"]
+    assert dataset[2] in application["properties"]
+    assert dataset[2] in application["required"]
+    assert "nik" not in application["properties"]

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from io import StringIO
+from typing import Any
 
 import pytest
 from django.core.management import call_command
 from rest_framework.test import APIClient
+
+from credit_ml.schema import INDONESIAN_SCHEMA
 
 
 @pytest.mark.django_db
@@ -38,3 +41,16 @@ def test_the_docs_page_renders() -> None:
     response = APIClient().get("/api/docs/")
     assert response.status_code == 200
     assert b"swagger-ui" in response.content
+
+
+def test_without_a_lender_champion_the_document_shows_the_built_in_fields(
+    db: None, client: Any
+) -> None:
+    response = client.get("/api/schema/", HTTP_ACCEPT="application/json")
+
+    application = response.json()["components"]["schemas"]["Application"]
+    assert set(application["properties"]) == set(INDONESIAN_SCHEMA.names)
+    assert application["properties"]["education"]["enum"] == list(
+        INDONESIAN_SCHEMA.field("education").choices
+    )
+    assert application["properties"]["monthly_income"]["minimum"] == 1
