@@ -64,6 +64,7 @@ format: install-dev ## Apply ruff's fixes and formatting
 bench: install-dev ## Run the benchmarks that need no services (see benchmarks/README.md)
 	$(PY) benchmarks/bench_generate.py
 	$(PY) benchmarks/bench_training.py
+	$(PY) benchmarks/bench_memory.py
 
 bench-services: install-dev ## Scoring (PostgreSQL + wrk) and admin (PostgreSQL) benchmarks
 	$(PY) benchmarks/bench_scoring.py
