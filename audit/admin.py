@@ -41,6 +41,7 @@ from audit.access import audit_access_record
 from audit.models import AuditAccess, AuditCheckpoint, DecisionRecord
 from audit.selectors import RecordFilter, distinct_values, failed_rule_q
 from credit_ml.schema import INDONESIAN_SCHEMA
+from kreditax.admin import ReadOnlyAdmin
 from scoring.charts import waterfall_svg
 from scoring.models import RuleSet
 
@@ -48,19 +49,6 @@ from scoring.models import RuleSet
 COUNT_CAP = 10_000
 #: An export of a selection lists its request ids up to this many; beyond, the filter.
 SELECTION_IDS_MAX = 1_000
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """The view permission only: audit rows are written by services, never by hand."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class CappedCountPaginator(Paginator):

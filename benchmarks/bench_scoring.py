@@ -200,8 +200,7 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=15)
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
-    sys.path.insert(0, str(ROOT / "scripts"))
-    from demo_banner import APPLICATION
+    from scoring.examples import EXAMPLE_APPLICATION as APPLICATION
 
     with tempfile.TemporaryDirectory() as tmpdir:
         tmp = Path(tmpdir)

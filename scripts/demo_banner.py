@@ -5,33 +5,11 @@ from __future__ import annotations
 import json
 import os
 import sys
+from pathlib import Path
 
-APPLICATION = {
-    "application_id": "DEMO-0001",
-    "full_name": "Siti Rahmawati",
-    "nik": "3171054501900001",
-    "phone": "081234567890",
-    "email": "siti@example.co.id",
-    "age": 36,
-    "gender": "F",
-    "marital_status": "MARRIED",
-    "education": "S1",
-    "housing_type": "RENT",
-    "province": "DKI_JAKARTA",
-    "employment_status": "PERMANENT",
-    "work_experience_years": 8,
-    "monthly_income": 12000000,
-    "existing_monthly_installments": 500000,
-    "total_existing_debt": 20000000,
-    "loan_amount": 50000000,
-    "loan_term_months": 24,
-    "annual_interest_rate": 0.18,
-    "loan_purpose": "HOME_RENOVATION",
-    "credit_card_utilization": 0.35,
-    "past_delinquencies": 0,
-    "worst_collectibility_24m": 1,
-    "active_lending_platforms": 1,
-}
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from scoring.examples import EXAMPLE_APPLICATION
 
 
 def main() -> None:
@@ -39,7 +17,7 @@ def main() -> None:
     key = os.environ["DEMO_KEY"]
     with open(sys.argv[1], encoding="utf-8") as handle:
         users = handle.read().rstrip()
-    body = json.dumps(APPLICATION)
+    body = json.dumps(EXAMPLE_APPLICATION)
     print(
         f"""
 ================================================================================

@@ -18,6 +18,7 @@ from django.utils.html import format_html
 from rest_framework import serializers
 
 from credit_ml.artifacts import ArtifactError
+from kreditax.admin import ReadOnlyAdmin
 from training.api.serializers import path_under_data_roots
 from training.comparison import challenger_comparison
 from training.models import ModelAlias, ModelAliasChange, ModelVersion, Outcome, TrainingRun
@@ -32,19 +33,6 @@ from training.services import (
 )
 
 MANAGE_PERMISSION = "training.add_modelversion"
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """View permission only: rows are written by services, never edited by hand."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(ModelVersion)

@@ -13,33 +13,7 @@ from drf_spectacular.utils import OpenApiExample, OpenApiResponse, inline_serial
 from rest_framework import serializers
 
 from credit_ml.schema import INDONESIAN_SCHEMA, ApplicationSchema, FieldSpec
-
-EXAMPLE_APPLICATION: dict[str, Any] = {
-    "application_id": "LOS-2026-000123",
-    "full_name": "Siti Rahmawati",
-    "nik": "3171054501900001",
-    "phone": "081234567890",
-    "email": "siti@example.co.id",
-    "age": 36,
-    "gender": "F",
-    "marital_status": "MARRIED",
-    "education": "S1",
-    "housing_type": "RENT",
-    "province": "DKI_JAKARTA",
-    "employment_status": "PERMANENT",
-    "work_experience_years": 8,
-    "monthly_income": 12000000,
-    "existing_monthly_installments": 500000,
-    "total_existing_debt": 20000000,
-    "loan_amount": 50000000,
-    "loan_term_months": 24,
-    "annual_interest_rate": 0.18,
-    "loan_purpose": "HOME_RENOVATION",
-    "credit_card_utilization": 0.35,
-    "past_delinquencies": 0,
-    "worst_collectibility_24m": 1,
-    "active_lending_platforms": 1,
-}
+from scoring.examples import EXAMPLE_APPLICATION
 
 EXAMPLE_DECISION: dict[str, Any] = {
     "request_id": "2f1c9a40-5c55-4b59-9a8e-0d4e8d2f7b11",

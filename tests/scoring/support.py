@@ -1,4 +1,4 @@
-"""Applications and helpers for the scoring API tests (the applicant of scripts/demo_banner.py)."""
+"""Applications and helpers for the scoring API tests (the applicant of scoring.examples)."""
 
 from __future__ import annotations
 
@@ -8,34 +8,11 @@ from django.contrib.auth.models import User
 from rest_framework.test import APIClient
 
 from audit.models import DecisionRecord
+from scoring.examples import EXAMPLE_APPLICATION
 from scoring.models import IdempotencyRecord
 
-VALID: dict[str, Any] = {
-    "application_id": "DEMO-0001",
-    "full_name": "Siti Rahmawati",
-    "nik": "3171054501900001",
-    "phone": "081234567890",
-    "email": "siti@example.co.id",
-    "age": 36,
-    "gender": "F",
-    "marital_status": "MARRIED",
-    "education": "S1",
-    "housing_type": "RENT",
-    "province": "DKI_JAKARTA",
-    "employment_status": "PERMANENT",
-    "work_experience_years": 8,
-    "monthly_income": 12000000,
-    "existing_monthly_installments": 500000,
-    "total_existing_debt": 20000000,
-    "loan_amount": 50000000,
-    "loan_term_months": 24,
-    "annual_interest_rate": 0.18,
-    "loan_purpose": "HOME_RENOVATION",
-    "credit_card_utilization": 0.35,
-    "past_delinquencies": 0,
-    "worst_collectibility_24m": 1,
-    "active_lending_platforms": 1,
-}
+#: The example applicant of the docs and the demo, with the lender reference the tests expect.
+VALID: dict[str, Any] = {**EXAMPLE_APPLICATION, "application_id": "DEMO-0001"}
 
 #: The demo applicant with existing installments that put the DSR at 34.97 %: within the
 #: 40 % cap of 2025, above the 30 % cap of 2026 and within the bank's 35 %.
