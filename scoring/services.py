@@ -541,8 +541,12 @@ def decision_waterfall_svg(*, request_id: str, actor: Actor) -> str:
     )
 
 
-def idempotency_records_prune(*, older_than: timedelta) -> int:
-    """Delete idempotency records older than ``older_than``; returns how many."""
-    cutoff = timezone.now() - older_than
+def idempotency_records_prune(*, now: datetime | None = None) -> int:
+    """Forget idempotency records older than ``KREDITAX_IDEMPOTENCY_DAYS``; returns how many.
+
+    A replay needs the stored response only while a loan system may retry; the decision
+    itself stays in the audit trail.
+    """
+    cutoff = (now or timezone.now()) - timedelta(days=settings.KREDITAX_IDEMPOTENCY_DAYS)
     deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
     return deleted

@@ -148,6 +148,8 @@ KREDITAX_AUDIT_KEYS = envlist("KREDITAX_AUDIT_KEYS", "")
 KREDITAX_MAX_BODY_BYTES = envint("KREDITAX_MAX_BODY_BYTES", 64 * 1024)
 KREDITAX_MAX_BATCH_BODY_BYTES = envint("KREDITAX_MAX_BATCH_BODY_BYTES", 4 * 1024 * 1024)
 KREDITAX_MAX_BATCH_ITEMS = envint("KREDITAX_MAX_BATCH_ITEMS", 1000)
+# How long an Idempotency-Key's first response is kept for replays (pruned daily).
+KREDITAX_IDEMPOTENCY_DAYS = envint("KREDITAX_IDEMPOTENCY_DAYS", 7)
 DATA_UPLOAD_MAX_MEMORY_SIZE = KREDITAX_MAX_BATCH_BODY_BYTES + 1024
 # Bank clients' own DSR limit when their rule set does not name one.
 KREDITAX_BANK_MAX_DSR = envfloat("KREDITAX_BANK_MAX_DSR", 0.35)
@@ -160,6 +162,10 @@ KREDITAX_RETENTION_YEARS = envint("KREDITAX_RETENTION_YEARS", 10)
 KREDITAX_AUDIT_SEAL_DELAY_SECONDS = envint("KREDITAX_AUDIT_SEAL_DELAY_SECONDS", 120)
 CELERY_BEAT_SCHEDULE = {
     "seal-audit-trail": {"task": "audit.tasks.seal_audit_trail", "schedule": 60.0},
+    "prune-idempotency-records": {
+        "task": "scoring.tasks.prune_idempotency_records",
+        "schedule": 24 * 3600.0,
+    },
     # The stale-run reaper every minute; a monthly retrain when KREDITAX_RETRAIN_CRON is set
     # (five crontab fields, e.g. "0 2 1 * *"), on the newest file in KREDITAX_RETRAIN_DIR.
     **beat_schedule(retrain_cron=env("KREDITAX_RETRAIN_CRON", "")),

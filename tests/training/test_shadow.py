@@ -9,12 +9,8 @@ import pytest
 from credit_ml.schema import INDONESIAN_SCHEMA, validate_record
 from credit_ml.training import TrainConfig
 from training.models import ModelVersion
-from training.services import (
-    model_version_load,
-    model_version_make_challenger,
-    model_version_train,
-)
-from training.shadow import shadow_decision
+from training.services import model_version_load, model_version_train
+from training.shadow import shadow_output
 
 pytestmark = pytest.mark.django_db
 
@@ -35,21 +31,16 @@ def _values(frame: pd.DataFrame) -> dict[str, Any]:
     return validate_record(INDONESIAN_SCHEMA, record, identity_checks=False)
 
 
-def test_without_a_challenger_there_is_no_shadow(
-    ready_version: ModelVersion, training_frame: pd.DataFrame
-) -> None:
-    assert shadow_decision(_values(training_frame)) is None
-
-
 def test_the_challenger_scores_in_the_shadow(
     ready_version: ModelVersion, training_csv: Path, training_frame: pd.DataFrame
 ) -> None:
     config = TrainConfig(n_estimators=12, max_depth=2, learning_rate=0.3, folds=0, seed=2)
     challenger = model_version_train(data_path=training_csv, config=config)
-    model_version_make_challenger(label=challenger.label, by=None, reason="try")
+    model = model_version_load(version=challenger)
     values = _values(training_frame)
-    expected = model_version_load(version=challenger).score_row(values)
-    assert shadow_decision(values) == {
+    expected = model.score_row(values)
+
+    assert shadow_output(label=challenger.label, model=model, values=values) == {
         "model_label": challenger.label,
         "probability_of_default": expected.probability_of_default,
         "credit_score": expected.credit_score,
@@ -59,8 +50,10 @@ def test_the_challenger_scores_in_the_shadow(
 
 
 def test_a_challenger_that_cannot_score_gives_no_shadow(
-    ready_version: ModelVersion, make_version: Any, training_frame: pd.DataFrame
+    ready_version: ModelVersion, training_frame: pd.DataFrame, caplog: pytest.LogCaptureFixture
 ) -> None:
-    make_version("broken")  # its artifact does not exist
-    model_version_make_challenger(label="broken", by=None, reason="try")
-    assert shadow_decision(_values(training_frame)) is None
+    model = model_version_load(version=ready_version)
+    values = {**_values(training_frame), "monthly_income": 0.0}  # income 0: no DSR
+
+    assert shadow_output(label="broken", model=model, values=values) is None
+    assert "shadow scoring with broken failed" in caplog.text
