@@ -8,10 +8,11 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 #: Upper bounds (exclusive) of the rupiah bands a reviewer sees, with their labels.
@@ -47,14 +48,25 @@ DIGESTED_FIELDS = ("application_id", "nik", "phone", "email")
 DROPPED_FIELDS = ("full_name", "address")
 
 
+_NON_DIGITS = re.compile(r"\D")
+
+
+@functools.lru_cache(maxsize=8)
+def _keyed_hmac(key: str) -> hmac.HMAC:
+    """An HMAC-SHA-256 holding only the key, copied for each digest (cached by the key)."""
+    return hmac.new(key.encode("utf-8"), digestmod=hashlib.sha256)
+
+
 def pii_digest(value: str, *, key: str) -> str:
     """Keyed HMAC-SHA-256 (hex) of a normalised identity value."""
-    return hmac.new(key.encode("utf-8"), value.encode("utf-8"), hashlib.sha256).hexdigest()
+    mac = _keyed_hmac(key).copy()
+    mac.update(value.encode("utf-8"))
+    return mac.hexdigest()
 
 
 def normalise_phone(phone: str) -> str:
     """0812…, 62812… and +62812… are one number: keep the digits after the country code."""
-    digits = re.sub(r"\D", "", phone)
+    digits = _NON_DIGITS.sub("", phone)
     if digits.startswith("62"):
         digits = digits[2:]
     return digits.lstrip("0")
@@ -74,7 +86,7 @@ def mask_nik(nik: str) -> str:
 
 
 def mask_phone(phone: str) -> str:
-    digits = re.sub(r"\D", "", phone)
+    digits = _NON_DIGITS.sub("", phone)
     return f"{digits[:4]}****{digits[-2:]}"
 
 
@@ -87,9 +99,12 @@ def mask_reference(reference: str) -> str:
     return f"***{reference[-3:]}" if len(reference) > 3 else "***"
 
 
+_NON_WORD = re.compile(r"[^\w]+")
+
+
 def initials(name: str) -> str:
     """``Siti Nurhaliza Putri`` → ``S.N.P.``; letters only, at most four."""
-    parts = [part for part in re.split(r"[^\w]+", name) if part and part[0].isalpha()]
+    parts = [part for part in _NON_WORD.split(name) if part and part[0].isalpha()]
     return "".join(f"{part[0].upper()}." for part in parts[:4])
 
 
@@ -110,24 +125,46 @@ _MASKERS = {
 }
 
 
+def _keep(value: Any) -> Any:
+    return value
+
+
+def _shown_if_present(masker: Callable[[str], str]) -> Callable[[Any], str | None]:
+    return lambda value: masker(value) if isinstance(value, str) and value else None
+
+
+def _money_band(value: float | None) -> str | None:
+    return band(value, RUPIAH_BANDS)
+
+
+def _age_band(value: float | None) -> str | None:
+    return band(value, AGE_BANDS)
+
+
+@functools.lru_cache(maxsize=32)
+def _plan(identity_fields: tuple[str, ...]) -> dict[str, Callable[[Any], Any] | None]:
+    """What ``masked_application`` does with each named field: ``None`` drops it, a function
+    shows its result; any other field is shown as it is (``_keep``)."""
+    plan: dict[str, Callable[[Any], Any] | None] = dict.fromkeys(MONEY_FIELDS, _money_band)
+    plan["age"] = _age_band
+    plan.update({name: _shown_if_present(masker) for name, masker in _MASKERS.items()})
+    hidden = [name for name in identity_fields if name not in _MASKERS]
+    plan.update(dict.fromkeys((*DROPPED_FIELDS, "full_name", *hidden)))
+    return plan
+
+
 def masked_application(
     values: Mapping[str, Any], *, identity_fields: tuple[str, ...]
 ) -> dict[str, Any]:
     """The application as reviewers may see it: no raw identity, money and age in bands."""
+    plan = _plan(tuple(identity_fields))
     shown: dict[str, Any] = {}
     for name, value in values.items():
-        if name in DROPPED_FIELDS:
-            continue
-        if name == "full_name" or (name in identity_fields and name not in _MASKERS):
-            continue
-        if name in _MASKERS:
-            shown[name] = _MASKERS[name](value) if isinstance(value, str) and value else None
-        elif name in MONEY_FIELDS:
-            shown[name] = band(value, RUPIAH_BANDS)
-        elif name == "age":
-            shown[name] = band(value, AGE_BANDS)
-        else:
+        action = plan.get(name, _keep)
+        if action is _keep:
             shown[name] = value
+        elif action is not None:
+            shown[name] = action(value)
     full_name = values.get("full_name")
     shown["initials"] = initials(full_name) if isinstance(full_name, str) else None
     return shown
@@ -135,8 +172,12 @@ def masked_application(
 
 def identity_digests(values: Mapping[str, Any], *, key: str) -> dict[str, str]:
     """HMAC digests of every present identity value, keyed by field name."""
-    return {
-        field: pii_digest(normalise(field, values[field]), key=key)
-        for field in DIGESTED_FIELDS
-        if isinstance(values.get(field), str) and values[field]
-    }
+    keyed = _keyed_hmac(key)
+    digests: dict[str, str] = {}
+    for field in DIGESTED_FIELDS:
+        value = values.get(field)
+        if isinstance(value, str) and value:
+            mac = keyed.copy()
+            mac.update(normalise(field, value).encode("utf-8"))
+            digests[field] = mac.hexdigest()
+    return digests

@@ -46,7 +46,12 @@ class DecisionRecord(AppendOnlyModel):
     decision_date = models.DateField()
     endpoint = models.CharField(max_length=20)
     client = models.ForeignKey(
-        "scoring.ApiClient", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "scoring.ApiClient",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,  # indexed in Meta.indexes: no LIKE index on the text key
     )
     client_name = models.CharField(max_length=80)
     user = models.ForeignKey(
@@ -70,9 +75,9 @@ class DecisionRecord(AppendOnlyModel):
     shadow: models.JSONField[Any] = models.JSONField(null=True, blank=True)
     idempotency_key_digest = models.CharField(max_length=64, blank=True)
     application_masked: models.JSONField[Any] = models.JSONField()
-    application_ref_digest = models.CharField(max_length=64, blank=True, db_index=True)
-    nik_digest = models.CharField(max_length=64, blank=True, db_index=True)
-    phone_digest = models.CharField(max_length=64, blank=True, db_index=True)
+    application_ref_digest = models.CharField(max_length=64, blank=True)
+    nik_digest = models.CharField(max_length=64, blank=True)
+    phone_digest = models.CharField(max_length=64, blank=True)
     email_digest = models.CharField(max_length=64, blank=True)
     pii_key_id = models.CharField(max_length=12)
     inputs_encrypted = models.TextField()
@@ -87,6 +92,12 @@ class DecisionRecord(AppendOnlyModel):
             models.Index(fields=["risk_grade", "-created_at"], name="audit_grade_created"),
             models.Index(fields=["model_label", "-created_at"], name="audit_model_created"),
             models.Index(fields=["client_name", "-created_at"], name="audit_client_created"),
+            # Equality look-ups only: Meta.indexes, unlike db_index=True on a text column,
+            # create no extra varchar_pattern_ops (LIKE) index on PostgreSQL.
+            models.Index(fields=["application_ref_digest"], name="audit_ref_digest"),
+            models.Index(fields=["nik_digest"], name="audit_nik_digest"),
+            models.Index(fields=["phone_digest"], name="audit_phone_digest"),
+            models.Index(fields=["client"], name="audit_client_id"),
         ]
 
     def __str__(self) -> str:

@@ -1,16 +1,31 @@
-"""Writing decision records. Called inside the scoring transaction, before the response."""
+"""Writing decision records, before the response leaves.
+
+``decision_records_create`` never opens a transaction of its own: the caller decides. One
+decision written outside any transaction is a single autocommitted INSERT (one round trip);
+a batch, or a decision stored with its idempotency record, is written inside the caller's
+``transaction.atomic()``. Each chunk of records is one multi-row INSERT.
+
+Building a record serialises each JSON value once, as canonical JSON (sorted keys, no
+whitespace): that text is what is stored, and ``content_hash`` is assembled from the same
+pieces, byte for byte what ``content_hash`` computes from the row read back.
+"""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
+import json.encoder
+import math
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
+from django.db import connections, router
+from django.db.backends.base.base import BaseDatabaseWrapper
 
 from audit import crypto
 from audit.masking import identity_digests, masked_application
@@ -47,10 +62,87 @@ HASHED_FIELDS = (
     "inputs_key_id",
 )
 
+#: The canonical JSON of ``content_hash`` and of the stored JSON values.
+_encode = crypto.canonical_json
+_quote = json.encoder.encode_basestring_ascii
+
+#: Every column but ``id``, in the model's field order (checked once, see ``_table``).
+_FIELDS = (
+    "request_id",
+    "created_at",
+    "decision_date",
+    "endpoint",
+    "client_id",
+    "client_name",
+    "user_id",
+    "model_version_id",
+    "model_label",
+    "rule_set_version",
+    "decision",
+    "probability_of_default",
+    "credit_score",
+    "risk_grade",
+    "thresholds",
+    "reasons",
+    "policy",
+    "failed_rules",
+    "attributions",
+    "counteroffer",
+    "shadow",
+    "idempotency_key_digest",
+    "application_masked",
+    "application_ref_digest",
+    "nik_digest",
+    "phone_digest",
+    "email_digest",
+    "pii_key_id",
+    "inputs_encrypted",
+    "inputs_key_id",
+    "content_hash",
+)
+_JSON_FIELDS = (
+    "thresholds",
+    "reasons",
+    "policy",
+    "failed_rules",
+    "attributions",
+    "counteroffer",
+    "shadow",
+    "application_masked",
+)
+_JSON_INDEXES = tuple(_FIELDS.index(name) for name in _JSON_FIELDS)
+#: Hashed fields this module writes itself, as hex digests, key ids or a Fernet token (all
+#: ASCII letters, digits, "-", "_" and "="), so their JSON is the text between quotes.
+_PLAIN_FIELDS = (
+    "application_ref_digest",
+    "nik_digest",
+    "phone_digest",
+    "email_digest",
+    "pii_key_id",
+    "inputs_encrypted",
+    "inputs_key_id",
+)
+_HASHED_PLAIN = tuple((name, _FIELDS.index(name)) for name in _PLAIN_FIELDS)
+#: The other hashed fields that are not JSON values, with their place in a row.
+_HASHED_SCALARS = tuple(
+    (name, _FIELDS.index(name))
+    for name in HASHED_FIELDS
+    if name not in _JSON_FIELDS and name not in _PLAIN_FIELDS
+)
+#: ``"name":`` and the name of each hashed field, in the canonical (sorted) order.
+_HASH_ORDER = tuple((f"{_quote(name)}:", name) for name in sorted(HASHED_FIELDS))
+#: Rows per INSERT statement (fewer where the database limits the parameters).
+CHUNK_SIZE = 500
+
 
 def pii_key_id() -> str:
     """A short, non-secret identifier of the PII HMAC key in use (for rotation)."""
-    return hashlib.sha256(f"kid:{settings.KREDITAX_PII_KEY}".encode()).hexdigest()[:12]
+    return _pii_key_id(settings.KREDITAX_PII_KEY)
+
+
+@functools.lru_cache(maxsize=8)
+def _pii_key_id(key: str) -> str:
+    return hashlib.sha256(f"kid:{key}".encode()).hexdigest()[:12]
 
 
 def _canonical(value: Any) -> Any:
@@ -67,7 +159,7 @@ def record_content(record: DecisionRecord) -> dict[str, Any]:
 
 def content_hash(record: DecisionRecord) -> str:
     """SHA-256 of the record's canonical JSON (sorted keys, no whitespace)."""
-    payload = json.dumps(record_content(record), sort_keys=True, separators=(",", ":"))
+    payload = _encode(record_content(record))
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
@@ -104,54 +196,181 @@ class RecordedDecision:
 def _model_inputs(
     application: Mapping[str, Any], identity_fields: tuple[str, ...]
 ) -> dict[str, Any]:
-    return {k: v for k, v in application.items() if k not in identity_fields}
+    identity = _as_set(tuple(identity_fields))
+    return {k: v for k, v in application.items() if k not in identity}
+
+
+@functools.lru_cache(maxsize=32)
+def _as_set(names: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(names)
+
+
+@dataclass(frozen=True)
+class _Keys:
+    """The key material of one batch, read from the settings once."""
+
+    pii_key: str
+    pii_key_id: str
+    cipher: crypto.Cipher
+
+    @classmethod
+    def current(cls) -> _Keys:
+        return cls(settings.KREDITAX_PII_KEY, pii_key_id(), crypto.cipher())
+
+
+def _scalar(value: Any) -> str:
+    """The canonical JSON of a hashed value that is not a JSON field (as ``_encode`` would
+    write it, with fast paths for the common exact types)."""
+    kind = type(value)
+    if kind is str:
+        return _quote(value)
+    if kind is float and math.isfinite(value):
+        return float.__repr__(value)
+    if kind is int:
+        return int.__repr__(value)
+    if value is None:
+        return "null"
+    return _encode(_canonical(value))
+
+
+#: A built record: its values in ``_FIELDS`` order (``content_hash`` last, filled in) and
+#: the canonical JSON text of each JSON field in ``_JSON_FIELDS`` order (``None`` for null).
+_Built = tuple[list[Any], list[str | None]]
+
+
+def _built(decision: RecordedDecision, keys: _Keys) -> _Built:
+    """Mask, digest, encrypt and serialise one decision, and hash it: each JSON value is
+    encoded once, for the row and for the hash payload alike."""
+    d = decision
+    created_at = d.created_at
+    if created_at.utcoffset() is None:
+        raise ValueError("A decision record's created_at must be timezone-aware.")
+    application = d.application
+    identity_fields = d.identity_fields
+    digests = identity_digests(application, key=keys.pii_key)
+    counteroffer = dict(d.counteroffer) if d.counteroffer else None
+    shadow = dict(d.shadow) if d.shadow else None
+    row: list[Any] = [
+        d.request_id,
+        created_at,
+        d.decision_date,
+        d.endpoint,
+        d.client_id,
+        d.actor_name,
+        d.user_id,
+        d.model_version_id,
+        d.model_label,
+        d.rule_set_version,
+        d.decision,
+        d.probability_of_default,
+        d.credit_score,
+        d.risk_grade,
+        dict(d.thresholds),
+        d.reasons,
+        d.policy,
+        d.failed_rules,
+        dict(d.attributions),
+        counteroffer,
+        shadow,
+        d.idempotency_key_digest,
+        masked_application(application, identity_fields=identity_fields),
+        digests.get("application_id", ""),
+        digests.get("nik", ""),
+        digests.get("phone", ""),
+        digests.get("email", ""),
+        keys.pii_key_id,
+        keys.cipher.encrypt(_model_inputs(application, identity_fields)),
+        keys.cipher.key_id,
+        "",
+    ]
+    texts = [None if row[i] is None else _encode(row[i]) for i in _JSON_INDEXES]
+    pieces = dict(zip(_JSON_FIELDS, [t or "null" for t in texts], strict=True))
+    for name, index in _HASHED_SCALARS:
+        pieces[name] = _scalar(row[index])
+    for name, index in _HASHED_PLAIN:  # hex and base64url: nothing to escape
+        pieces[name] = f'"{row[index]}"'
+    payload = "{" + ",".join([key + pieces[name] for key, name in _HASH_ORDER]) + "}"
+    row[-1] = hashlib.sha256(payload.encode("utf-8")).hexdigest()
+    return row, texts
 
 
 def decision_record_build(*, decision: RecordedDecision) -> DecisionRecord:
-    """An unsaved, fully masked and hashed record for ``decision`` (see ``bulk`` callers)."""
-    key = settings.KREDITAX_PII_KEY
-    digests = identity_digests(decision.application, key=key)
-    record = DecisionRecord(
-        request_id=decision.request_id,
-        created_at=decision.created_at,
-        decision_date=decision.decision_date,
-        endpoint=decision.endpoint,
-        client_id=decision.client_id,
-        user_id=decision.user_id,
-        client_name=decision.actor_name,
-        model_version_id=decision.model_version_id,
-        model_label=decision.model_label,
-        rule_set_version=decision.rule_set_version,
-        decision=decision.decision,
-        probability_of_default=decision.probability_of_default,
-        credit_score=decision.credit_score,
-        risk_grade=decision.risk_grade,
-        thresholds=dict(decision.thresholds),
-        reasons=decision.reasons,
-        policy=decision.policy,
-        failed_rules=decision.failed_rules,
-        attributions=dict(decision.attributions),
-        counteroffer=dict(decision.counteroffer) if decision.counteroffer else None,
-        shadow=dict(decision.shadow) if decision.shadow else None,
-        idempotency_key_digest=decision.idempotency_key_digest,
-        application_masked=masked_application(
-            decision.application, identity_fields=decision.identity_fields
-        ),
-        application_ref_digest=digests.get("application_id", ""),
-        nik_digest=digests.get("nik", ""),
-        phone_digest=digests.get("phone", ""),
-        email_digest=digests.get("email", ""),
-        pii_key_id=pii_key_id(),
-        inputs_encrypted=crypto.encrypt_inputs(
-            _model_inputs(decision.application, decision.identity_fields)
-        ),
-        inputs_key_id=crypto.key_id(),
+    """An unsaved, fully masked and hashed record for ``decision``."""
+    row, _ = _built(decision, _Keys.current())
+    return DecisionRecord(**dict(zip(_FIELDS, row, strict=True)))
+
+
+@dataclass(frozen=True)
+class _Table:
+    """The INSERT of the decision records on one database."""
+
+    head: str
+    row: str
+    returning: str
+    chunk_size: int
+    native_uuid: bool
+
+
+@functools.lru_cache(maxsize=4)
+def _table(alias: str) -> _Table:
+    connection = connections[alias]
+    meta = DecisionRecord._meta
+    pk, *fields = meta.concrete_fields
+    if (pk.attname, *(field.attname for field in fields)) != ("id", *_FIELDS):
+        raise RuntimeError("audit.services._FIELDS no longer matches DecisionRecord's fields.")
+    quote = connection.ops.quote_name
+    # A concrete field always has a column (the stubs allow None for the unattached field).
+    columns = ", ".join(quote(cast(str, field.column)) for field in fields)
+    limit = connection.features.max_query_params
+    return _Table(
+        head=f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ",  # noqa: S608
+        row="(" + ", ".join(["%s"] * len(_FIELDS)) + ")",
+        returning=f" RETURNING {quote(cast(str, pk.column))}",
+        chunk_size=min(CHUNK_SIZE, limit // len(_FIELDS)) if limit else CHUNK_SIZE,
+        native_uuid=connection.features.has_native_uuid_field,
     )
-    record.content_hash = content_hash(record)
-    return record
+
+
+def _params(built: _Built, table: _Table, db: BaseDatabaseWrapper) -> list[Any]:
+    """The INSERT parameters of one record, in ``_FIELDS`` order."""
+    row, texts = built
+    params = row.copy()
+    request_id: uuid.UUID = row[0]
+    params[0] = str(request_id) if table.native_uuid else request_id.hex
+    params[1] = db.ops.adapt_datetimefield_value(row[1])
+    params[2] = db.ops.adapt_datefield_value(row[2])
+    for index, text in zip(_JSON_INDEXES, texts, strict=True):
+        params[index] = text
+    return params
 
 
 def decision_records_create(*, decisions: list[RecordedDecision]) -> list[DecisionRecord]:
-    """Insert the records; the caller's transaction makes them commit with the response."""
-    records = [decision_record_build(decision=d) for d in decisions]
-    return DecisionRecord.objects.bulk_create(records)
+    """Insert the records, one statement per chunk, and return them saved (with their ids).
+
+    Opens no transaction: outside one, a single decision is one autocommitted INSERT; a
+    caller writing several chunks, or other rows with them, wraps the call in ``atomic()``.
+    """
+    if not decisions:
+        return []
+    alias = router.db_for_write(DecisionRecord)
+    db = connections[alias]
+    keys = _Keys.current()
+    built = [_built(decision, keys) for decision in decisions]
+    if not db.features.can_return_rows_from_bulk_insert:  # pragma: no cover - not SQLite/PG
+        return DecisionRecord.objects.using(alias).bulk_create(
+            [DecisionRecord(**dict(zip(_FIELDS, row, strict=True))) for row, _ in built]
+        )
+    table = _table(alias)
+    ids: list[int] = []
+    with db.cursor() as cursor:
+        for start in range(0, len(built), table.chunk_size):
+            chunk = built[start : start + table.chunk_size]
+            sql = table.head + ",".join([table.row] * len(chunk)) + table.returning
+            cursor.execute(sql, [p for record in chunk for p in _params(record, table, db)])
+            ids.extend(row[0] for row in cursor.fetchall())
+    if len(ids) != len(built):
+        raise RuntimeError(f"{len(built)} audit records inserted, {len(ids)} ids returned.")
+    return [
+        DecisionRecord.from_db(alias, _FIELDS, (pk, *row))
+        for pk, (row, _) in zip(ids, built, strict=True)
+    ]

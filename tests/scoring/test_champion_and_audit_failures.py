@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.db import DatabaseError
+from django.db import DatabaseError, connection
 from rest_framework.test import APIClient
 
 from audit.models import DecisionRecord
@@ -55,14 +55,21 @@ def test_a_failed_audit_write_is_503_without_a_decision(
     assert_unavailable(response, "audit_unavailable")
 
 
-def test_a_database_error_from_the_insert_itself_is_503_and_nothing_is_written(
-    api: APIClient, champion: ModelVersion, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    def broken_bulk_create(*args: Any, **kwargs: Any) -> Any:
+def _locked(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+    if sql.startswith('INSERT INTO "audit_decisionrecord"'):
         raise DatabaseError("relation audit_decisionrecord is locked")
+    return execute(sql, params, many, context)
 
-    monkeypatch.setattr(DecisionRecord.objects, "bulk_create", broken_bulk_create)
-    response = api.post("/api/v1/predict", VALID, format="json", HTTP_IDEMPOTENCY_KEY="a-2")
+
+@pytest.mark.parametrize("url", ["/api/v1/predict", "/api/v1/predict/batch"])
+@pytest.mark.parametrize("idempotency_key", [None, "a-2"])
+def test_a_database_error_from_the_insert_itself_is_503_and_nothing_is_written(
+    url: str, idempotency_key: str | None, api: APIClient, champion: ModelVersion
+) -> None:
+    body = {"applications": [VALID, VALID]} if url.endswith("batch") else VALID
+    headers = {"HTTP_IDEMPOTENCY_KEY": idempotency_key} if idempotency_key else {}
+    with connection.execute_wrapper(_locked):
+        response = api.post(url, body, format="json", **headers)
     assert_unavailable(response, "audit_unavailable")
 
 
