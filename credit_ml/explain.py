@@ -49,6 +49,28 @@ def group_contributions(contribs: npt.ArrayLike, column_groups: Sequence[str]) -
     return grouped
 
 
+def group_contributions_many(
+    contribs: npt.ArrayLike, column_groups: Sequence[str]
+) -> tuple[tuple[str, ...], npt.NDArray[np.float64]]:
+    """Many rows' contributions summed per group: (group names, array (n, groups)).
+
+    Row ``i`` equals ``group_contributions(contribs[i])`` bit for bit: the columns are added
+    one after the other in column order, in float64, as that function adds them (a matrix
+    product, as in ``grouped_matrix``, may round the one-hot sums differently).
+    """
+    values = np.asarray(contribs, dtype=np.float64)
+    k = len(column_groups)
+    if values.ndim != 2 or values.shape[1] not in (k, k + 1):
+        raise ValueError(f"Expected an array (n, {k}) or (n, {k + 1}).")
+    groups = tuple(dict.fromkeys(column_groups))
+    index = {group: i for i, group in enumerate(groups)}
+    by_column = np.ascontiguousarray(values[:, :k].T)
+    sums = np.zeros((len(groups), values.shape[0]))
+    for column, group in enumerate(column_groups):
+        sums[index[group]] += by_column[column]
+    return groups, sums.T
+
+
 def grouped_matrix(
     contribs: npt.ArrayLike, column_groups: Sequence[str]
 ) -> tuple[tuple[str, ...], npt.NDArray[np.float64]]:

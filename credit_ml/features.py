@@ -7,13 +7,16 @@ Money is in rupiah; rates are fractions per year; terms are months.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
 
 #: Interest assumed when an application leaves ``annual_interest_rate`` empty.
 DEFAULT_ANNUAL_INTEREST_RATE = 0.18
@@ -103,3 +106,66 @@ def derive_features(
         "debt_to_income": _as_float(columns["total_existing_debt"]) / annual_income,
         "disposable_income": income - existing - installment,
     }
+
+
+# --------------------------------------------------------------------------------------
+# Many cleaned applications as columns
+# --------------------------------------------------------------------------------------
+
+#: Value types the array paths read as plain numbers (bool is refused: not a number here).
+_PLAIN = frozenset({int, float, type(None)})
+
+
+def _plain(value: Any) -> bool:
+    return type(value) in _PLAIN and (value is None or math.isfinite(value))
+
+
+def record_columns(
+    records: Sequence[Mapping[str, Any]], names: Iterable[str]
+) -> tuple[dict[str, FloatArray], BoolArray]:
+    """Float64 columns of cleaned applications, and which applications are plain.
+
+    Column ``name`` holds ``float(value)`` of each application's ``name``, NaN where it is
+    ``None`` or missing. An application is plain when each of these values is ``None`` or a
+    finite ``int`` or ``float`` (what ``validate_record`` returns); its columns then mean
+    exactly what its values do. Any other value (a bool, a string, NaN, a numpy number)
+    reads NaN and marks the application not plain, for a caller to hand it to a
+    one-application path.
+    """
+    plain = np.ones(len(records), dtype=np.bool_)
+    columns: dict[str, FloatArray] = {}
+    for name in dict.fromkeys(names):
+        values = [record.get(name) for record in records]
+        column: FloatArray | None = None
+        if set(map(type, values)) <= _PLAIN:
+            try:
+                column = np.array(values, dtype=np.float64)
+            except OverflowError:  # an int too large for a float
+                column = None
+        if column is not None:
+            non_finite = len(values) - int(np.count_nonzero(np.isfinite(column)))
+            if non_finite == values.count(None):  # no NaN or infinity but the Nones
+                columns[name] = column
+                continue
+        ok = [_plain(value) for value in values]
+        plain &= np.array(ok, dtype=np.bool_)
+        columns[name] = np.array(
+            [
+                float(v) if good and v is not None else np.nan
+                for v, good in zip(values, ok, strict=True)
+            ],
+            dtype=np.float64,
+        )
+    return columns, plain
+
+
+def derivable(columns: Mapping[str, npt.ArrayLike]) -> BoolArray:
+    """True for the rows ``derive_features`` computes without ``FeatureInputError``.
+
+    That is a finite, positive ``monthly_income`` and a ``loan_term_months`` of at least 1
+    (a missing term is False too: the rows left out can take a one-application path).
+    """
+    income = _as_float(columns["monthly_income"])
+    months = _as_float(columns["loan_term_months"])
+    with np.errstate(invalid="ignore"):
+        return np.isfinite(income) & (income > 0) & (months >= 1)

@@ -12,6 +12,7 @@ import math
 import numbers
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 from typing import Any
 
 from credit_ml.schema import DerivedFeature, FieldSpec, Unit
@@ -47,13 +48,44 @@ def format_number(value: float, *, lang: str, decimals: int = 0) -> str:
     check_lang(lang)
     if not math.isfinite(value):
         raise ValueError(f"Cannot format a non-finite number ({value!r}).")
-    quantum = Decimal(1).scaleb(-decimals)
-    rounded = Decimal(repr(float(value))).quantize(quantum, rounding=ROUND_HALF_UP)
-    if rounded == 0:
-        rounded = abs(rounded)  # no "-0"
-    text = f"{rounded:,.{decimals}f}"
-    if decimals > 0:
-        text = text.rstrip("0").rstrip(".")
+    return _number(float(value), lang, decimals)
+
+
+def format_number_both(value: float, *, decimals: int = 0) -> tuple[str, str]:
+    """``format_number`` in Indonesian and in English: ``(id, en)``."""
+    return format_number(value, lang="id", decimals=decimals), format_number(
+        value, lang="en", decimals=decimals
+    )
+
+
+def format_percent_both(ratio: float, *, decimals: int = 1) -> tuple[str, str]:
+    """``format_percent`` in Indonesian and in English: ``(id, en)``."""
+    number_id, number_en = format_number_both(float(ratio) * 100.0, decimals=decimals)
+    return f"{number_id} %", f"{number_en} %"
+
+
+#: Whole numbers below this magnitude print their digits exactly (no rounding to do).
+_EXACT_WHOLE = float(2**52)
+
+
+@lru_cache(maxsize=16_384)
+def _number(value: float, lang: str, decimals: int) -> str:
+    """``format_number`` of a finite float; cached, as amounts and limits repeat a lot.
+
+    Keys equal as floats format alike (0.0 and -0.0 both read "0"), so the cache is exact.
+    """
+    if value.is_integer() and abs(value) < _EXACT_WHOLE:
+        # The shortest repr of such a float is its integer: the Decimal path gives the
+        # same digits, and the decimals it would add are all zeros, which are cut.
+        text = f"{int(value):,}"
+    else:
+        quantum = Decimal(1).scaleb(-decimals)
+        rounded = Decimal(repr(value)).quantize(quantum, rounding=ROUND_HALF_UP)
+        if rounded == 0:
+            rounded = abs(rounded)  # no "-0"
+        text = f"{rounded:,.{decimals}f}"
+        if decimals > 0:
+            text = text.rstrip("0").rstrip(".")
     return text.translate(_SWAP_SEPARATORS) if lang == "id" else text
 
 

@@ -5,7 +5,8 @@ A ``RuleSet`` is configuration: a named, versioned list of ``Rule`` objects, eac
 in force on its decision date, and every rule is reported with the figures it compared, so
 an examiner can see which limit was applied and since when. ``RuleSet.to_dict`` and
 ``RuleSet.from_dict`` round-trip through JSON so a rule set can be stored and recorded with
-each decision.
+each decision. ``PolicyEvaluator`` (and ``evaluate_policy_many``, ``policy_counteroffers``)
+does the same for many applications in array passes, with results equal bit for bit.
 
 Units: money in rupiah, DSR and caps as fractions (0.3 = 30 %), ages in years, terms in
 whole months.
@@ -18,20 +19,28 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from credit_ml.features import (
+    BoolArray,
     FeatureConfig,
     FeatureInputError,
     FloatArray,
     annuity_installment,
     debt_service_ratio,
     principal_for_installment,
+    record_columns,
 )
-from credit_ml.formatting import format_date, format_number, format_percent, format_value
+from credit_ml.formatting import (
+    format_date,
+    format_number,
+    format_percent_both,
+    format_value,
+)
 from credit_ml.schema import INDONESIAN_SCHEMA, ApplicationSchema, Unit
 
 #: A DSR this close above the cap still meets it: absorbs floating-point noise only
@@ -390,6 +399,7 @@ class _Application:
     dsr: float | None  # computed only when the rule set has a DSR rule
 
 
+@lru_cache(maxsize=256)
 def _since(day: date, lang: str) -> str:
     if lang == "id":
         return f"yang berlaku sejak {format_date(day, 'id')}"
@@ -415,28 +425,33 @@ def _both(unit: Unit, value: Any) -> tuple[str, str]:
     return format_value(unit, value, lang="id"), format_value(unit, value, lang="en")
 
 
-def _percent_pair(actual: float, limit: float, lang: str) -> tuple[str, str]:
-    """Both as percentages, with enough decimals that different figures never read equal."""
+def _percent_pairs(actual: float, limit: float) -> tuple[tuple[str, str], tuple[str, str]]:
+    """Both as percentages, ``((actual_id, limit_id), (actual_en, limit_en))``, with enough
+    decimals that different figures never read equal (the same decimals in both languages:
+    they differ only in the separators)."""
     for decimals in (1, 2, 3, 4):
-        shown = format_percent(actual, lang=lang, decimals=decimals)
-        cap = format_percent(limit, lang=lang, decimals=decimals)
-        if shown != cap or math.isclose(actual, limit, rel_tol=0, abs_tol=DSR_TOLERANCE):
+        shown_id, shown_en = format_percent_both(actual, decimals=decimals)
+        cap_id, cap_en = format_percent_both(limit, decimals=decimals)
+        if shown_en != cap_en or math.isclose(actual, limit, rel_tol=0, abs_tol=DSR_TOLERANCE):
             break
-    return shown, cap
+    return (shown_id, cap_id), (shown_en, cap_en)
 
 
-def _check_dsr(limit: float, since: date, app: _Application) -> _Check:
-    assert app.dsr is not None
-    passed = meets_cap(app.dsr, limit)
-    dsr_id, cap_id = _percent_pair(app.dsr, limit, "id")
-    dsr_en, cap_en = _percent_pair(app.dsr, limit, "en")
+def _dsr_check(dsr: float, limit: float, since: date) -> _Check:
+    passed = meets_cap(dsr, limit)
+    (dsr_id, cap_id), (dsr_en, cap_en) = _percent_pairs(dsr, limit)
     if passed:
         text_id = f"DSR {dsr_id} tidak melebihi batas {cap_id} {_since(since, 'id')}"
         text_en = f"DSR {dsr_en} is within the {cap_en} cap {_since(since, 'en')}"
     else:
         text_id = f"DSR {dsr_id} melebihi batas {cap_id} {_since(since, 'id')}"
         text_en = f"DSR {dsr_en} exceeds the {cap_en} cap {_since(since, 'en')}"
-    return _Check(passed, app.dsr, text_id, text_en)
+    return _Check(passed, dsr, text_id, text_en)
+
+
+def _check_dsr(limit: float, since: date, app: _Application) -> _Check:
+    assert app.dsr is not None
+    return _dsr_check(app.dsr, limit, since)
 
 
 def _check_platforms(limit: float, since: date, app: _Application) -> _Check:
@@ -574,22 +589,26 @@ def _missing_fields(rule: Rule, collected: Collection[str] | None) -> list[str]:
     return [name for name in RULE_FIELDS[rule.kind] if name not in collected]
 
 
-def _evaluate_rule(rule: Rule, app: _Application, on: date) -> RuleResult:
-    threshold = rule.schedule.threshold_on(on)
-    if threshold is None or threshold.value is None:
-        return _not_in_force(rule, on)
-    check = _CHECKS[rule.kind](threshold.value, threshold.effective_from, app)
+def _in_force_result(rule: Rule, limit: float, since: date, check: _Check) -> RuleResult:
     return RuleResult(
         code=rule.code,
         kind=str(rule.kind),
         in_force=True,
         passed=check.passed,
         actual=check.actual,
-        limit=threshold.value,
-        effective_from=threshold.effective_from,
+        limit=limit,
+        effective_from=since,
         message_id=check.message_id,
         message_en=check.message_en,
     )
+
+
+def _evaluate_rule(rule: Rule, app: _Application, on: date) -> RuleResult:
+    threshold = rule.schedule.threshold_on(on)
+    if threshold is None or threshold.value is None:
+        return _not_in_force(rule, on)
+    check = _CHECKS[rule.kind](threshold.value, threshold.effective_from, app)
+    return _in_force_result(rule, threshold.value, threshold.effective_from, check)
 
 
 def evaluate_policy(
@@ -762,3 +781,452 @@ def policy_counteroffer(
         if r.in_force and r.kind == RuleKind.MAX_DSR and r.limit is not None
     ]
     return counteroffer(values, cap=min(caps), feature_config=feature_config, schema=schema)
+
+
+# --------------------------------------------------------------------------------------
+# Many applications at once
+# --------------------------------------------------------------------------------------
+
+#: What the DSR reads: ``RULE_FIELDS`` of the cap and the interest rate.
+_DSR_INPUTS = (*RULE_FIELDS[RuleKind.MAX_DSR], "annual_interest_rate")
+
+#: For the other kinds of rule, the one field whose value decides the result (with
+#: ``marital_status`` for the age rule).
+_DECIDING_FIELD: dict[RuleKind, str] = {
+    RuleKind.MAX_PLATFORMS: "active_lending_platforms",
+    RuleKind.MIN_AGE: "age",
+    RuleKind.MIN_INCOME: "monthly_income",
+    RuleKind.MAX_LOAN_AMOUNT: "loan_amount",
+}
+
+#: Rule results kept per evaluator (one per distinct deciding figure), at most.
+_CACHE_SIZE = 65_536
+
+#: Rounds of the one-step-down correction of ``_max_amount`` done in arrays; an amount
+#: needing more (never seen: the inverse annuity is within float noise) is done alone.
+_MAX_CORRECTIONS = 8
+
+
+def _powers(base: FloatArray, exponent: FloatArray) -> FloatArray:
+    """``np.power(base, exponent)`` element by element exactly as on one application's
+    scalars.
+
+    NumPy raises to a scalar exponent of -1, 0, 0.5, 1 or 2 by an exact shortcut (``1 / x``,
+    ``x * x``...) and to any other, or to an array of exponents, in its vector kernel, which
+    may differ in the last bit (a one-month term is the exponent -1). The one-application
+    path raises a scalar to a scalar, so here each distinct exponent is applied as a scalar.
+    """
+    out = np.empty(base.shape, dtype=np.float64)
+    for value in np.unique(exponent):
+        rows = np.isnan(exponent) if np.isnan(value) else exponent == value
+        out[rows] = np.power(base[rows], value)
+    return out
+
+
+def _installments(principal: FloatArray, rate: FloatArray, months: FloatArray) -> FloatArray:
+    """``annuity_installment`` of each application's scalars, bit for bit, in array passes."""
+    r = rate / 12.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        annuity = principal * r / (1.0 - _powers(1.0 + r, -months))
+        return np.where(r == 0, principal / months, annuity)
+
+
+def _principals(installment: FloatArray, rate: FloatArray, months: FloatArray) -> FloatArray:
+    """``principal_for_installment`` of each application's scalars, bit for bit."""
+    r = rate / 12.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        principal = installment * (1.0 - _powers(1.0 + r, -months)) / r
+    return np.where(r == 0, installment * months, principal)
+
+
+def _rates(columns: Mapping[str, FloatArray], size: int, config: FeatureConfig) -> FloatArray:
+    """``application_rate`` of each application (NaN in the column: the rate is empty)."""
+    rate = columns.get("annual_interest_rate")
+    if rate is None:
+        return np.full(size, config.default_annual_interest_rate, dtype=np.float64)
+    return np.where(np.isnan(rate), config.default_annual_interest_rate, rate)
+
+
+def _take(columns: Mapping[str, FloatArray], rows: npt.NDArray[np.intp]) -> dict[str, FloatArray]:
+    return {name: column[rows] for name, column in columns.items()}
+
+
+def _dsr_usable(columns: Mapping[str, FloatArray], size: int) -> BoolArray:
+    """Applications whose DSR the array path computes: ``application_dsr`` raises for none.
+
+    The DSR inputs are finite, the income positive, the term at least a month. ``columns``
+    come from ``record_columns`` (NaN: the value is empty).
+    """
+    usable = np.ones(size, dtype=np.bool_)
+    for name in RULE_FIELDS[RuleKind.MAX_DSR]:
+        usable &= np.isfinite(columns[name])
+    with np.errstate(invalid="ignore"):
+        return usable & (columns["monthly_income"] > 0) & (columns["loan_term_months"] >= 1)
+
+
+class _Figures:
+    """The DSR figures of some applications (columns from ``record_columns``, all usable)."""
+
+    def __init__(self, columns: Mapping[str, FloatArray], config: FeatureConfig) -> None:
+        self.amount = columns["loan_amount"]
+        self.months = columns["loan_term_months"]
+        self.existing = columns["existing_monthly_installments"]
+        self.income = columns["monthly_income"]
+        self.rate = _rates(columns, self.amount.size, config)
+
+    def dsr(
+        self, amount: FloatArray, months: FloatArray, rows: npt.NDArray[np.intp] | None = None
+    ) -> FloatArray:
+        """``_dsr`` of a loan of ``amount`` over ``months`` (of ``rows``, or of all)."""
+        if rows is None:
+            installment = _installments(amount, self.rate, months)
+            return (self.existing + installment) / self.income
+        installment = _installments(amount, self.rate[rows], months)
+        return (self.existing[rows] + installment) / self.income[rows]
+
+
+def _counteroffers(
+    records: Sequence[Mapping[str, Any]],
+    columns: Mapping[str, FloatArray],
+    *,
+    cap: float,
+    feature_config: FeatureConfig,
+    schema: ApplicationSchema,
+) -> list[Counteroffer | None]:
+    """``counteroffer`` of each application, in array passes, bit for bit.
+
+    ``columns`` (from ``record_columns``) are plain and ``_dsr_usable`` for every record.
+    """
+    n = len(records)
+    figures = _Figures(columns, feature_config)
+    within = cap + DSR_TOLERANCE
+    term = np.trunc(figures.months)  # int(...) of a positive term
+    requested = figures.dsr(figures.amount, term)
+    wanted = ~(requested <= within)
+    minimum = schema.field("loan_amount").minimum or float(AMOUNT_STEP)
+    maximum = int(schema.field("loan_term_months").maximum or 360)
+    alone = np.zeros(n, dtype=np.bool_)  # left to ``counteroffer``, one application each
+
+    # _max_amount: the inverse annuity rounded down to the step, then corrected.
+    room = cap * figures.income - figures.existing
+    with np.errstate(invalid="ignore"):
+        principal = _principals(room, figures.rate, term)
+        fits = wanted & (room > 0)
+        alone |= fits & ~(np.abs(principal) < 2.0**52)  # math.floor would fail or be inexact
+    fits &= ~alone
+    best = np.floor(principal / AMOUNT_STEP) * AMOUNT_STEP
+    rows = np.flatnonzero(fits)
+    if rows.size:
+        up = figures.dsr(best[rows] + AMOUNT_STEP, term[rows], rows) <= within
+        best[rows[up]] += AMOUNT_STEP
+    rows = rows[best[rows] >= minimum]
+    for _ in range(_MAX_CORRECTIONS):
+        if not rows.size:
+            break
+        rows = rows[~(figures.dsr(best[rows], term[rows], rows) <= within)]
+        best[rows] -= AMOUNT_STEP
+        rows = rows[best[rows] >= minimum]
+    alone[rows] = True
+    has_amount = fits & (best >= minimum)
+    amount_dsr = np.full(n, np.nan)
+    rows = np.flatnonzero(has_amount)
+    amount_dsr[rows] = figures.dsr(best[rows], term[rows], rows)
+
+    # _min_term: the DSR at every term 1..maximum, each application's powers in one call
+    # with a scalar base, as ``_dsr`` over ``np.arange`` raises them.
+    terms = np.arange(1, maximum + 1, dtype=np.float64)
+    rows = np.flatnonzero(wanted & ~alone)
+    shortest = np.zeros(n, dtype=np.int64)
+    term_dsr = np.full(n, np.nan)
+    if rows.size:
+        r = figures.rate[rows] / 12.0
+        powers = np.empty((rows.size, terms.size))
+        for i, base in enumerate(1.0 + r):
+            np.power(base, -terms, out=powers[i])
+        p = figures.amount[rows][:, None]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            annuity = p * r[:, None] / (1.0 - powers)
+            installments = np.where(r[:, None] == 0, p / terms, annuity)
+        ratios = (figures.existing[rows][:, None] + installments) / figures.income[rows][:, None]
+        meeting = ratios <= within
+        first = np.argmax(meeting, axis=1)
+        found = meeting[np.arange(rows.size), first]
+        shortest[rows[found]] = first[found] + 1
+        hits = rows[found]
+        term_dsr[hits] = figures.dsr(figures.amount[hits], shortest[hits].astype(np.float64), hits)
+
+    offers: list[Counteroffer | None] = [None] * n
+    values = zip(
+        requested.tolist(),
+        best.tolist(),
+        amount_dsr.tolist(),
+        shortest.tolist(),
+        term_dsr.tolist(),
+        figures.amount.tolist(),
+        term.tolist(),
+        figures.rate.tolist(),
+        strict=True,
+    )
+    for i, (dsr, amount, amount_ratio, months, months_ratio, asked, asked_term, rate) in enumerate(
+        values
+    ):
+        if alone[i]:
+            offers[i] = counteroffer(
+                records[i], cap=cap, feature_config=feature_config, schema=schema
+            )
+            continue
+        if not wanted[i] or (not has_amount[i] and not months):
+            continue
+        offers[i] = Counteroffer(
+            cap=cap,
+            annual_interest_rate=rate,
+            requested_amount=asked,
+            requested_term_months=int(asked_term),
+            requested_dsr=dsr,
+            max_amount=amount if has_amount[i] else None,
+            max_amount_dsr=amount_ratio if has_amount[i] else None,
+            min_term_months=months or None,
+            min_term_dsr=months_ratio if months else None,
+        )
+    return offers
+
+
+@dataclass(frozen=True)
+class _Planned:
+    """One rule of a rule set on the decision date: ``fixed`` is the result every
+    application gets (not applicable, not in force), else ``limit`` is in force since
+    ``since``."""
+
+    rule: Rule
+    fixed: RuleResult | None
+    limit: float
+    since: date
+
+
+@dataclass(frozen=True)
+class PolicyBatch:
+    """``evaluate_policy`` of many applications: ``outcomes[i]`` is application ``i``'s.
+
+    ``passed[i]`` is ``outcomes[i].passed``; ``dsr_only[i]``: failed DSR caps and nothing
+    else (``policy_counteroffer`` looks for a counteroffer).
+    """
+
+    outcomes: tuple[PolicyOutcome, ...]
+    passed: BoolArray
+    dsr_only: BoolArray
+
+
+class PolicyEvaluator:
+    """``evaluate_policy`` and ``policy_counteroffer`` for many applications at once.
+
+    What depends only on the rule set and the date (the threshold in force, the results of
+    rules not in force or not applicable, "in force since ...") is worked out once; the DSR
+    of all applications in array passes; a rule that compares one figure (age, platforms,
+    income, amount) reuses its result for the same figure. Results equal the
+    one-application functions' exactly. ``schema`` gives the counteroffer's bounds, as
+    ``policy_counteroffer``'s does.
+
+    Use: ``columns, plain = record_columns(records, evaluator.numeric_fields)``; the records
+    that are plain and ``usable`` go to ``evaluate``; the others to ``evaluate_policy``
+    (which raises for them when their DSR cannot be computed).
+    """
+
+    def __init__(
+        self,
+        rule_set: RuleSet,
+        *,
+        on: date,
+        feature_config: FeatureConfig,
+        collected: Collection[str] | None = None,
+        schema: ApplicationSchema = INDONESIAN_SCHEMA,
+    ) -> None:
+        self.rule_set = rule_set
+        self.on = on
+        self.feature_config = feature_config
+        self.schema = schema
+        missing = {rule.code: _missing_fields(rule, collected) for rule in rule_set.rules}
+        self.has_dsr = any(
+            rule.kind is RuleKind.MAX_DSR and not missing[rule.code] for rule in rule_set.rules
+        )
+        planned = []
+        for rule in rule_set.rules:
+            threshold = rule.schedule.threshold_on(on)
+            if missing[rule.code]:
+                planned.append(_Planned(rule, _not_applicable(rule, missing[rule.code]), 0.0, on))
+            elif threshold is None or threshold.value is None:
+                planned.append(_Planned(rule, _not_in_force(rule, on), 0.0, on))
+            else:
+                planned.append(_Planned(rule, None, threshold.value, threshold.effective_from))
+        self._rules = tuple(planned)
+        caps = [p.limit for p in planned if p.fixed is None and p.rule.kind is RuleKind.MAX_DSR]
+        #: The cap a counteroffer meets: the tightest DSR limit in force.
+        self.cap = min(caps) if caps else None
+        self._results: dict[tuple[Any, ...], RuleResult] = {}
+
+    @property
+    def numeric_fields(self) -> tuple[str, ...]:
+        """The fields ``evaluate`` reads as numbers."""
+        names = list(_DSR_INPUTS) if self.has_dsr else []
+        for planned in self._rules:
+            if planned.fixed is None and planned.rule.kind is not RuleKind.MAX_DSR:
+                names.append(_DECIDING_FIELD[planned.rule.kind])
+        return tuple(dict.fromkeys(names))
+
+    def usable(self, columns: Mapping[str, FloatArray], size: int) -> BoolArray:
+        """The plain records ``evaluate`` takes: all, unless the DSR cannot be computed."""
+        if not self.has_dsr:
+            return np.ones(size, dtype=np.bool_)
+        return _dsr_usable(columns, size)
+
+    def evaluate(
+        self, records: Sequence[Mapping[str, Any]], columns: Mapping[str, FloatArray]
+    ) -> PolicyBatch:
+        """``evaluate_policy`` of every record; all of them plain and ``usable``."""
+        n = len(records)
+        dsrs = _Figures(columns, self.feature_config) if self.has_dsr else None
+        ratios = dsrs.dsr(dsrs.amount, dsrs.months).tolist() if dsrs is not None else []
+        failed_dsr = np.zeros(n, dtype=np.bool_)
+        failed_other = np.zeros(n, dtype=np.bool_)
+        by_rule: list[list[RuleResult]] = []
+        for planned in self._rules:
+            if planned.fixed is not None:
+                by_rule.append([planned.fixed] * n)
+                continue
+            if planned.rule.kind is RuleKind.MAX_DSR:
+                rule, limit, since = planned.rule, planned.limit, planned.since
+                results = [
+                    _in_force_result(rule, limit, since, _dsr_check(dsr, limit, since))
+                    for dsr in ratios
+                ]
+            else:
+                results = [self._compared(planned, values) for values in records]
+            failed = ~np.fromiter((result.passed for result in results), np.bool_, n)
+            if planned.rule.kind is RuleKind.MAX_DSR:
+                failed_dsr |= failed
+            else:
+                failed_other |= failed
+            by_rule.append(results)
+        version = self.rule_set.version
+        if by_rule:
+            outcomes = tuple(
+                PolicyOutcome(version, self.on, row) for row in zip(*by_rule, strict=True)
+            )
+        else:
+            outcomes = (PolicyOutcome(version, self.on, ()),) * n
+        return PolicyBatch(outcomes, ~(failed_dsr | failed_other), failed_dsr & ~failed_other)
+
+    def _compared(self, planned: _Planned, values: Mapping[str, Any]) -> RuleResult:
+        """The result of a rule comparing one figure, shared by the records with that figure."""
+        kind = planned.rule.kind
+        figure = values.get(_DECIDING_FIELD[kind])
+        married = values.get("marital_status") == MARRIED if kind is RuleKind.MIN_AGE else None
+        key = (planned.rule.code, type(figure), figure, married)
+        try:
+            return self._results[key]
+        except KeyError:
+            pass
+        app = _Application(values=values, dsr=None)
+        check = _CHECKS[kind](planned.limit, planned.since, app)
+        result = _in_force_result(planned.rule, planned.limit, planned.since, check)
+        if len(self._results) >= _CACHE_SIZE:
+            self._results.clear()
+        self._results[key] = result
+        return result
+
+    def counteroffers(
+        self,
+        records: Sequence[Mapping[str, Any]],
+        columns: Mapping[str, FloatArray],
+        batch: PolicyBatch,
+    ) -> list[Counteroffer | None]:
+        """``policy_counteroffer`` of every record ``evaluate`` gave ``batch``."""
+        offers: list[Counteroffer | None] = [None] * len(records)
+        rows = np.flatnonzero(batch.dsr_only)
+        if not rows.size or self.cap is None:
+            return offers
+        found = _counteroffers(
+            [records[i] for i in rows.tolist()],
+            _take(columns, rows),
+            cap=self.cap,
+            feature_config=self.feature_config,
+            schema=self.schema,
+        )
+        for i, offer in zip(rows.tolist(), found, strict=True):
+            offers[i] = offer
+        return offers
+
+
+def evaluate_policy_many(
+    rule_set: RuleSet,
+    applications: Sequence[Mapping[str, Any]],
+    *,
+    on: date,
+    feature_config: FeatureConfig,
+    collected: Collection[str] | None = None,
+) -> list[PolicyOutcome]:
+    """``[evaluate_policy(rule_set, values, ...) for values in applications]``, in array
+    passes (``PolicyEvaluator``); raises the first ``FeatureInputError`` that loop would."""
+    evaluator = PolicyEvaluator(rule_set, on=on, feature_config=feature_config, collected=collected)
+    columns, plain = record_columns(applications, evaluator.numeric_fields)
+    fast = plain & evaluator.usable(columns, len(applications))
+    outcomes: list[PolicyOutcome | None] = [None] * len(applications)
+    for i in np.flatnonzero(~fast).tolist():
+        outcomes[i] = evaluate_policy(
+            rule_set, applications[i], on=on, feature_config=feature_config, collected=collected
+        )
+    rows = np.flatnonzero(fast)
+    batch = evaluator.evaluate([applications[i] for i in rows.tolist()], _take(columns, rows))
+    for i, outcome in zip(rows.tolist(), batch.outcomes, strict=True):
+        outcomes[i] = outcome
+    return [outcome for outcome in outcomes if outcome is not None]
+
+
+def _offer_cap(outcome: PolicyOutcome) -> float | None:
+    """The cap ``policy_counteroffer`` has ``outcome`` meet, or None when it makes no offer."""
+    failed = outcome.failed
+    if not failed or any(result.kind != RuleKind.MAX_DSR for result in failed):
+        return None
+    return min(
+        r.limit
+        for r in outcome.results
+        if r.in_force and r.kind == RuleKind.MAX_DSR and r.limit is not None
+    )
+
+
+def policy_counteroffers(
+    outcomes: Sequence[PolicyOutcome],
+    applications: Sequence[Mapping[str, Any]],
+    *,
+    feature_config: FeatureConfig,
+    schema: ApplicationSchema = INDONESIAN_SCHEMA,
+) -> list[Counteroffer | None]:
+    """``[policy_counteroffer(outcome, values, ...) for ...]`` of paired outcomes and
+    applications, in array passes per cap."""
+    if len(outcomes) != len(applications):
+        raise ValueError("Give one outcome per application.")
+    offers: list[Counteroffer | None] = [None] * len(applications)
+    columns, plain = record_columns(applications, _DSR_INPUTS)
+    usable = plain & _dsr_usable(columns, len(applications))
+    by_cap: dict[float, list[int]] = {}
+    for i, outcome in enumerate(outcomes):
+        cap = _offer_cap(outcome)
+        if cap is None:
+            continue
+        if usable[i]:
+            by_cap.setdefault(cap, []).append(i)
+        else:
+            offers[i] = counteroffer(
+                applications[i], cap=cap, feature_config=feature_config, schema=schema
+            )
+    for cap, indexes in by_cap.items():
+        rows = np.array(indexes, dtype=np.intp)
+        found = _counteroffers(
+            [applications[i] for i in indexes],
+            _take(columns, rows),
+            cap=cap,
+            feature_config=feature_config,
+            schema=schema,
+        )
+        for i, offer in zip(indexes, found, strict=True):
+            offers[i] = offer
+    return offers

@@ -5,9 +5,11 @@ in two equivalent ways:
 
 * ``Encoder.transform(frame)``: vectorised pandas/numpy, the training and batch path;
 * ``Encoder.encode(values)``: one cleaned application dict, plain dict lookups and numpy,
-  the per-request scoring path (no pandas, no scikit-learn).
+  the per-request scoring path (no pandas, no scikit-learn);
+* ``Encoder.encode_many(records)``: many such dicts at once, column by column (the batch
+  scoring path).
 
-Both give bit-identical float32 rows. Column layout, in schema order:
+All give bit-identical float32 rows. Column layout, in schema order:
 
 * numeric field: one raw float column named after the field (missing → NaN);
 * ordinal field: one column holding the index in ``FieldSpec.choices`` (missing or
@@ -21,7 +23,7 @@ No imputation: XGBoost routes NaN down a learnt default branch.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -199,6 +201,54 @@ class Encoder:
             for name, position in plan.derived:
                 cells[position] = derived[name][0]
         return row
+
+    def encode_many(
+        self,
+        records: Sequence[Mapping[str, Any]],
+        *,
+        columns: Mapping[str, npt.NDArray[np.float64]] | None = None,
+    ) -> Matrix:
+        """Encode many cleaned applications: float32, ``(len(records), k)``.
+
+        Row ``i`` equals ``encode(records[i])`` bit for bit (derived features are computed
+        for all rows in one array pass: element by element the same arithmetic).
+        ``columns``: the numeric fields and derived inputs as float64 columns already read
+        (``credit_ml.features.record_columns``), to save reading them again.
+        """
+        plan = self._plan
+        out = np.zeros((len(records), plan.template.shape[1]), dtype=np.float32)
+        if not records:
+            return out
+
+        def numbers(name: str) -> npt.NDArray[np.float64]:
+            if columns is not None and name in columns:
+                return np.asarray(columns[name], dtype=np.float64)
+            return np.array([_scalar(values.get(name), name) for values in records])
+
+        for name, position in plan.numeric:
+            out[:, position] = numbers(name)
+        for name, position, index in plan.ordinal:
+            out[:, position] = [
+                index.get(value, np.nan) if isinstance(value, str) else np.nan
+                for value in (values.get(name) for values in records)
+            ]
+        for name, slots in plan.categorical:
+            rows: list[int] = []
+            cells: list[int] = []
+            for row, values in enumerate(records):
+                value = values.get(name)
+                slot = slots.get(value) if isinstance(value, str) else None
+                if slot is not None:
+                    rows.append(row)
+                    cells.append(slot)
+            out[rows, cells] = 1.0
+        if plan.derived:
+            derived = _derive(
+                {name: numbers(name) for name in self.derived_inputs}, self.feature_config
+            )
+            for name, position in plan.derived:
+                out[:, position] = derived[name]
+        return out
 
     # ---- serialisation ---------------------------------------------------------------
 

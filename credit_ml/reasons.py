@@ -18,10 +18,13 @@ Codes are stable identifiers that lenders may map to their own letters:
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
+
+import numpy as np
+import numpy.typing as npt
 
 from credit_ml.formatting import format_field
 from credit_ml.schema import ApplicationSchema, DerivedFeature, FieldKind, FieldSpec
@@ -251,22 +254,41 @@ def _strongest(
     return sorted(pushing, key=lambda item: (-abs(item[1]), item[0]))[:limit]
 
 
-def _reason(
-    spec: FieldSpec | DerivedFeature, value: Any, contribution: float, direction: Direction
-) -> Reason:
+#: What a reason says apart from its contribution: code, value_id, value_en, text_id, text_en.
+_Parts = tuple[str, str, str, str, str]
+
+
+def _reason_parts(spec: FieldSpec | DerivedFeature, value: Any, direction: Direction) -> _Parts:
     text = reason_text(spec, direction)
     if value is None:
         text = _missing_text(spec, text, direction)
     value_id, value_en = format_field(spec, value, lang="id"), format_field(spec, value, lang="en")
+    return (
+        text.code,
+        value_id,
+        value_en,
+        text.template_id.format(value=value_id),
+        text.template_en.format(value=value_en),
+    )
+
+
+def _from_parts(name: str, parts: _Parts, contribution: float) -> Reason:
+    code, value_id, value_en, text_id, text_en = parts
     return Reason(
-        code=text.code,
-        field=spec.name,
+        code=code,
+        field=name,
         value_id=value_id,
         value_en=value_en,
         contribution=round(contribution, 6),
-        text_id=text.template_id.format(value=value_id),
-        text_en=text.template_en.format(value=value_en),
+        text_id=text_id,
+        text_en=text_en,
     )
+
+
+def _reason(
+    spec: FieldSpec | DerivedFeature, value: Any, contribution: float, direction: Direction
+) -> Reason:
+    return _from_parts(spec.name, _reason_parts(spec, value, direction), contribution)
 
 
 def build_reasons(
@@ -300,3 +322,110 @@ def build_reasons(
         value = derived.get(name) if isinstance(spec, DerivedFeature) else values.get(name)
         reasons.append(_reason(spec, value, contribution, direction))
     return tuple(reasons)
+
+
+#: Reason texts kept per builder (one per group, direction and value), at most.
+_CACHE_SIZE = 65_536
+
+
+class ReasonBuilder:
+    """``build_reasons`` for many decisions with the same contribution groups.
+
+    The groups are checked against the schema once, the strongest groups of every row are
+    picked in one array pass, and a reason's texts are reused for the same group, direction
+    and value (values repeat: amounts, terms, categories). Each row's reasons equal
+    ``build_reasons``'s for that row exactly.
+    """
+
+    def __init__(
+        self, groups: Sequence[str], *, schema: ApplicationSchema, limit: int = MAX_REASONS
+    ) -> None:
+        if limit < 1:
+            raise ValueError("limit must be at least 1.")
+        self.groups = tuple(groups)
+        self.limit = limit
+        self._specs = [_group_spec(schema, name) for name in self.groups]
+        self._derived = [isinstance(spec, DerivedFeature) for spec in self._specs]
+        # Rank of each group's name: ties in strength go to the name first in order.
+        ranks = np.empty(len(self.groups), dtype=np.int64)
+        ranks[np.argsort(np.array(self.groups, dtype=object), kind="stable")] = np.arange(
+            len(self.groups)
+        )
+        self._ranks = ranks
+        self._parts: dict[tuple[Any, ...], _Parts] = {}
+
+    def build(
+        self,
+        contributions: npt.NDArray[np.float64],
+        *,
+        values: Sequence[Mapping[str, Any]],
+        derived: Sequence[Mapping[str, float]],
+        decisions: Sequence[str],
+    ) -> list[tuple[Reason, ...]]:
+        """The reasons of each row: ``contributions`` (n, groups), in ``groups`` order, with
+        each row's cleaned ``values``, ``derived`` features and ``decision``."""
+        grid = np.asarray(contributions, dtype=np.float64)
+        n = len(decisions)
+        if grid.shape != (n, len(self.groups)):
+            raise ValueError(f"Expected contributions of shape ({n}, {len(self.groups)}).")
+        lowers = np.fromiter(
+            (_direction_for(decision) is Direction.LOWERS for decision in decisions), np.bool_, n
+        )
+        finite = np.isfinite(grid)
+        if not finite.all():
+            column = int(np.argwhere(~finite)[0][1])  # the first in the first such row
+            raise ValueError(f"Contribution of {self.groups[column]!r} is not a finite number.")
+        pushing = np.where(lowers[:, None], -grid, grid)
+        # Strongest first, then by name; the groups not pushing sort last.
+        strength = np.where(pushing > 0, -pushing, np.inf)
+        ranks = np.broadcast_to(self._ranks, grid.shape)
+        order = np.lexsort((ranks, strength), axis=-1)[:, : self.limit]
+        counts = np.minimum(np.count_nonzero(pushing > 0, axis=1), self.limit).tolist()
+        chosen = np.take_along_axis(grid, order, axis=1).tolist()
+        reasons: list[tuple[Reason, ...]] = []
+        for i, (columns, picked, count) in enumerate(
+            zip(order.tolist(), chosen, counts, strict=True)
+        ):
+            direction = Direction.LOWERS if lowers[i] else Direction.RAISES
+            row = []
+            for j, contribution in zip(columns[:count], picked[:count], strict=True):
+                name = self.groups[j]
+                value = derived[i].get(name) if self._derived[j] else values[i].get(name)
+                row.append(_from_parts(name, self._texts(j, value, direction), contribution))
+            reasons.append(tuple(row))
+        return reasons
+
+    def _texts(self, column: int, value: Any, direction: Direction) -> _Parts:
+        key = (column, direction, type(value), value)
+        try:
+            return self._parts[key]
+        except KeyError:
+            pass
+        except TypeError:  # an unhashable value: not cached
+            return _reason_parts(self._specs[column], value, direction)
+        parts = _reason_parts(self._specs[column], value, direction)
+        if len(self._parts) >= _CACHE_SIZE:
+            self._parts.clear()
+        self._parts[key] = parts
+        return parts
+
+
+def build_reasons_many(
+    contributions: Sequence[Mapping[str, float]],
+    *,
+    values: Sequence[Mapping[str, Any]],
+    derived: Sequence[Mapping[str, float]],
+    decisions: Sequence[str],
+    schema: ApplicationSchema,
+    limit: int = MAX_REASONS,
+) -> list[tuple[Reason, ...]]:
+    """``build_reasons`` of each row, where every row has the same groups in the same order
+    (as ``ModelOutput.contributions`` have); uses ``ReasonBuilder``."""
+    if not contributions:
+        return []
+    groups = tuple(contributions[0])
+    if any(tuple(row) != groups for row in contributions):
+        raise ValueError("Every row must have the same contribution groups, in the same order.")
+    grid = np.array([[float(row[name]) for name in groups] for row in contributions])
+    builder = ReasonBuilder(groups, schema=schema, limit=limit)
+    return builder.build(grid, values=values, derived=derived, decisions=decisions)

@@ -3,7 +3,9 @@
 ``ScoringModel.score_row`` is the per-request path: ``Encoder.encode`` (dict look-ups and
 numpy), one single-row ``DMatrix`` for the PD, the margin and XGBoost's native TreeSHAP; no
 pandas and no scikit-learn. ``score_rows`` does the same for many applications at once.
-``score_frame`` is the vectorised batch path for PDs only (``Booster.inplace_predict``).
+``score_encoded`` gives the same figures as arrays for rows encoded by
+``Encoder.encode_many`` (the batch decision path). ``score_frame`` is the vectorised batch
+path for PDs only (``Booster.inplace_predict``).
 All give the same PDs as the training pipeline (``Encoder.transform``, ``Booster.predict``).
 """
 
@@ -22,10 +24,17 @@ import pandas as pd
 import xgboost as xgb
 
 from credit_ml import lgbm
-from credit_ml.explain import group_contributions
+from credit_ml.explain import group_contributions, group_contributions_many
 from credit_ml.features import FeatureConfig
-from credit_ml.preprocessing import Encoder
-from credit_ml.scaling import DecisionThresholds, RiskGrades, ScoreScaling
+from credit_ml.preprocessing import Encoder, Matrix
+from credit_ml.scaling import (
+    APPROVE,
+    REJECT,
+    REVIEW,
+    DecisionThresholds,
+    RiskGrades,
+    ScoreScaling,
+)
 from credit_ml.schema import INDONESIAN_SCHEMA, ApplicationSchema
 from credit_ml.spec import DatasetSpec
 
@@ -135,6 +144,30 @@ class ModelOutput:
     encoded: npt.NDArray[np.float32]
 
 
+@dataclass(frozen=True)
+class ModelInput:
+    """Encoded rows (float32, (n, k)) and, for XGBoost, their DMatrix."""
+
+    rows: Matrix
+    matrix: xgb.DMatrix | None
+
+
+@dataclass(frozen=True)
+class ScoredRows:
+    """Model results of many encoded rows as arrays: row ``i`` holds what ``score_rows``
+    gives application ``i`` (``ModelOutput``), with the contributions summed per group
+    in ``groups`` order (the order of ``ModelOutput.contributions``)."""
+
+    probability_of_default: npt.NDArray[np.float32]
+    margin: npt.NDArray[np.floating[Any]]
+    credit_score: npt.NDArray[np.int64]
+    risk_grade: tuple[str, ...]
+    model_decision: tuple[str, ...]
+    base_value: npt.NDArray[np.floating[Any]]
+    groups: tuple[str, ...]
+    contributions: npt.NDArray[np.float64]
+
+
 def _logistic(margins: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
     """``1 / (1 + exp(-margin))`` in float32, the objective ``binary:logistic``'s transform."""
     one = np.float32(1.0)
@@ -198,31 +231,72 @@ class ScoringModel:
         if not applications:
             return []
         rows = np.vstack([self.encoder.encode(values) for values in applications])
-        if isinstance(self.booster, lgb.Booster):
-            return self._lightgbm_outputs(rows)
-        # One DMatrix for both predictions: for a single row, DMatrix + predict is several
-        # times cheaper than repeated inplace_predict calls (about 25 vs 90 µs). The PD is
-        # the logistic of the margin, computed as XGBoost does (float32), which saves a
-        # third tree traversal.
-        matrix = xgb.DMatrix(rows, nthread=self.n_threads)
-        margins = self.booster.predict(matrix, output_margin=True)
-        pds = _logistic(margins)
-        contribs = self.booster.predict(matrix, pred_contribs=True)
+        margins, pds, contribs = self._predict(self.model_input(rows))
         return [
             self._output(rows[i], float(pds[i]), float(margins[i]), contribs[i])
             for i in range(rows.shape[0])
         ]
 
-    def _lightgbm_outputs(self, rows: npt.NDArray[np.float32]) -> list[ModelOutput]:
-        """The same outputs from LightGBM: raw score for the margin, ``pred_contrib``."""
-        assert isinstance(self.booster, lgb.Booster)
-        margins = lgbm.margins(self.booster, rows, n_threads=self.n_threads)
-        pds = _logistic(margins.astype(np.float32))
-        contribs = lgbm.contributions(self.booster, rows, n_threads=self.n_threads)
-        return [
-            self._output(rows[i], float(pds[i]), float(margins[i]), contribs[i])
-            for i in range(rows.shape[0])
-        ]
+    def model_input(self, rows: Matrix) -> ModelInput:
+        """Encoded rows made ready for ``score_input`` (XGBoost's DMatrix is built here)."""
+        if isinstance(self.booster, lgb.Booster):
+            return ModelInput(rows, None)
+        return ModelInput(rows, xgb.DMatrix(rows, nthread=self.n_threads))
+
+    def _predict(
+        self, data: ModelInput
+    ) -> tuple[
+        npt.NDArray[np.floating[Any]], npt.NDArray[np.float32], npt.NDArray[np.floating[Any]]
+    ]:
+        """Margins, PDs (float32) and TreeSHAP contributions (n, k + 1) of encoded rows.
+
+        TreeSHAP, the long call, comes first: in a worker thread it then runs without the
+        GIL while the caller's thread works, and the short calls follow.
+        """
+        booster = self.booster
+        if isinstance(booster, lgb.Booster):
+            # The same from LightGBM: raw score for the margin, ``pred_contrib``.
+            contribs = lgbm.contributions(booster, data.rows, n_threads=self.n_threads)
+            margins = lgbm.margins(booster, data.rows, n_threads=self.n_threads)
+            return margins, _logistic(margins.astype(np.float32)), contribs
+        # One DMatrix for both predictions: for a single row, DMatrix + predict is several
+        # times cheaper than repeated inplace_predict calls (about 25 vs 90 µs). The PD is
+        # the logistic of the margin, computed as XGBoost does (float32), which saves a
+        # third tree traversal.
+        assert data.matrix is not None
+        shap = booster.predict(data.matrix, pred_contribs=True)
+        raw = booster.predict(data.matrix, output_margin=True)
+        return raw, _logistic(raw), shap
+
+    def score_encoded(self, rows: Matrix) -> ScoredRows:
+        """Score encoded rows (``Encoder.encode_many``) with one prediction and one TreeSHAP
+        pass: ``score_input(model_input(rows))``."""
+        return self.score_input(self.model_input(rows))
+
+    def score_input(self, data: ModelInput) -> ScoredRows:
+        """Score encoded rows with one prediction and one TreeSHAP pass; every figure equals
+        ``score_rows``'s for the same application, computed in array passes. The booster
+        releases the GIL while it predicts, so this may run in a worker thread."""
+        margins, pds, contribs = self._predict(data)
+        manifest = self.manifest
+        values = pds.astype(np.float64)
+        thresholds = manifest.thresholds
+        decisions = np.where(
+            values < thresholds.approve_below,
+            APPROVE,
+            np.where(values >= thresholds.reject_from, REJECT, REVIEW),
+        )
+        groups, grouped = group_contributions_many(contribs, self.encoder.column_groups)
+        return ScoredRows(
+            probability_of_default=pds,
+            margin=margins,
+            credit_score=manifest.scaling.scores(values),
+            risk_grade=tuple(manifest.grades.grades(values).tolist()),
+            model_decision=tuple(decisions.tolist()),
+            base_value=np.asarray(contribs)[:, -1],
+            groups=groups,
+            contributions=grouped,
+        )
 
     def _output(
         self,

@@ -1,0 +1,495 @@
+"""The batch decision paths give every application exactly what ``decide`` gives it.
+
+``decide_many`` and ``decide_stream`` compute rules, reasons and counteroffers over columns
+and predict per chunk; here every ``Decision`` (frozen dataclasses, compared by value, so
+every float bit for bit) is compared with the one-application path on a few hundred
+synthetic rows plus hand-made edge cases (one-month terms, zero interest, a DSR exactly at
+the cap, no room under the cap, missing optional fields, odd value types), for the fintech
+rules on several dates, a bank rule set, a LightGBM model and a lender's own schema.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Sequence
+from datetime import date
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from credit_ml.artifacts import build_manifest
+from credit_ml.decision import WORKER_NAME, Decision, decide, decide_many, decide_stream
+from credit_ml.explain import group_contributions, group_contributions_many
+from credit_ml.features import FeatureConfig, FeatureInputError, record_columns
+from credit_ml.formatting import format_number
+from credit_ml.policy import (
+    RuleSet,
+    bank_rule_set,
+    evaluate_policy,
+    evaluate_policy_many,
+    fintech_rule_set,
+    policy_counteroffer,
+    policy_counteroffers,
+)
+from credit_ml.reasons import build_reasons, build_reasons_many
+from credit_ml.schema import INDONESIAN_SCHEMA, ApplicationSchema, validate_record
+from credit_ml.scoring import ScoringModel
+from credit_ml.spec import DatasetSpec
+from credit_ml.training import TrainConfig, train_model
+from tests.ml.conftest import DATA_SHA256, SMALL_CONFIG, Records
+
+ROWS = 300
+CONFIG = FeatureConfig()
+FINTECH = fintech_rule_set()
+DATES = [date(2024, 6, 1), date(2025, 6, 1), date(2026, 3, 1), date(2027, 3, 1)]
+RULES: list[tuple[RuleSet, date]] = [
+    *((FINTECH, day) for day in DATES),
+    (bank_rule_set(), date(2026, 3, 1)),
+    (bank_rule_set(0.2), date(2026, 3, 1)),
+]
+RULE_IDS = [f"{rules.name}-{rules.version}-{day.isoformat()}" for rules, day in RULES]
+
+
+def _edge_cases(base: dict[str, Any]) -> list[dict[str, Any]]:
+    """Hand-made applications around the places where array arithmetic could drift."""
+    return [
+        {**base, "loan_term_months": 1, "annual_interest_rate": 0.12},  # power of -1
+        {**base, "loan_term_months": 1, "annual_interest_rate": None},
+        {**base, "annual_interest_rate": 0.0},
+        {**base, "annual_interest_rate": 0},  # an int rate: plain, and zero
+        {**base, "annual_interest_rate": 2.0, "loan_term_months": 360},
+        {  # a DSR of exactly 30 %
+            **base,
+            "monthly_income": 10_000_000.0,
+            "existing_monthly_installments": 0.0,
+            "annual_interest_rate": 0.0,
+            "loan_amount": 36_000_000.0,
+            "loan_term_months": 12,
+        },
+        {  # no room under any cap: no counteroffer at all
+            **base,
+            "monthly_income": 5_000_000.0,
+            "existing_monthly_installments": 4_900_000.0,
+        },
+        {  # room for a smaller amount, none for a longer term
+            **base,
+            "monthly_income": 5_000_000.0,
+            "existing_monthly_installments": 1_400_000.0,
+            "loan_amount": 900_000_000.0,
+            "loan_term_months": 24,
+        },
+        {  # room for a longer term only: any smaller amount is below the minimum
+            **base,
+            "monthly_income": 5_000_000.0,
+            "existing_monthly_installments": 1_495_000.0,
+            "annual_interest_rate": 0.0,
+            "loan_amount": 1_000_000.0,
+            "loan_term_months": 3,
+        },
+        {**base, "age": 17, "marital_status": "SINGLE"},
+        {**base, "age": 17, "marital_status": "MARRIED"},
+        {**base, "active_lending_platforms": 5},
+        {**base, "active_lending_platforms": None, "worst_collectibility_24m": None},
+        {**base, "monthly_income": 2_500_000.0, "existing_monthly_installments": 0.0},
+        {**base, "loan_amount": 2_000_000_000.0, "loan_term_months": 360},
+        {**base, "province": None},
+        {**base, "monthly_income": np.float64(9_000_000.0)},  # not plain: decided alone
+        {**base, "past_delinquencies": np.int64(2)},  # not plain either
+    ]
+
+
+@pytest.fixture(scope="module")
+def records(applications: pd.DataFrame, to_records: Records) -> list[dict[str, Any]]:
+    """300 synthetic applications (some optional fields empty) and the edge cases."""
+    frame = applications.iloc[:ROWS].copy()
+    frame.loc[frame.index[::3], "annual_interest_rate"] = np.nan
+    frame.loc[frame.index[::4], "worst_collectibility_24m"] = pd.NA
+    frame.loc[frame.index[::5], "active_lending_platforms"] = pd.NA
+    frame.loc[frame.index[::7], "province"] = None
+    cleaned = to_records(frame)
+    return cleaned + _edge_cases(cleaned[0]) + _edge_cases(cleaned[1])
+
+
+def _one_by_one(
+    model: ScoringModel,
+    records: Sequence[dict[str, Any]],
+    rules: RuleSet,
+    day: date,
+    schema: ApplicationSchema = INDONESIAN_SCHEMA,
+) -> list[Decision]:
+    return [decide(model, values, rule_set=rules, on=day, schema=schema) for values in records]
+
+
+def _flat(chunks: Iterator[list[Any]]) -> list[Any]:
+    return [item for chunk in chunks for item in chunk]
+
+
+def _workers() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name.startswith(WORKER_NAME)]
+
+
+@pytest.mark.parametrize(("rules", "day"), RULES, ids=RULE_IDS)
+def test_decide_many_and_decide_stream_equal_decide_for_each_application(
+    scoring_model: ScoringModel, records: list[dict[str, Any]], rules: RuleSet, day: date
+) -> None:
+    expected = _one_by_one(scoring_model, records, rules, day)
+    assert decide_many(scoring_model, records, rule_set=rules, on=day) == expected
+    stream = decide_stream(scoring_model, records, rule_set=rules, on=day, chunk_size=64)
+    assert _flat(stream) == expected
+
+
+def test_the_rows_compared_cover_every_outcome(
+    scoring_model: ScoringModel, records: list[dict[str, Any]]
+) -> None:
+    decisions = _one_by_one(scoring_model, records, FINTECH, date(2027, 3, 1))
+    assert {d.decision for d in decisions} == {"APPROVE", "REVIEW", "REJECT"}
+    assert {d.model_decision for d in decisions} == {"APPROVE", "REVIEW", "REJECT"}
+    failed = {code for d in decisions for code in d.failed_rules}
+    assert failed == {
+        "OJK_MAX_REPAYMENT_TO_INCOME",
+        "OJK_MAX_LENDING_PLATFORMS",
+        "OJK_MIN_AGE",
+        "OJK_MIN_INCOME",
+    }
+    offers = [d.counteroffer for d in decisions if d.counteroffer is not None]
+    assert any(o.max_amount is None for o in offers)
+    assert any(o.min_term_months is None for o in offers)
+    assert any(o.max_amount is not None and o.min_term_months is not None for o in offers)
+    only_dsr = [d for d in decisions if d.failed_rules == ("OJK_MAX_REPAYMENT_TO_INCOME",)]
+    assert any(d.counteroffer is None for d in only_dsr)  # no room under the cap at all
+    assert all(len(d.reasons) <= 4 for d in decisions)
+    assert any(d.reasons and d.reasons[0].field == "dsr" for d in decisions)
+
+
+@pytest.mark.parametrize("chunk_size", [1, 7, 128, 10_000])
+def test_any_chunk_size_gives_the_same_decisions_in_chunks_of_that_size(
+    scoring_model: ScoringModel, records: list[dict[str, Any]], chunk_size: int
+) -> None:
+    day = date(2026, 3, 1)
+    head = records[:40] + records[ROWS:]
+    expected = _one_by_one(scoring_model, head, FINTECH, day)
+    chunks = list(
+        decide_stream(scoring_model, head, rule_set=FINTECH, on=day, chunk_size=chunk_size)
+    )
+    sizes = [len(head[i : i + chunk_size]) for i in range(0, len(head), chunk_size)]
+    assert [len(chunk) for chunk in chunks] == sizes
+    assert [item for chunk in chunks for item in chunk] == expected
+
+
+def test_a_generator_of_applications_streams_too(
+    scoring_model: ScoringModel, records: list[dict[str, Any]]
+) -> None:
+    day = date(2025, 6, 1)
+    expected = _one_by_one(scoring_model, records[:30], FINTECH, day)
+    lazy = (values for values in records[:30])
+    assert _flat(decide_stream(scoring_model, lazy, rule_set=FINTECH, on=day)) == expected
+    assert list(decide_stream(scoring_model, [], rule_set=FINTECH, on=day)) == []
+    assert decide_many(scoring_model, [], rule_set=FINTECH, on=day) == []
+    with pytest.raises(ValueError, match="chunk_size"):
+        decide_stream(scoring_model, records, rule_set=FINTECH, on=day, chunk_size=0)
+
+
+def test_an_application_decide_refuses_is_its_error_in_its_place(
+    scoring_model: ScoringModel, records: list[dict[str, Any]]
+) -> None:
+    day = date(2026, 3, 1)
+    good = records[:20]
+    bad = {
+        3: {**good[3], "monthly_income": 0.0},
+        9: {**good[9], "loan_term_months": 0},
+        10: {**good[10], "existing_monthly_installments": None},
+    }
+    mixed = [bad.get(i, values) for i, values in enumerate(good)]
+    items = _flat(decide_stream(scoring_model, mixed, rule_set=FINTECH, on=day, chunk_size=8))
+    assert len(items) == len(mixed)
+    for i, item in enumerate(items):
+        if i in bad:
+            with pytest.raises(FeatureInputError) as raised:
+                decide(scoring_model, mixed[i], rule_set=FINTECH, on=day)
+            assert isinstance(item, FeatureInputError)
+            assert (item.field, item.message) == (raised.value.field, raised.value.message)
+        else:
+            assert item == decide(scoring_model, mixed[i], rule_set=FINTECH, on=day)
+    assert [items[i].field for i in sorted(bad)] == [
+        "monthly_income",
+        "loan_term_months",
+        "existing_monthly_installments",
+    ]
+    with pytest.raises(FeatureInputError, match="monthly_income"):
+        decide_many(scoring_model, mixed, rule_set=FINTECH, on=day)
+
+
+def test_closing_the_stream_early_leaves_no_worker_thread(
+    scoring_model: ScoringModel, records: list[dict[str, Any]]
+) -> None:
+    assert _workers() == []
+    stream = decide_stream(
+        scoring_model, records, rule_set=FINTECH, on=date(2026, 3, 1), chunk_size=16
+    )
+    first = next(stream)
+    assert len(first) == 16
+    assert _workers()  # the next chunk is being predicted
+    stream.close()
+    assert _workers() == []
+
+
+def test_an_error_from_the_stream_shuts_the_worker_down(
+    scoring_model: ScoringModel, records: list[dict[str, Any]]
+) -> None:
+    broken = [*records[:40], {**records[40], "age": "thirty"}, *records[41:80]]
+    stream = decide_stream(
+        scoring_model, broken, rule_set=FINTECH, on=date(2026, 3, 1), chunk_size=16
+    )
+    with pytest.raises(TypeError):
+        _flat(stream)
+    assert _workers() == []
+
+
+# --------------------------------------------------------------------------------------
+# Another algorithm and a lender's own schema
+# --------------------------------------------------------------------------------------
+
+
+def _model(frame: pd.DataFrame, schema: ApplicationSchema, config: TrainConfig) -> ScoringModel:
+    result = train_model(frame, schema=schema, config=config)
+    spec = None if schema is INDONESIAN_SCHEMA else LENDER_SPEC.to_dict()
+    manifest = build_manifest(result, label="m-batch", data_sha256=DATA_SHA256, dataset_spec=spec)
+    return ScoringModel(manifest=manifest, encoder=result.encoder, booster=result.booster)
+
+
+def test_a_lightgbm_model_decides_the_same_in_batches(
+    applications: pd.DataFrame, records: list[dict[str, Any]]
+) -> None:
+    config = TrainConfig(algorithm="lightgbm", n_estimators=20, max_depth=3, folds=0, seed=3)
+    model = _model(applications, INDONESIAN_SCHEMA, config)
+    day = date(2026, 3, 1)
+    expected = _one_by_one(model, records, FINTECH, day)
+    assert decide_many(model, records, rule_set=FINTECH, on=day) == expected
+    assert _flat(decide_stream(model, records, rule_set=FINTECH, on=day, chunk_size=50)) == (
+        expected
+    )
+
+
+LENDER_SPEC = DatasetSpec.from_dict(
+    {
+        "name": "lender-batch",
+        "version": "1",
+        "target": {"column": "is_default", "default_values": [1]},
+        "features": [
+            {"name": "monthly_income", "type": "numeric", "monotone": -1},
+            {"name": "loan_amount", "type": "numeric"},
+            {"name": "loan_term_months", "type": "numeric"},
+            {"name": "age", "type": "numeric"},
+            {"name": "housing_type", "type": "categorical"},
+            {"name": "education", "type": "ordinal", "order": ["SD", "SMP", "SMA", "D3", "S1"]},
+            {"name": "credit_card_utilization", "type": "numeric", "required": False},
+        ],
+        "protected": [{"name": "marital_status", "type": "categorical"}],
+    }
+)
+
+
+@pytest.mark.parametrize("day", [date(2026, 3, 1), date(2027, 3, 1)])
+def test_a_lender_schema_decides_the_same_in_batches(applications: pd.DataFrame, day: date) -> None:
+    schema = LENDER_SPEC.schema()
+    frame = applications[[*schema.names, "is_default"]].copy()
+    frame = frame[frame["education"].isin(["SD", "SMP", "SMA", "D3", "S1"])]
+    frame.loc[frame.index[::6], "credit_card_utilization"] = np.nan
+    model = _model(frame, schema, SMALL_CONFIG)
+    rows = frame[list(schema.names)].iloc[:200]
+    records = [
+        validate_record(
+            schema,
+            {k: (v.item() if isinstance(v, np.generic) else v) for k, v in row.items()},
+            identity_checks=False,
+        )
+        for row in rows.astype(object).where(rows.notna(), None).to_dict("records")
+    ]
+    records += [{**records[0], "age": 17.0, "marital_status": "SINGLE"}]
+    records += [{**records[1], "age": 17.0, "marital_status": "MARRIED"}]
+    records += [{**records[2], "monthly_income": 1_000_000.0}]
+    expected = _one_by_one(model, records, FINTECH, day, schema)
+    assert any(d.failed_rules for d in expected)
+    batch = decide_many(model, records, rule_set=FINTECH, on=day, schema=schema)
+    assert batch == expected
+    stream = decide_stream(model, records, rule_set=FINTECH, on=day, schema=schema, chunk_size=9)
+    assert _flat(stream) == expected
+
+
+# --------------------------------------------------------------------------------------
+# The array building blocks, each against its one-application counterpart
+# --------------------------------------------------------------------------------------
+
+
+def test_encode_many_equals_encode_row_by_row(
+    scoring_model: ScoringModel, records: list[dict[str, Any]]
+) -> None:
+    plain = records
+    encoder = scoring_model.encoder
+    expected = np.vstack([encoder.encode(values) for values in plain])
+    assert np.array_equal(encoder.encode_many(plain), expected, equal_nan=True)
+    names = [*encoder.derived_inputs, "age", "past_delinquencies"]
+    columns, usable = record_columns(plain, names)
+    assert usable.sum() == len(plain) - 4  # the numpy numbers
+    rows = np.flatnonzero(usable)
+    taken = {name: column[rows] for name, column in columns.items()}
+    assert np.array_equal(
+        encoder.encode_many([plain[i] for i in rows], columns=taken), expected[rows], equal_nan=True
+    )
+    assert encoder.encode_many([]).shape == (0, len(encoder.columns))
+
+
+def test_score_encoded_equals_score_rows(
+    scoring_model: ScoringModel, records: list[dict[str, Any]]
+) -> None:
+    head = records[:100]
+    outputs = scoring_model.score_rows(head)
+    scored = scoring_model.score_encoded(scoring_model.encoder.encode_many(head))
+    for i, output in enumerate(outputs):
+        assert output.probability_of_default == float(scored.probability_of_default[i])
+        assert output.margin == float(scored.margin[i])
+        assert output.base_value == float(scored.base_value[i])
+        assert output.credit_score == int(scored.credit_score[i])
+        assert output.risk_grade == scored.risk_grade[i]
+        assert output.model_decision == scored.model_decision[i]
+        assert output.contributions == dict(
+            zip(scored.groups, scored.contributions[i].tolist(), strict=True)
+        )
+
+
+def test_group_contributions_many_adds_columns_as_the_one_row_function_does() -> None:
+    rng = np.random.default_rng(4)
+    groups = ("a", *(["b"] * 9), "c", *(["d"] * 17), "e")
+    contribs = rng.normal(size=(500, len(groups) + 1)) * 10.0 ** rng.integers(-6, 2, 500)[:, None]
+    contribs = contribs.astype(np.float32)
+    names, grouped = group_contributions_many(contribs, groups)
+    assert names == ("a", "b", "c", "d", "e")
+    for row, sums in zip(contribs, grouped.tolist(), strict=True):
+        assert group_contributions(row, groups) == dict(zip(names, sums, strict=True))
+    with pytest.raises(ValueError, match="Expected an array"):
+        group_contributions_many(contribs[:, :3], groups)
+
+
+def test_record_columns_reads_plain_numbers_and_flags_the_rest() -> None:
+    rows = [
+        {"x": 1, "y": 2.5},
+        {"x": None, "y": 0.0},
+        {"x": True, "y": 1.0},
+        {"x": "3", "y": float("nan")},
+        {"x": np.float64(4.0), "y": float("inf")},
+        {"y": 7.0},
+    ]
+    columns, plain = record_columns(rows, ["x", "y"])
+    assert plain.tolist() == [True, True, False, False, False, True]
+    assert np.array_equal(
+        columns["x"], [1.0, np.nan, np.nan, np.nan, np.nan, np.nan], equal_nan=True
+    )
+    assert columns["y"][[0, 1, 2, 5]].tolist() == [2.5, 0.0, 1.0, 7.0]
+
+
+@pytest.mark.parametrize(("rules", "day"), RULES[2:], ids=RULE_IDS[2:])
+def test_policy_and_counteroffers_of_many_equal_the_one_application_functions(
+    records: list[dict[str, Any]], rules: RuleSet, day: date
+) -> None:
+    plain = records
+    outcomes = [evaluate_policy(rules, values, on=day, feature_config=CONFIG) for values in plain]
+    assert evaluate_policy_many(rules, plain, on=day, feature_config=CONFIG) == outcomes
+    offers = [
+        policy_counteroffer(o, v, feature_config=CONFIG)
+        for o, v in zip(outcomes, plain, strict=True)
+    ]
+    assert policy_counteroffers(outcomes, plain, feature_config=CONFIG) == offers
+    assert sum(offer is not None for offer in offers) > 20
+
+
+def test_evaluate_policy_many_raises_what_the_loop_raises(records: list[dict[str, Any]]) -> None:
+    mixed = [records[0], {**records[1], "loan_term_months": 0}, {**records[2], "monthly_income": 0}]
+    with pytest.raises(FeatureInputError, match="loan_term_months"):
+        evaluate_policy_many(FINTECH, mixed, on=date(2026, 3, 1), feature_config=CONFIG)
+
+
+def test_build_reasons_many_breaks_ties_by_name_and_skips_zeros(
+    records: list[dict[str, Any]],
+) -> None:
+    values = records[:4]
+    derived = [{"dsr": 0.41, "new_installment": 1_234_567.0}] * 4
+    rows = [
+        {"dsr": 0.25, "age": 0.25, "education": 0.0, "province": -0.25, "new_installment": 0.1},
+        {"dsr": -0.5, "age": -0.5, "education": -0.5, "province": 0.0, "new_installment": -0.5},
+        {"dsr": 0.0, "age": 0.0, "education": 0.0, "province": 0.0, "new_installment": 0.0},
+        {"dsr": 1e-9, "age": -2.0, "education": 3.0, "province": 3.0, "new_installment": 0.2},
+    ]
+    decisions = ["REJECT", "APPROVE", "REVIEW", "REVIEW"]
+    expected = [
+        build_reasons(c, values=v, derived=d, decision=k, schema=INDONESIAN_SCHEMA)
+        for c, v, d, k in zip(rows, values, derived, decisions, strict=True)
+    ]
+    assert (
+        build_reasons_many(
+            rows, values=values, derived=derived, decisions=decisions, schema=INDONESIAN_SCHEMA
+        )
+        == expected
+    )
+    assert [r.field for r in expected[0]] == ["age", "dsr", "new_installment"]
+    assert [r.field for r in expected[1]] == ["age", "dsr", "education", "new_installment"]
+    assert expected[2] == ()
+    with pytest.raises(ValueError, match="not a finite number"):
+        build_reasons_many(
+            [{"dsr": float("nan"), "age": 0.1}],
+            values=values[:1],
+            derived=derived[:1],
+            decisions=["REJECT"],
+            schema=INDONESIAN_SCHEMA,
+        )
+
+
+@pytest.mark.parametrize(
+    ("value", "decimals", "text_en"),
+    [
+        (4_503_599_627_370_495.0, 0, "4,503,599,627,370,495"),  # below 2**52: exact digits
+        (4_503_599_627_370_496.0, 2, "4,503,599,627,370,496"),
+        (-0.0, 1, "0"),
+        (-0.04, 1, "0"),
+        (1_250_000.0, 2, "1,250,000"),
+        (0.45, 1, "0.5"),
+        (2.675, 2, "2.68"),  # half up on the shortest repr, not on the binary value
+    ],
+)
+def test_format_number_whole_and_fractional_values(
+    value: float, decimals: int, text_en: str
+) -> None:
+    assert format_number(value, lang="en", decimals=decimals) == text_en
+    swapped = text_en.translate(str.maketrans({",": ".", ".": ","}))
+    assert format_number(value, lang="id", decimals=decimals) == swapped
+
+
+def test_the_dsr_of_many_matches_one_application_to_the_last_bit_at_every_term(
+    records: list[dict[str, Any]],
+) -> None:
+    """A one-month term raises to the power -1, which NumPy computes exactly for a scalar
+    exponent and in its vector kernel for an array of them: the last bits can differ."""
+    rng = np.random.default_rng(12)
+    n = 600
+    base = records[0]
+    many = [
+        {
+            **base,
+            "loan_term_months": int(rng.choice([1, 1, 1, 2, 3, 12, 36, 360])),
+            "annual_interest_rate": float(np.round(rng.uniform(0.0, 0.6), 5)),
+            "loan_amount": float(rng.integers(1, 2_000) * 100_000),
+            "monthly_income": float(rng.integers(20, 4_000) * 10_000),
+            "existing_monthly_installments": float(rng.integers(0, 500) * 10_000),
+        }
+        for _ in range(n)
+    ]
+    day = date(2026, 3, 1)
+    outcomes = [evaluate_policy(FINTECH, v, on=day, feature_config=CONFIG) for v in many]
+    assert evaluate_policy_many(FINTECH, many, on=day, feature_config=CONFIG) == outcomes
+    offers = [
+        policy_counteroffer(o, v, feature_config=CONFIG)
+        for o, v in zip(outcomes, many, strict=True)
+    ]
+    assert policy_counteroffers(outcomes, many, feature_config=CONFIG) == offers
+    assert sum(offer is not None for offer in offers) > n // 3
