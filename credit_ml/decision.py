@@ -14,7 +14,7 @@ application the array path cannot take (an odd value, an income of zero) is deci
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
@@ -164,7 +164,7 @@ def decide_stream(
     on: date,
     schema: ApplicationSchema = INDONESIAN_SCHEMA,
     chunk_size: int = 128,
-) -> Iterator[list[Decision | FeatureInputError]]:
+) -> Generator[list[Decision | FeatureInputError], None, None]:
     """Decide applications chunk by chunk, the model working one chunk ahead.
 
     Yields one list per ``chunk_size`` applications (the last may be shorter), in input
@@ -192,7 +192,7 @@ def _stream(
     on: date,
     schema: ApplicationSchema,
     size: int,
-) -> Iterator[list[Decision | FeatureInputError]]:
+) -> Generator[list[Decision | FeatureInputError], None, None]:
     """The pipeline: while the worker predicts chunk k, this thread reads and encodes chunk
     k + 1; then the worker predicts k + 1 while this thread composes chunk k and the caller
     handles it."""

@@ -2,8 +2,9 @@
 
 Scoring is CPU-bound, so each worker runs one request at a time. ``sync`` workers (the
 default) close the connection after each response; ``GUNICORN_WORKER_CLASS=gthread`` keeps
-connections alive, which lowers latency for one client at a time (p99 8 ms instead of 32 ms
-at concurrency 1 here) but gave lower throughput and a longer tail at concurrency 16.
+connections alive, which lowers latency for one client at a time (p50 2.40 ms instead of
+2.67 ms at concurrency 1 here) but gave a longer tail at concurrency 16 (p99 61 ms instead
+of 31 ms) and slower batches (benchmarks/README.md).
 """
 
 import os

@@ -1,16 +1,18 @@
 """The champion model, loaded once per process and verified against its SHA-256.
 
-Every request asks the database which version the ``champion`` alias points to (one indexed
-primary-key lookup on a persistent connection) and uses the process's cached, verified
-``ScoringModel`` for that version. A promotion therefore reaches every worker with its next
-request, without a restart, and each decision is made with exactly one version: the one
-read at the start of that request.
+Each process asks the database which versions the ``champion`` and ``challenger`` aliases
+point to (one indexed join on a persistent connection) at most once every
+``KREDITAX_CHAMPION_REFRESH_SECONDS`` (default 2; 0 asks on every request) and uses its
+cached, verified ``ScoringModel`` for that version. A promotion or rollback therefore
+reaches every worker within that many seconds, without a restart, and each decision is
+made with exactly one version: the one looked up at the start of that request.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -24,6 +26,8 @@ logger = logging.getLogger(__name__)
 _MAX_CACHED = 3
 _lock = threading.Lock()
 _cache: dict[tuple[int, str], LoadedModel] = {}
+#: (monotonic time of the lookup, alias rows) of the last alias lookup in this process.
+_aliases: tuple[float, dict[str, tuple[int, str]]] | None = None
 
 
 class NoChampion(RuntimeError):
@@ -80,9 +84,22 @@ def _alias_rows() -> dict[str, tuple[int, str]]:
         return {str(name): (int(pk), str(sha)) for name, pk, sha in cursor.fetchall()}
 
 
+def _current_alias_rows() -> dict[str, tuple[int, str]]:
+    """``_alias_rows``, looked up again once the last lookup is older than the refresh time."""
+    global _aliases
+    refresh = float(settings.KREDITAX_CHAMPION_REFRESH_SECONDS)
+    now = time.monotonic()
+    known = _aliases
+    if refresh > 0 and known is not None and now - known[0] < refresh:
+        return known[1]
+    rows = _alias_rows()
+    _aliases = (now, rows)
+    return rows
+
+
 def serving() -> Serving:
     """The champion (required) and the challenger (if any), verified and cached."""
-    rows = _alias_rows()
+    rows = _current_alias_rows()
     if ModelAlias.Name.CHAMPION.value not in rows:
         raise NoChampion("No champion model is registered.")
     return Serving(
@@ -113,6 +130,8 @@ def version_model(version: ModelVersion) -> ScoringModel:
 
 
 def clear() -> None:
-    """Forget every loaded model (tests; never needed for a promotion)."""
+    """Forget every loaded model and the last alias lookup (tests; a promotion needs neither)."""
+    global _aliases
     with _lock:
         _cache.clear()
+        _aliases = None

@@ -7,8 +7,10 @@ CI sets KREDITAX_REQUIRE_SERVICES=1 and points DATABASE_URL and REDIS_URL at rea
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 import pytest
+from django.db import connection
 
 
 def _on_postgres() -> bool:
@@ -22,3 +24,18 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL"))
         if "requires_redis" in item.keywords and not has_redis:
             item.add_marker(pytest.mark.skip(reason="needs Redis: set REDIS_URL"))
+
+
+@pytest.fixture
+def flushable_audit(transactional_db: None) -> Iterator[None]:
+    """Lets the test runner's flush TRUNCATE the audit rows a transactional test wrote.
+
+    Superuser only: with ``session_replication_role = replica`` no ordinary trigger fires
+    (the append-only ones included). The setting lives as long as the session, and Django
+    closes the connection right after the flush.
+    """
+    yield
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET session_replication_role = replica")

@@ -8,10 +8,10 @@ and calls ``shadow_output`` inside its transaction; the result goes to
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from credit_ml.scoring import ScoringModel
+from credit_ml.scoring import ModelOutput, ScoringModel
 
 logger = logging.getLogger(__name__)
 
@@ -25,6 +25,27 @@ def shadow_output(
     except Exception:  # a challenger problem must never break the champion's decision
         logger.exception("shadow scoring with %s failed", label)
         return None
+    return _shadow_body(label, output)
+
+
+def shadow_outputs(
+    *, label: str, model: ScoringModel, values: Sequence[Mapping[str, Any]]
+) -> list[dict[str, Any] | None]:
+    """``shadow_output`` of many applications with one prediction call (batches).
+
+    If the challenger cannot score them together, each is tried alone, so one application
+    it cannot score gives None for that application only.
+    """
+    if not values:
+        return []
+    try:
+        outputs = model.score_rows(values)
+    except Exception:
+        return [shadow_output(label=label, model=model, values=v) for v in values]
+    return [_shadow_body(label, output) for output in outputs]
+
+
+def _shadow_body(label: str, output: ModelOutput) -> dict[str, Any]:
     return {
         "model_label": label,
         "probability_of_default": output.probability_of_default,

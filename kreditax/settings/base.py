@@ -108,6 +108,12 @@ KREDITAX_PII_KEY = env("KREDITAX_PII_KEY", "development-pii-key-not-secret")
 # Threads for training (never all cores: the web workers need theirs) and per web worker.
 KREDITAX_TRAINING_THREADS = envint("KREDITAX_TRAINING_THREADS", 1)
 KREDITAX_SCORING_THREADS = envint("KREDITAX_SCORING_THREADS", 1)
+# How long a worker may keep using the champion it last looked up (a promotion reaches every
+# worker within this many seconds); 0 looks it up on every request.
+KREDITAX_CHAMPION_REFRESH_SECONDS = envfloat("KREDITAX_CHAMPION_REFRESH_SECONDS", 2.0)
+# How long a worker may reuse an API client's row (revocation, rule set) it read; the key's
+# hash and expiry are checked on every request. 0 reads the row on every request.
+KREDITAX_API_KEY_REFRESH_SECONDS = envfloat("KREDITAX_API_KEY_REFRESH_SECONDS", 2.0)
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -117,7 +123,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PARSER_CLASSES": ["scoring.api.parsers.StrictJSONParser"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["scoring.api.renderers.FastJSONRenderer"],
     "EXCEPTION_HANDLER": "scoring.api.errors.api_exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "STRICT_JSON": True,

@@ -23,3 +23,7 @@ WHITENOISE_AUTOREFRESH = True
 STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Every request looks the champion up, so a promotion in a test is seen by the next request.
+KREDITAX_CHAMPION_REFRESH_SECONDS = 0
+# Every request reads its API client, so a revocation in a test applies to the next request.
+KREDITAX_API_KEY_REFRESH_SECONDS = 0

@@ -1,16 +1,22 @@
 """API-key authentication for loan systems and the scoring permission.
 
-``Authorization: Api-Key <key>``. A valid key authenticates as the ``ApiClient`` (``request.auth``)
-with an anonymous user; a revoked, expired or unknown key is a 401. Staff users signed in to
-the admin may score too when they hold ``scoring.score_applications``; users holding
-``audit.view_decisionrecord`` may read any decision's waterfall, and users holding
-``training.view_modelversion`` the model cards.
+``Authorization: Api-Key <key>``. A valid key authenticates as the ``ApiClient``
+(``request.auth``) with an anonymous user; a revoked, expired or unknown key is a 401. The
+key itself is checked against its stored SHA-512 hash and its expiry on every request; a
+worker may reuse a client row it read less than ``KREDITAX_API_KEY_REFRESH_SECONDS`` ago
+(default 2; 0 reads it on every request), so a revocation reaches every worker within that
+many seconds. Staff users signed in to the admin may score too when they hold
+``scoring.score_applications``; users holding ``audit.view_decisionrecord`` may read any
+decision's waterfall, and users holding ``training.view_modelversion`` the model cards.
 """
 
 from __future__ import annotations
 
+import threading
+import time
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions, permissions
@@ -22,6 +28,34 @@ from scoring.models import ApiClient
 SCORE_PERMISSION = "scoring.score_applications"
 
 
+#: Clients read recently in this process: prefix -> (monotonic time of the read, client).
+_recent: dict[str, tuple[float, ApiClient]] = {}
+_recent_lock = threading.Lock()
+_MAX_RECENT = 1000
+
+
+def _client_by_prefix(prefix: str) -> ApiClient | None:
+    """The client row of ``prefix`` (with its rule set), read again once it is stale."""
+    refresh = float(settings.KREDITAX_API_KEY_REFRESH_SECONDS)
+    now = time.monotonic()
+    known = _recent.get(prefix) if refresh > 0 else None
+    if known is not None and now - known[0] < refresh:
+        return known[1]
+    client = ApiClient.objects.select_related("rule_set").filter(prefix=prefix).first()
+    if client is not None and refresh > 0:  # unknown prefixes are never remembered
+        with _recent_lock:
+            if len(_recent) >= _MAX_RECENT:
+                _recent.clear()
+            _recent[prefix] = (now, client)
+    return client
+
+
+def forget_clients() -> None:
+    """Forget the clients read so far (tests; a revocation does not need it)."""
+    with _recent_lock:
+        _recent.clear()
+
+
 class ApiKeyAuthentication(authentication.BaseAuthentication):
     keyword = "Api-Key"
     parser = KeyParser()
@@ -30,10 +64,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         key = self.parser.get(request)
         if key is None:
             return None
-        try:
-            client = ApiClient.objects.select_related("rule_set").get(prefix=key.partition(".")[0])
-        except ApiClient.DoesNotExist:
-            client = None
+        client = _client_by_prefix(key.partition(".")[0])
         if client is None or not client.is_valid(key):
             raise exceptions.AuthenticationFailed("The API key is invalid.")
         if client.revoked:

@@ -13,7 +13,6 @@ from typing import Any
 from django.http import HttpRequest, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
-from rest_framework.views import exception_handler
 
 from scoring.errors import ServiceError
 
@@ -78,6 +77,10 @@ def _fields_of(detail: Any) -> dict[str, list[str]]:
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, ServiceError):
         return Response(error_body(exc.code, exc.message, exc.fields), status=exc.status)
+    # Imported here: rest_framework.views reads the parser setting, which imports our
+    # parsers, which import this module; a module-level import would make that a cycle.
+    from rest_framework.views import exception_handler
+
     response = exception_handler(exc, context)
     if response is None:
         return None

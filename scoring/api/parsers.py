@@ -3,6 +3,11 @@
 ``NaN``, ``Infinity`` and numbers too large for a float are read as non-finite floats
 rather than refused here, so that validation names the field that carried them
 ("Must be a finite number") like any other out-of-range value.
+
+Standard JSON is read with orjson (a 1,000-application batch in a few milliseconds); what
+orjson refuses (``NaN``, huge integers, bad UTF-8, deep nesting, malformed text) is read
+again by the standard library, which gives the same values for valid JSON and the readable
+errors below for the rest.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ import json
 from collections.abc import Mapping
 from typing import IO, Any
 
+import orjson
 from django.conf import settings
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
@@ -57,6 +63,10 @@ class StrictJSONParser(JSONParser):
         raw = stream.read(limit + 1) if stream is not None else b""
         if len(raw) > limit:
             raise too_large(limit)
+        try:
+            return orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            pass  # read it again below, for the non-standard values or a readable error
         try:
             text = raw.decode("utf-8")
             return json.loads(text, parse_constant=_non_finite, parse_int=_bounded_int)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -12,7 +12,6 @@ import numpy as np
 import pandas as pd
 import pytest
 from django.contrib.auth.models import Group, User
-from django.db import connection
 from django.utils import timezone
 
 from audit import roles
@@ -166,19 +165,3 @@ def applications() -> list[dict[str, Any]]:
     frame: pd.DataFrame = generate_applications(rows=5, seed=99)
     rows = frame[list(INDONESIAN_SCHEMA.names)].astype(object).to_dict("records")
     return [{k: _plain(v) for k, v in row.items() if _plain(v) is not None} for row in rows]
-
-
-# --- PostgreSQL transactional tests -------------------------------------------------------
-
-
-@pytest.fixture
-def flushable_audit(transactional_db: None) -> Iterator[None]:
-    """Lets the test runner's flush TRUNCATE the audit rows a transactional test wrote.
-
-    Superuser only: with ``session_replication_role = replica`` no ordinary trigger fires
-    (the append-only ones included). The setting lives as long as the session, and Django
-    closes the connection right after the flush.
-    """
-    yield
-    with connection.cursor() as cursor:
-        cursor.execute("SET session_replication_role = replica")

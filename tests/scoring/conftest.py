@@ -22,6 +22,7 @@ from credit_ml.synthetic import generate_applications
 from credit_ml.training import TrainConfig, train_model
 from scoring import model_cache
 from scoring import services as scoring_services
+from scoring.api.auth import forget_clients
 from scoring.models import ApiClient
 from scoring.services import api_client_create
 from tests.scoring.support import keyed
@@ -48,8 +49,10 @@ def artifacts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, SavedArtifa
 @pytest.fixture(autouse=True)
 def _fresh_model_cache() -> Iterator[None]:
     model_cache.clear()
+    forget_clients()
     yield
     model_cache.clear()
+    forget_clients()
 
 
 @pytest.fixture

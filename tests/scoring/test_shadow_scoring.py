@@ -60,3 +60,45 @@ def test_a_challenger_that_cannot_load_never_blocks_the_decision(
 
     assert response.status_code == 200
     assert DecisionRecord.objects.get().shadow is None
+
+
+def test_a_batch_is_shadowed_item_by_item_as_predict_shadows_it(
+    api: APIClient, champion: ModelVersion, challenger: ModelVersion
+) -> None:
+    single = api.post(PREDICT, VALID, format="json")
+    assert single.status_code == 200
+    expected = DecisionRecord.objects.get().shadow
+    items = [VALID, {**VALID, "age": 12}, VALID]
+
+    response = api.post("/api/v1/predict/batch", {"applications": items}, format="json")
+
+    assert response.status_code == 200
+    assert [r["status"] for r in response.json()["results"]] == ["scored", "invalid", "scored"]
+    shadows = list(DecisionRecord.objects.filter(endpoint="batch").values_list("shadow", flat=True))
+    assert shadows == [expected, expected]
+
+
+def test_a_challenger_that_fails_on_a_batch_never_blocks_it(
+    api: APIClient,
+    champion: ModelVersion,
+    challenger: ModelVersion,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from credit_ml.scoring import ScoringModel
+    from scoring import model_cache
+
+    broken = model_cache.version_model(challenger)
+
+    def refuse(self: ScoringModel, *args: Any, **kwargs: Any) -> Any:
+        if self is broken:
+            raise RuntimeError("challenger cannot score")
+        return original(self, *args, **kwargs)
+
+    original = ScoringModel.score_rows
+    monkeypatch.setattr(ScoringModel, "score_rows", refuse)
+
+    response = api.post("/api/v1/predict/batch", {"applications": [VALID, VALID]}, format="json")
+
+    assert response.status_code == 200
+    assert response.json()["scored"] == 2
+    assert list(DecisionRecord.objects.values_list("shadow", flat=True)) == [None, None]
