@@ -12,13 +12,16 @@ pieces, byte for byte what ``content_hash`` computes from the row read back.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
 import json.encoder
 import math
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, cast
@@ -344,23 +347,34 @@ def _params(built: _Built, table: _Table, db: BaseDatabaseWrapper) -> list[Any]:
     return params
 
 
-def decision_records_create(*, decisions: list[RecordedDecision]) -> list[DecisionRecord]:
-    """Insert the records, one statement per chunk, and return them saved (with their ids).
+@dataclass(frozen=True)
+class PreparedRecords:
+    """Decision records masked, encrypted and hashed, ready for ``decision_records_insert``."""
 
-    Opens no transaction: outside one, a single decision is one autocommitted INSERT; a
-    caller writing several chunks, or other rows with them, wraps the call in ``atomic()``.
-    """
-    if not decisions:
-        return []
-    alias = router.db_for_write(DecisionRecord)
-    db = connections[alias]
+    alias: str
+    built: list[_Built]
+
+
+def decision_records_prepare(*, decisions: list[RecordedDecision]) -> PreparedRecords:
+    """Mask, digest, encrypt, serialise and hash the records (Python only, no database)."""
     keys = _Keys.current()
-    built = [_built(decision, keys) for decision in decisions]
-    if not db.features.can_return_rows_from_bulk_insert:  # pragma: no cover - not SQLite/PG
-        return DecisionRecord.objects.using(alias).bulk_create(
-            [DecisionRecord(**dict(zip(_FIELDS, row, strict=True))) for row, _ in built]
-        )
-    table = _table(alias)
+    alias = router.db_for_write(DecisionRecord)
+    return PreparedRecords(alias, [_built(decision, keys) for decision in decisions])
+
+
+def decision_records_insert(
+    prepared: PreparedRecords, *, db: BaseDatabaseWrapper | None = None
+) -> list[int]:
+    """Insert prepared records, one statement per chunk; returns their ids in order.
+
+    ``db``: the connection to use (default: this thread's connection for the records'
+    database); ``decision_records_writer`` passes its caller's from a helper thread.
+    """
+    built = prepared.built
+    if not built:
+        return []
+    db = db or connections[prepared.alias]
+    table = _table(prepared.alias)
     ids: list[int] = []
     with db.cursor() as cursor:
         for start in range(0, len(built), table.chunk_size):
@@ -370,7 +384,87 @@ def decision_records_create(*, decisions: list[RecordedDecision]) -> list[Decisi
             ids.extend(row[0] for row in cursor.fetchall())
     if len(ids) != len(built):
         raise RuntimeError(f"{len(built)} audit records inserted, {len(ids)} ids returned.")
+    return ids
+
+
+def decision_records_create(*, decisions: list[RecordedDecision]) -> list[DecisionRecord]:
+    """Insert the records, one statement per chunk, and return them saved (with their ids).
+
+    Opens no transaction: outside one, a single decision is one autocommitted INSERT; a
+    caller writing several chunks, or other rows with them, wraps the call in ``atomic()``.
+    """
+    if not decisions:
+        return []
+    prepared = decision_records_prepare(decisions=decisions)
+    db = connections[prepared.alias]
+    if not db.features.can_return_rows_from_bulk_insert:  # pragma: no cover - not SQLite/PG
+        return DecisionRecord.objects.using(prepared.alias).bulk_create(
+            [DecisionRecord(**dict(zip(_FIELDS, row, strict=True))) for row, _ in prepared.built]
+        )
+    ids = decision_records_insert(prepared, db=db)
     return [
-        DecisionRecord.from_db(alias, _FIELDS, (pk, *row))
-        for pk, (row, _) in zip(ids, built, strict=True)
+        DecisionRecord.from_db(prepared.alias, _FIELDS, (pk, *row))
+        for pk, (row, _) in zip(ids, prepared.built, strict=True)
     ]
+
+
+class RecordWriter:
+    """Writes records from a helper thread on the caller's connection, inside its transaction.
+
+    ``write`` prepares the records in the calling thread and hands the INSERT to the helper,
+    so that the database's work on one chunk overlaps the caller's work on the next (the
+    driver releases the GIL while it waits). One INSERT runs at a time; the caller must not
+    use the connection itself until ``close``, which waits for the last INSERT. An INSERT's
+    error is raised from the next ``write`` or from ``close``, and the caller's ``atomic()``
+    then rolls everything back. Use ``decision_records_writer``.
+    """
+
+    def __init__(self, db: BaseDatabaseWrapper) -> None:
+        self.db = db
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kreditax-audit-write")
+        self.pending: Future[list[int]] | None = None
+        self.written = 0
+
+    def write(self, decisions: list[RecordedDecision]) -> None:
+        if not decisions:
+            return
+        prepared = decision_records_prepare(decisions=decisions)
+        self._wait()
+        self.pending = self.pool.submit(decision_records_insert, prepared, db=self.db)
+
+    def _wait(self) -> None:
+        if self.pending is not None:
+            pending, self.pending = self.pending, None
+            self.written += len(pending.result())
+
+    def close(self) -> int:
+        """Wait for the last INSERT; returns how many records were written."""
+        try:
+            self._wait()
+        finally:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+        return self.written
+
+
+@contextmanager
+def decision_records_writer() -> Iterator[RecordWriter]:
+    """A ``RecordWriter`` on this thread's connection; must be used inside ``atomic()``.
+
+    On leaving, waits for the last INSERT (raising its error); on an error inside the block,
+    waits for the INSERT in flight and lets the block's error through.
+    """
+    db = connections[router.db_for_write(DecisionRecord)]
+    if not db.in_atomic_block:
+        raise RuntimeError("decision_records_writer must be used inside transaction.atomic().")
+    db.inc_thread_sharing()
+    writer = RecordWriter(db)
+    try:
+        yield writer
+    except BaseException:
+        with contextlib.suppress(Exception):
+            writer.close()
+        raise
+    else:
+        writer.close()
+    finally:
+        db.dec_thread_sharing()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+import weakref
 from datetime import datetime
 from typing import Any
 
@@ -59,10 +60,18 @@ def attribution_body(decision: Decision) -> dict[str, Any]:
     }
 
 
+_THRESHOLDS: weakref.WeakKeyDictionary[ScoringModel, dict[str, Any]] = weakref.WeakKeyDictionary()
+
+
 def thresholds_body(model: ScoringModel) -> dict[str, Any]:
-    manifest = model.manifest
-    return {
-        "thresholds": manifest.thresholds.to_dict(),
-        "grades": manifest.grades.to_dict(),
-        "scaling": manifest.scaling.to_dict(),
-    }
+    """The model version's thresholds, grades and scaling, built once per loaded model
+    (every batch item's record carries them); callers must not change the dict."""
+    body = _THRESHOLDS.get(model)
+    if body is None:
+        manifest = model.manifest
+        body = _THRESHOLDS[model] = {
+            "thresholds": manifest.thresholds.to_dict(),
+            "grades": manifest.grades.to_dict(),
+            "scaling": manifest.scaling.to_dict(),
+        }
+    return body

@@ -23,7 +23,7 @@ from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 
 from audit.models import DecisionRecord
-from audit.services import RecordedDecision, decision_records_create
+from audit.services import RecordedDecision, decision_records_create, decision_records_writer
 from credit_ml.decision import Decision, decide, decide_stream
 from credit_ml.features import FeatureInputError
 from credit_ml.schema import ApplicationSchema, ValidationFailed, validate_record
@@ -223,7 +223,11 @@ def _recorded(
     endpoint: Endpoint,
     now: datetime,
     key_digest: str,
+    body: Mapping[str, Any],
+    attributions: Mapping[str, Any] | None = None,
 ) -> RecordedDecision:
+    """The audit record of a decision; ``body`` is its response body, whose reasons, rules
+    and counteroffer the record keeps as they were answered."""
     decision = scored.decision
     return RecordedDecision(
         request_id=scored.request_id,
@@ -241,11 +245,11 @@ def _recorded(
         credit_score=decision.credit_score,
         risk_grade=decision.risk_grade,
         thresholds=presenters.thresholds_body(loaded.model),
-        reasons=[reason.to_dict() for reason in decision.reasons],
-        policy=presenters.policy_body(decision)["rules"],
+        reasons=body["reasons"],
+        policy=body["policy"]["rules"],
         failed_rules=list(decision.failed_rules),
-        attributions=presenters.attribution_body(decision),
-        counteroffer=decision.counteroffer.to_dict() if decision.counteroffer else None,
+        attributions=attributions or presenters.attribution_body(decision),
+        counteroffer=body["counteroffer"],
         shadow=scored.shadow,
         idempotency_key_digest=key_digest,
         application=scored.values,
@@ -365,13 +369,21 @@ def application_score(
             rule_set_version=decision.policy.rule_set_version,
             scored_at=now,
         )
+        attributions = presenters.attribution_body(decision)
         if endpoint == Endpoint.EXPLAIN:
             body["explanation"] = {
-                **presenters.attribution_body(decision),
+                **attributions,
                 "waterfall_url": charts.waterfall_path(scored.request_id),
             }
         record = _recorded(
-            scored, actor=actor, loaded=loaded, endpoint=endpoint, now=now, key_digest=key_digest
+            scored,
+            actor=actor,
+            loaded=loaded,
+            endpoint=endpoint,
+            now=now,
+            key_digest=key_digest,
+            body=body,
+            attributions=attributions,
         )
         _commit(
             records=[record],
@@ -481,7 +493,7 @@ def applications_score_batch(
                 chunk_size=BATCH_CHUNK,
             )
             # closing: a failed insert stops the model's worker thread at once.
-            with closing(stream):
+            with closing(stream), decision_records_writer() as writer:
                 for chunk in stream:
                     records = _batch_chunk(
                         chunk,
@@ -494,8 +506,7 @@ def applications_score_batch(
                         key_digest=key_digest,
                     )
                     scored += len(chunk)
-                    if records:
-                        decision_records_create(decisions=records)
+                    writer.write(records)
             for index, fields in valid.errors.items():
                 item = items[index]
                 app_id = item.get("application_id") if isinstance(item, Mapping) else None
@@ -577,6 +588,7 @@ def _batch_chunk(
                 endpoint=Endpoint.BATCH,
                 now=now,
                 key_digest=key_digest,
+                body=body,
             )
         )
     return records

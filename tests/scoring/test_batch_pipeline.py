@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from audit.models import DecisionRecord
+from audit.services import content_hash, decision_records_writer
 from credit_ml import decision as decision_module
 from credit_ml.features import FeatureInputError
 from scoring import services as scoring_services
@@ -53,11 +54,17 @@ def test_a_batch_over_several_chunks_keeps_input_order_and_records_each_valid_it
     assert {str(r.request_id) for r in records} == {
         r["request_id"] for r in results if r["status"] == "scored"
     }
+    assert all(content_hash(record) == record.content_hash for record in records)
     assert IdempotencyRecord.objects.count() == 1
     single = api.post("/api/v1/predict", items[128], format="json").json()
     for key in ("probability_of_default", "credit_score", "decision", "reasons", "policy"):
         assert results[128][key] == single[key]
-    assert not [t for t in threading.enumerate() if t.name.startswith(decision_module.WORKER_NAME)]
+    assert not _helper_threads()
+
+
+def _helper_threads() -> list[threading.Thread]:
+    prefixes = (decision_module.WORKER_NAME, "kreditax-audit-write")
+    return [t for t in threading.enumerate() if t.name.startswith(prefixes)]
 
 
 def test_an_item_the_model_cannot_take_is_invalid_alone(
@@ -105,7 +112,17 @@ def test_a_failure_in_a_later_chunk_writes_nothing_at_all(
     assert response.status_code == 503
     assert inserts == 2
     assert_nothing_written()
-    assert not [t for t in threading.enumerate() if t.name.startswith(decision_module.WORKER_NAME)]
+    assert not _helper_threads()
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_record_writer_needs_the_callers_transaction() -> None:
+    with (
+        pytest.raises(RuntimeError, match=r"inside transaction\.atomic"),
+        decision_records_writer(),
+    ):
+        pass  # pragma: no cover - refused on entry
+    assert not _helper_threads()
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)

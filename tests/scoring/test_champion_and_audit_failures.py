@@ -12,6 +12,7 @@ import pytest
 from django.db import DatabaseError, connection
 from rest_framework.test import APIClient
 
+from audit import services as audit_services
 from audit.models import DecisionRecord
 from scoring import model_cache
 from scoring import services as scoring_services
@@ -42,7 +43,7 @@ def assert_no_internals_but_503(response: Any) -> None:
         assert marker not in text
 
 
-def _refuse(**kwargs: Any) -> Any:
+def _refuse(*args: Any, **kwargs: Any) -> Any:
     raise DatabaseError("disk I/O error on audit_decisionrecord")
 
 
@@ -51,6 +52,7 @@ def test_a_failed_audit_write_is_503_without_a_decision(
     url: str, body: Any, api: APIClient, champion: ModelVersion, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(scoring_services, "decision_records_create", _refuse)
+    monkeypatch.setattr(audit_services, "decision_records_insert", _refuse)  # batches
     response = api.post(url, body, format="json", HTTP_IDEMPOTENCY_KEY="a-1")
     assert_unavailable(response, "audit_unavailable")
 
@@ -78,6 +80,7 @@ def test_the_key_of_a_failed_audit_write_can_be_retried(
 ) -> None:
     with monkeypatch.context() as patch:
         patch.setattr(scoring_services, "decision_records_create", _refuse)
+        patch.setattr(audit_services, "decision_records_insert", _refuse)
         api.post("/api/v1/predict", VALID, format="json", HTTP_IDEMPOTENCY_KEY="a-3")
     response = api.post("/api/v1/predict", VALID, format="json", HTTP_IDEMPOTENCY_KEY="a-3")
     assert response.status_code == 200
