@@ -127,3 +127,54 @@ def test_the_key_is_stored_only_as_a_keyed_digest(api: APIClient, champion: Mode
     assert len(stored.key_digest) == 64
     assert "los-req-000123" not in str(IdempotencyRecord.objects.values().get())
     assert DecisionRecord.objects.get().idempotency_key_digest == stored.key_digest
+
+
+@pytest.mark.requires_postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.parametrize("url", [PREDICT, "/api/v1/predict/batch"])
+def test_two_concurrent_requests_with_one_key_record_one_decision(
+    url: str,
+    flushable_audit: None,
+    champion: ModelVersion,
+    fintech_key: tuple[Any, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Both compute at once; the second's insert of the key waits for the first's commit,
+    fails on the unique key, rolls its own decision back and answers with the first's."""
+    import threading
+    import time
+
+    from django.db import connection
+
+    from scoring import services as scoring_services
+    from tests.scoring.support import keyed
+
+    original = scoring_services.decision_date
+
+    def slow_date() -> Any:
+        time.sleep(0.3)  # both requests are past the replay check before either commits
+        return original()
+
+    monkeypatch.setattr(scoring_services, "decision_date", slow_date)
+    body = {"applications": [VALID]} if url.endswith("batch") else VALID
+    start = threading.Barrier(2)
+    responses: list[Any] = []
+
+    def call() -> None:
+        try:
+            start.wait()
+            responses.append(post(keyed(fintech_key[1]), body, key="race-1", url=url))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=call) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert [r.status_code for r in responses] == [200, 200]
+    assert responses[0].json() == responses[1].json()
+    assert sorted(r.has_header("Idempotent-Replayed") for r in responses) == [False, True]
+    assert DecisionRecord.objects.count() == 1
+    assert IdempotencyRecord.objects.count() == 1
