@@ -1,0 +1,47 @@
+"""Loan systems' API keys in the admin: create (the key is shown once), expire, revoke.
+
+Keys are never deleted: every decision records the client that asked. The library's own
+``APIKey`` model is not used (loan systems authenticate as ``ApiClient``), so it is taken
+out of the admin.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+from rest_framework_api_key import admin as api_key_admin
+from rest_framework_api_key.models import APIKey
+
+from scoring.models import ApiClient
+
+if admin.site.is_registered(APIKey):  # registered when its admin module is imported
+    admin.site.unregister(APIKey)
+
+
+@admin.register(ApiClient)
+class ApiClientAdmin(api_key_admin.APIKeyModelAdmin):
+    model = ApiClient
+    # The library's admin annotates these as fixed-length tuples; ours are longer.
+    list_display = (  # type: ignore[assignment]
+        "prefix",
+        "name",
+        "rule_set",
+        "created",
+        "expiry_date",
+        "_has_expired",
+        "revoked",
+    )
+    list_filter = ("revoked", "rule_set__name", "created")  # type: ignore[assignment]
+    list_select_related = ("rule_set",)
+    fields = ("name", "rule_set", "expiry_date", "revoked", "prefix")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        fields = tuple(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.revoked:
+            fields += ("rule_set",)  # a revoked key stays as it was
+        return fields
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # decisions refer to the client: revoke instead
