@@ -482,7 +482,7 @@ def applications_score_batch(
         valid = _ValidItems(items, schema=loaded.model.schema)
         now = timezone.now()
         results: list[dict[str, Any] | None] = [None] * len(items)
-        scored = 0
+        taken = 0  # valid items decided so far: the position of the next chunk's first
         with transaction.atomic():
             stream = decide_stream(
                 loaded.model,
@@ -497,7 +497,7 @@ def applications_score_batch(
                 for chunk in stream:
                     records = _batch_chunk(
                         chunk,
-                        positions=range(scored, scored + len(chunk)),
+                        positions=range(taken, taken + len(chunk)),
                         valid=valid,
                         results=results,
                         serving=serving,
@@ -505,7 +505,7 @@ def applications_score_batch(
                         now=now,
                         key_digest=key_digest,
                     )
-                    scored += len(chunk)
+                    taken += len(chunk)
                     writer.write(records)
             for index, fields in valid.errors.items():
                 item = items[index]
