@@ -16,7 +16,6 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from json.encoder import c_make_encoder, encode_basestring_ascii  # type: ignore[attr-defined]
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -27,30 +26,10 @@ from django.conf import settings
 _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), check_circular=False)
 
 
-def _make_c_encoder() -> Any:
-    """The C encoder ``_CANONICAL.encode`` builds on every call, built once (``None`` where
-    the accelerator is missing or takes other arguments: then ``_CANONICAL`` is used)."""
-    if c_make_encoder is None:
-        return None
-    try:
-        return c_make_encoder(
-            None, _CANONICAL.default, encode_basestring_ascii, None, ":", ",", True, False, True
-        )
-    except TypeError:  # pragma: no cover - another Python's signature
-        return None
-
-
-_c_encoder = _make_c_encoder()
-
-
 def canonical_json(value: Any) -> str:
-    """``json.dumps(value, sort_keys=True, separators=(",", ":"))``, without building an
-    encoder per call (the same C encoder ``JSONEncoder.encode`` builds, made once)."""
-    if _c_encoder is None:  # pragma: no cover - CPython 3.11 has the C accelerator
-        return _CANONICAL.encode(value)
-    if type(value) is str:
-        return encode_basestring_ascii(value)
-    return "".join(_c_encoder(value, 0))
+    """``json.dumps(value, sort_keys=True, separators=(",", ":"))`` with one encoder made
+    once for the process."""
+    return _CANONICAL.encode(value)
 
 
 class AuditKeyError(RuntimeError):

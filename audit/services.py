@@ -423,7 +423,6 @@ class RecordWriter:
         self.db = db
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kreditax-audit-write")
         self.pending: Future[list[int]] | None = None
-        self.written = 0
 
     def write(self, decisions: list[RecordedDecision]) -> None:
         if not decisions:
@@ -435,15 +434,14 @@ class RecordWriter:
     def _wait(self) -> None:
         if self.pending is not None:
             pending, self.pending = self.pending, None
-            self.written += len(pending.result())
+            pending.result()  # raises the INSERT's error, if any
 
-    def close(self) -> int:
-        """Wait for the last INSERT; returns how many records were written."""
+    def close(self) -> None:
+        """Wait for the last INSERT and stop the helper thread."""
         try:
             self._wait()
         finally:
             self.pool.shutdown(wait=True, cancel_futures=True)
-        return self.written
 
 
 @contextmanager

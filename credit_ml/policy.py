@@ -5,8 +5,8 @@ A ``RuleSet`` is configuration: a named, versioned list of ``Rule`` objects, eac
 in force on its decision date, and every rule is reported with the figures it compared, so
 an examiner can see which limit was applied and since when. ``RuleSet.to_dict`` and
 ``RuleSet.from_dict`` round-trip through JSON so a rule set can be stored and recorded with
-each decision. ``PolicyEvaluator`` (and ``evaluate_policy_many``, ``policy_counteroffers``)
-does the same for many applications in array passes, with results equal bit for bit.
+each decision. ``PolicyEvaluator`` does the same for many applications in array passes, with
+results equal bit for bit.
 
 Units: money in rupiah, DSR and caps as fractions (0.3 = 30 %), ages in years, terms in
 whole months.
@@ -33,7 +33,6 @@ from credit_ml.features import (
     annuity_installment,
     debt_service_ratio,
     principal_for_installment,
-    record_columns,
 )
 from credit_ml.formatting import (
     format_date,
@@ -1154,79 +1153,3 @@ class PolicyEvaluator:
         for i, offer in zip(rows.tolist(), found, strict=True):
             offers[i] = offer
         return offers
-
-
-def evaluate_policy_many(
-    rule_set: RuleSet,
-    applications: Sequence[Mapping[str, Any]],
-    *,
-    on: date,
-    feature_config: FeatureConfig,
-    collected: Collection[str] | None = None,
-) -> list[PolicyOutcome]:
-    """``[evaluate_policy(rule_set, values, ...) for values in applications]``, in array
-    passes (``PolicyEvaluator``); raises the first ``FeatureInputError`` that loop would."""
-    evaluator = PolicyEvaluator(rule_set, on=on, feature_config=feature_config, collected=collected)
-    columns, plain = record_columns(applications, evaluator.numeric_fields)
-    fast = plain & evaluator.usable(columns, len(applications))
-    outcomes: list[PolicyOutcome | None] = [None] * len(applications)
-    for i in np.flatnonzero(~fast).tolist():
-        outcomes[i] = evaluate_policy(
-            rule_set, applications[i], on=on, feature_config=feature_config, collected=collected
-        )
-    rows = np.flatnonzero(fast)
-    batch = evaluator.evaluate([applications[i] for i in rows.tolist()], _take(columns, rows))
-    for i, outcome in zip(rows.tolist(), batch.outcomes, strict=True):
-        outcomes[i] = outcome
-    return [outcome for outcome in outcomes if outcome is not None]
-
-
-def _offer_cap(outcome: PolicyOutcome) -> float | None:
-    """The cap ``policy_counteroffer`` has ``outcome`` meet, or None when it makes no offer."""
-    failed = outcome.failed
-    if not failed or any(result.kind != RuleKind.MAX_DSR for result in failed):
-        return None
-    return min(
-        r.limit
-        for r in outcome.results
-        if r.in_force and r.kind == RuleKind.MAX_DSR and r.limit is not None
-    )
-
-
-def policy_counteroffers(
-    outcomes: Sequence[PolicyOutcome],
-    applications: Sequence[Mapping[str, Any]],
-    *,
-    feature_config: FeatureConfig,
-    schema: ApplicationSchema = INDONESIAN_SCHEMA,
-) -> list[Counteroffer | None]:
-    """``[policy_counteroffer(outcome, values, ...) for ...]`` of paired outcomes and
-    applications, in array passes per cap."""
-    if len(outcomes) != len(applications):
-        raise ValueError("Give one outcome per application.")
-    offers: list[Counteroffer | None] = [None] * len(applications)
-    columns, plain = record_columns(applications, _DSR_INPUTS)
-    usable = plain & _dsr_usable(columns, len(applications))
-    by_cap: dict[float, list[int]] = {}
-    for i, outcome in enumerate(outcomes):
-        cap = _offer_cap(outcome)
-        if cap is None:
-            continue
-        if usable[i]:
-            by_cap.setdefault(cap, []).append(i)
-        else:
-            offers[i] = counteroffer(
-                applications[i], cap=cap, feature_config=feature_config, schema=schema
-            )
-    for cap, indexes in by_cap.items():
-        rows = np.array(indexes, dtype=np.intp)
-        found = _counteroffers(
-            [applications[i] for i in indexes],
-            _take(columns, rows),
-            cap=cap,
-            feature_config=feature_config,
-            schema=schema,
-        )
-        for i, offer in zip(indexes, found, strict=True):
-            offers[i] = offer
-    return offers

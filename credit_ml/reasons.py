@@ -408,24 +408,3 @@ class ReasonBuilder:
             self._parts.clear()
         self._parts[key] = parts
         return parts
-
-
-def build_reasons_many(
-    contributions: Sequence[Mapping[str, float]],
-    *,
-    values: Sequence[Mapping[str, Any]],
-    derived: Sequence[Mapping[str, float]],
-    decisions: Sequence[str],
-    schema: ApplicationSchema,
-    limit: int = MAX_REASONS,
-) -> list[tuple[Reason, ...]]:
-    """``build_reasons`` of each row, where every row has the same groups in the same order
-    (as ``ModelOutput.contributions`` have); uses ``ReasonBuilder``."""
-    if not contributions:
-        return []
-    groups = tuple(contributions[0])
-    if any(tuple(row) != groups for row in contributions):
-        raise ValueError("Every row must have the same contribution groups, in the same order.")
-    grid = np.array([[float(row[name]) for name in groups] for row in contributions])
-    builder = ReasonBuilder(groups, schema=schema, limit=limit)
-    return builder.build(grid, values=values, derived=derived, decisions=decisions)

@@ -3,7 +3,7 @@
 ``ScoringModel.score_row`` is the per-request path: ``Encoder.encode`` (dict look-ups and
 numpy), one single-row ``DMatrix`` for the PD, the margin and XGBoost's native TreeSHAP; no
 pandas and no scikit-learn. ``score_rows`` does the same for many applications at once.
-``score_encoded`` gives the same figures as arrays for rows encoded by
+``score_input(model_input(rows))`` gives the same figures as arrays for rows encoded by
 ``Encoder.encode_many`` (the batch decision path). ``score_frame`` is the vectorised batch
 path for PDs only (``Booster.inplace_predict``).
 All give the same PDs as the training pipeline (``Encoder.transform``, ``Booster.predict``).
@@ -267,11 +267,6 @@ class ScoringModel:
         shap = booster.predict(data.matrix, pred_contribs=True)
         raw = booster.predict(data.matrix, output_margin=True)
         return raw, _logistic(raw), shap
-
-    def score_encoded(self, rows: Matrix) -> ScoredRows:
-        """Score encoded rows (``Encoder.encode_many``) with one prediction and one TreeSHAP
-        pass: ``score_input(model_input(rows))``."""
-        return self.score_input(self.model_input(rows))
 
     def score_input(self, data: ModelInput) -> ScoredRows:
         """Score encoded rows with one prediction and one TreeSHAP pass; every figure equals

@@ -25,15 +25,14 @@ from credit_ml.explain import group_contributions, group_contributions_many
 from credit_ml.features import FeatureConfig, FeatureInputError, record_columns
 from credit_ml.formatting import format_number
 from credit_ml.policy import (
+    PolicyEvaluator,
     RuleSet,
     bank_rule_set,
     evaluate_policy,
-    evaluate_policy_many,
     fintech_rule_set,
     policy_counteroffer,
-    policy_counteroffers,
 )
-from credit_ml.reasons import build_reasons, build_reasons_many
+from credit_ml.reasons import ReasonBuilder, build_reasons
 from credit_ml.schema import INDONESIAN_SCHEMA, ApplicationSchema, validate_record
 from credit_ml.scoring import ScoringModel
 from credit_ml.spec import DatasetSpec
@@ -341,12 +340,13 @@ def test_encode_many_equals_encode_row_by_row(
     assert encoder.encode_many([]).shape == (0, len(encoder.columns))
 
 
-def test_score_encoded_equals_score_rows(
+def test_score_input_equals_score_rows(
     scoring_model: ScoringModel, records: list[dict[str, Any]]
 ) -> None:
     head = records[:100]
     outputs = scoring_model.score_rows(head)
-    scored = scoring_model.score_encoded(scoring_model.encoder.encode_many(head))
+    encoded = scoring_model.encoder.encode_many(head)
+    scored = scoring_model.score_input(scoring_model.model_input(encoded))
     for i, output in enumerate(outputs):
         assert output.probability_of_default == float(scored.probability_of_default[i])
         assert output.margin == float(scored.margin[i])
@@ -389,28 +389,49 @@ def test_record_columns_reads_plain_numbers_and_flags_the_rest() -> None:
     assert columns["y"][[0, 1, 2, 5]].tolist() == [2.5, 0.0, 1.0, 7.0]
 
 
+def _evaluated(
+    rules: RuleSet, day: date, records: Sequence[dict[str, Any]]
+) -> tuple[list[Any], list[Any]]:
+    """``PolicyEvaluator``'s outcomes and counteroffers of records it can all take."""
+    evaluator = PolicyEvaluator(rules, on=day, feature_config=CONFIG)
+    columns, plain = record_columns(records, evaluator.numeric_fields)
+    assert (plain & evaluator.usable(columns, len(records))).all()
+    batch = evaluator.evaluate(records, columns)
+    assert batch.passed.tolist() == [outcome.passed for outcome in batch.outcomes]
+    return list(batch.outcomes), evaluator.counteroffers(records, columns, batch)
+
+
 @pytest.mark.parametrize(("rules", "day"), RULES[2:], ids=RULE_IDS[2:])
-def test_policy_and_counteroffers_of_many_equal_the_one_application_functions(
+def test_the_policy_evaluator_equals_the_one_application_functions(
     records: list[dict[str, Any]], rules: RuleSet, day: date
 ) -> None:
-    plain = records
-    outcomes = [evaluate_policy(rules, values, on=day, feature_config=CONFIG) for values in plain]
-    assert evaluate_policy_many(rules, plain, on=day, feature_config=CONFIG) == outcomes
+    evaluator = PolicyEvaluator(rules, on=day, feature_config=CONFIG)
+    columns, plain = record_columns(records, evaluator.numeric_fields)
+    rows = np.flatnonzero(plain & evaluator.usable(columns, len(records)))
+    assert rows.size > len(records) - 10  # all but the odd value types of the edge cases
+    records = [records[i] for i in rows.tolist()]
+    outcomes = [evaluate_policy(rules, values, on=day, feature_config=CONFIG) for values in records]
     offers = [
         policy_counteroffer(o, v, feature_config=CONFIG)
-        for o, v in zip(outcomes, plain, strict=True)
+        for o, v in zip(outcomes, records, strict=True)
     ]
-    assert policy_counteroffers(outcomes, plain, feature_config=CONFIG) == offers
+    assert _evaluated(rules, day, records) == (outcomes, offers)
     assert sum(offer is not None for offer in offers) > 20
 
 
-def test_evaluate_policy_many_raises_what_the_loop_raises(records: list[dict[str, Any]]) -> None:
+def test_the_policy_evaluator_leaves_what_it_cannot_compute_to_evaluate_policy(
+    records: list[dict[str, Any]],
+) -> None:
     mixed = [records[0], {**records[1], "loan_term_months": 0}, {**records[2], "monthly_income": 0}]
-    with pytest.raises(FeatureInputError, match="loan_term_months"):
-        evaluate_policy_many(FINTECH, mixed, on=date(2026, 3, 1), feature_config=CONFIG)
+    evaluator = PolicyEvaluator(FINTECH, on=date(2026, 3, 1), feature_config=CONFIG)
+    columns, plain = record_columns(mixed, evaluator.numeric_fields)
+    assert (plain & evaluator.usable(columns, 3)).tolist() == [True, False, False]
+    for values, field in ((mixed[1], "loan_term_months"), (mixed[2], "monthly_income")):
+        with pytest.raises(FeatureInputError, match=field):
+            evaluate_policy(FINTECH, values, on=date(2026, 3, 1), feature_config=CONFIG)
 
 
-def test_build_reasons_many_breaks_ties_by_name_and_skips_zeros(
+def test_the_reason_builder_breaks_ties_by_name_and_skips_zeros(
     records: list[dict[str, Any]],
 ) -> None:
     values = records[:4]
@@ -426,22 +447,19 @@ def test_build_reasons_many_breaks_ties_by_name_and_skips_zeros(
         build_reasons(c, values=v, derived=d, decision=k, schema=INDONESIAN_SCHEMA)
         for c, v, d, k in zip(rows, values, derived, decisions, strict=True)
     ]
-    assert (
-        build_reasons_many(
-            rows, values=values, derived=derived, decisions=decisions, schema=INDONESIAN_SCHEMA
-        )
-        == expected
-    )
+    groups = tuple(rows[0])
+    builder = ReasonBuilder(groups, schema=INDONESIAN_SCHEMA)
+    grid = np.array([[row[name] for name in groups] for row in rows])
+    assert builder.build(grid, values=values, derived=derived, decisions=decisions) == expected
     assert [r.field for r in expected[0]] == ["age", "dsr", "new_installment"]
     assert [r.field for r in expected[1]] == ["age", "dsr", "education", "new_installment"]
     assert expected[2] == ()
     with pytest.raises(ValueError, match="not a finite number"):
-        build_reasons_many(
-            [{"dsr": float("nan"), "age": 0.1}],
+        builder.build(
+            np.array([[float("nan")] + [0.1] * (len(groups) - 1)]),
             values=values[:1],
             derived=derived[:1],
             decisions=["REJECT"],
-            schema=INDONESIAN_SCHEMA,
         )
 
 
@@ -486,10 +504,9 @@ def test_the_dsr_of_many_matches_one_application_to_the_last_bit_at_every_term(
     ]
     day = date(2026, 3, 1)
     outcomes = [evaluate_policy(FINTECH, v, on=day, feature_config=CONFIG) for v in many]
-    assert evaluate_policy_many(FINTECH, many, on=day, feature_config=CONFIG) == outcomes
     offers = [
         policy_counteroffer(o, v, feature_config=CONFIG)
         for o, v in zip(outcomes, many, strict=True)
     ]
-    assert policy_counteroffers(outcomes, many, feature_config=CONFIG) == offers
+    assert _evaluated(FINTECH, day, many) == (outcomes, offers)
     assert sum(offer is not None for offer in offers) > n // 3
