@@ -1,5 +1,5 @@
 # KreditaX web, worker and beat image. One image, three commands (see docker-compose.yml).
-FROM python:3.11-slim-bookworm
+FROM python:3.13-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \

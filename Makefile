@@ -1,6 +1,6 @@
 # KreditaX: the commands a person uses. `make help` lists them.
 SHELL := /bin/bash
-PYTHON_BOOT ?= $(shell command -v python3.11 || command -v python3)
+PYTHON_BOOT ?= $(shell command -v python3.13 || command -v python3.12 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
