@@ -40,10 +40,10 @@ from audit import exports, masking
 from audit.access import audit_access_record
 from audit.models import AuditAccess, AuditCheckpoint, DecisionRecord
 from audit.selectors import RecordFilter, distinct_values, failed_rule_q
-from credit_ml.schema import INDONESIAN_SCHEMA
-from kreditax.admin import ReadOnlyAdmin
-from scoring.charts import waterfall_svg
-from scoring.models import RuleSet
+from credit_ml.charts import waterfall_svg
+from registry.admin import ReadOnlyAdmin
+from registry.models import RuleSet
+from registry.selectors import model_version_schema
 
 #: How many rows the changelist counts at most (the count is "at least" beyond this).
 COUNT_CAP = 10_000
@@ -158,6 +158,19 @@ def _table(headers: tuple[str, ...], rows: Iterator[tuple[Any, ...]]) -> SafeStr
         ((format_html_join("", "<td>{}</td>", ((c,) for c in row)),) for row in rows),
     )
     return format_html("<table><thead><tr>{}</tr></thead><tbody>{}</tbody></table>", head, body)
+
+
+def _rule_state(result: Any) -> str:
+    if not result["in_force"]:
+        return "not in force"
+    return "passed" if result["passed"] else "FAILED"
+
+
+def _figure(value: float | None) -> str:
+    """A rule's figure as recorded: whole numbers with separators, ratios to 4 places."""
+    if value is None:
+        return "-"
+    return f"{int(value):,}" if float(value).is_integer() else f"{value:.4f}"
 
 
 @admin.register(DecisionRecord)
@@ -279,14 +292,18 @@ class DecisionRecordAdmin(ReadOnlyAdmin):
     def policy_table(self, obj: DecisionRecord) -> SafeString:
         rows = (
             (
-                r.get("code"),
-                "passed" if r.get("passed") else "FAILED",
-                r.get("title_en", ""),
-                r.get("detail", ""),
+                r["code"],
+                _rule_state(r),
+                _figure(r["actual"]),
+                _figure(r["limit"]),
+                r["effective_from"] or "-",
+                r["message_en"],
+                r["message_id"],
             )
             for r in obj.policy
         )
-        return _table(("rule", "result", "title", "detail"), rows)
+        headers = ("rule", "result", "actual", "limit", "in force from", "detail", "keterangan")
+        return _table(headers, rows)
 
     @admin.display(description="counteroffer")
     def counteroffer_text(self, obj: DecisionRecord) -> str:
@@ -295,7 +312,8 @@ class DecisionRecordAdmin(ReadOnlyAdmin):
     @admin.display(description="attribution (waterfall)")
     def waterfall(self, obj: DecisionRecord) -> SafeString:
         # waterfall_svg escapes every text it draws.
-        return mark_safe(waterfall_svg(obj.attributions, schema=INDONESIAN_SCHEMA))  # noqa: S308
+        schema = model_version_schema(version=obj.model_version)  # a lender's spec's labels
+        return mark_safe(waterfall_svg(obj.attributions, schema=schema))  # noqa: S308
 
     @admin.display(description="application")
     def application_table(self, obj: DecisionRecord) -> SafeString:

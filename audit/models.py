@@ -46,7 +46,7 @@ class DecisionRecord(AppendOnlyModel):
     decision_date = models.DateField()
     endpoint = models.CharField(max_length=20)
     client = models.ForeignKey(
-        "scoring.ApiClient",
+        "registry.ApiClient",
         null=True,
         blank=True,
         on_delete=models.PROTECT,
@@ -58,7 +58,7 @@ class DecisionRecord(AppendOnlyModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     model_version = models.ForeignKey(
-        "training.ModelVersion", on_delete=models.PROTECT, related_name="decisions"
+        "registry.ModelVersion", on_delete=models.PROTECT, related_name="decisions"
     )
     model_label = models.CharField(max_length=80)
     rule_set_version = models.CharField(max_length=60)

@@ -15,8 +15,8 @@ from audit import crypto
 from audit.models import DecisionRecord
 from credit_ml.decision import decide
 from credit_ml.policy import RuleSet as PolicyRuleSet
-from scoring.model_cache import version_model
-from scoring.models import RuleSet
+from registry.model_cache import version_model
+from registry.models import RuleSet
 
 COMPARED = ("probability_of_default", "credit_score", "decision", "reasons")
 

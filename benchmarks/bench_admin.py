@@ -109,8 +109,8 @@ def _seed(rows: int) -> tuple[int, str]:
     from django.utils import timezone
 
     from audit.services import decision_records_create
+    from registry.models import ModelVersion
     from tests.audit.conftest import APPLICANT, recorded
-    from training.models import ModelVersion
 
     call_command("migrate", verbosity=0)
     version = ModelVersion.objects.create(

@@ -1,40 +1,10 @@
-"""Loan-system clients, the rule sets they are scored under, and idempotency records."""
+"""Idempotency records of the scoring API (clients and rule sets live in ``registry``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.db import models
-from rest_framework_api_key.models import AbstractAPIKey
-
-
-class RuleSet(models.Model):
-    """A versioned regulatory rule set, stored as data (``credit_ml.policy.RuleSet.to_dict``).
-
-    A version is never edited once a decision used it: a change is a new version.
-    """
-
-    name = models.CharField(max_length=40)  # "fintech", "bank", or a lender's own
-    version = models.CharField(max_length=60, unique=True)
-    definition = models.JSONField()
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["name", "-created_at"]
-
-    def __str__(self) -> str:
-        return self.version
-
-
-class ApiClient(AbstractAPIKey):
-    """One loan system's API key: stored hashed (SHA-512), revocable, optionally expiring."""
-
-    rule_set = models.ForeignKey(RuleSet, on_delete=models.PROTECT, related_name="clients")
-
-    class Meta(AbstractAPIKey.Meta):
-        verbose_name = "API client"
-        verbose_name_plural = "API clients"
-        permissions = [("score_applications", "Can score loan applications")]
 
 
 class IdempotencyRecord(models.Model):

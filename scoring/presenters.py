@@ -7,12 +7,18 @@ import weakref
 from datetime import datetime
 from typing import Any
 
+from django.urls import reverse
 from django.utils import timezone
 
 from credit_ml.decision import Decision
 from credit_ml.scoring import ScoringModel
 
 PD_DECIMALS = 6
+
+
+def waterfall_path(request_id: uuid.UUID) -> str:
+    """Where the decision's waterfall chart is served (``GET``, see ``api:waterfall``)."""
+    return reverse("api:waterfall", kwargs={"request_id": request_id})
 
 
 def decision_body(

@@ -2,37 +2,18 @@
 
 from __future__ import annotations
 
-import json
-from functools import lru_cache
+import logging
 from typing import Any
 
 from django.db import connection
 
-from credit_ml.policy import RuleSet as PolicyRuleSet
+from credit_ml.artifacts import ArtifactError
 from credit_ml.scoring import ModelManifest
-from scoring import model_cache
-from scoring.models import RuleSet
-from training.models import ModelAlias, ModelVersion
+from registry import model_cache
+from registry.models import ModelVersion
+from registry.selectors import model_version_manifest
 
-
-def rule_set_latest(*, name: str) -> RuleSet:
-    """The newest stored version of the rule set called ``name``."""
-    rule_set = RuleSet.objects.filter(name=name).order_by("-created_at", "-id").first()
-    if rule_set is None:
-        raise RuleSet.DoesNotExist(f"No rule set named {name!r}.")
-    return rule_set
-
-
-def rule_set_policy(*, rule_set: RuleSet) -> PolicyRuleSet:
-    """The parsed rule set; parsed once per stored version (versions are never edited)."""
-    return _parsed_rule_set(
-        rule_set.pk, rule_set.version, json.dumps(rule_set.definition, sort_keys=True)
-    )
-
-
-@lru_cache(maxsize=64)
-def _parsed_rule_set(pk: int, version: str, definition: str) -> PolicyRuleSet:
-    return PolicyRuleSet.from_dict(json.loads(definition))
+logger = logging.getLogger(__name__)
 
 
 def readiness() -> dict[str, str]:
@@ -53,24 +34,27 @@ def readiness() -> dict[str, str]:
 
 
 def model_card(*, version: ModelVersion) -> dict[str, Any]:
-    """Metrics, features, thresholds and score scaling of a version, from its verified manifest."""
-    champion_id = (
-        ModelAlias.objects.filter(name=ModelAlias.Name.CHAMPION)
-        .values_list("version_id", flat=True)
-        .first()
-    )
+    """Metrics, features, thresholds and score scaling of a version: its registry row and its
+    verified manifest, never its booster (listing cards must not evict the champion).
+
+    ``version`` should come from ``model_version_list`` (annotated with the champion flag).
+    """
     card: dict[str, Any] = {
         "label": version.label,
         "algorithm": version.algorithm,
         "status": version.status,
-        "is_champion": version.pk == champion_id,
+        "is_champion": version.is_champion,
         "created_at": version.created_at.isoformat(),
         "data_fingerprint": version.data_fingerprint,
         "data_rows": version.data_rows,
         "metrics": version.metrics,
     }
     if version.status == ModelVersion.Status.READY:
-        card.update(_manifest_card(model_cache.version_model(version).manifest))
+        try:
+            card.update(_manifest_card(model_version_manifest(version=version)))
+        except ArtifactError:
+            logger.exception("model card of %s: the artifact failed verification", version)
+            card["artifact_error"] = "The artifact failed verification; it cannot score."
     return card
 
 

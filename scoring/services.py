@@ -16,7 +16,7 @@ from contextlib import closing
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
-from typing import Any, cast
+from typing import Any
 
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, transaction
@@ -24,15 +24,17 @@ from django.utils import timezone
 
 from audit.models import DecisionRecord
 from audit.services import RecordedDecision, decision_records_create, decision_records_writer
+from credit_ml import charts
 from credit_ml.decision import Decision, decide, decide_stream
 from credit_ml.features import FeatureInputError
 from credit_ml.schema import ApplicationSchema, ValidationFailed, validate_record
-from scoring import charts, model_cache, presenters
+from credit_ml.shadow import shadow_output, shadow_outputs
+from registry import model_cache
+from registry.models import ApiClient, RuleSet
+from registry.selectors import model_version_schema, rule_set_latest, rule_set_policy
+from scoring import presenters
 from scoring.errors import Conflict, Forbidden, InvalidInput, NotFound, Unavailable
-from scoring.models import ApiClient, IdempotencyRecord, RuleSet
-from scoring.selectors import rule_set_latest, rule_set_policy
-from training.selectors import model_version_schema
-from training.shadow import shadow_output, shadow_outputs
+from scoring.models import IdempotencyRecord
 
 logger = logging.getLogger(__name__)
 
@@ -98,24 +100,6 @@ def actor_of(*, client: ApiClient | None, user: Any) -> Actor:
         rule_set=rule_set_latest(name=USER_RULE_SET),
         can_view_audit=user.has_perm("audit.view_decisionrecord"),
     )
-
-
-def api_client_create(
-    *, name: str, rule_set_name: str, expires_at: datetime | None = None
-) -> tuple[ApiClient, str]:
-    """A new API key for a loan system; the plain key is returned once and stored hashed."""
-    if not name.strip() or len(name) > 50:
-        raise ValueError("The name must be 1 to 50 characters.")
-    rule_set = rule_set_latest(name=rule_set_name)
-    client, key = ApiClient.objects.create_key(name=name, rule_set=rule_set, expiry_date=expires_at)
-    return cast(ApiClient, client), key
-
-
-def api_client_revoke(*, prefix: str) -> ApiClient:
-    client = ApiClient.objects.get(prefix=prefix)
-    client.revoked = True
-    client.save(update_fields=["revoked"])
-    return client
 
 
 # --------------------------------------------------------------------------------------
@@ -373,7 +357,7 @@ def application_score(
         if endpoint == Endpoint.EXPLAIN:
             body["explanation"] = {
                 **attributions,
-                "waterfall_url": charts.waterfall_path(scored.request_id),
+                "waterfall_url": presenters.waterfall_path(scored.request_id),
             }
         record = _recorded(
             scored,

@@ -18,21 +18,19 @@ from django.utils.html import format_html
 from rest_framework import serializers
 
 from credit_ml.artifacts import ArtifactError
-from kreditax.admin import ReadOnlyAdmin
+from registry.admin import ReadOnlyAdmin
+from registry.errors import ModelVersionNotReady, PromotionRefused
+from registry.models import ModelAlias, ModelAliasChange, ModelVersion
+from registry.selectors import model_version_list
+from registry.services import model_version_promote
 from training.api.serializers import path_under_data_roots
 from training.comparison import challenger_comparison
-from training.models import ModelAlias, ModelAliasChange, ModelVersion, Outcome, TrainingRun
+from training.models import Outcome, TrainingRun
 from training.reports import model_version_report
 from training.runs import TrainingRunNotCancellable, training_run_cancel, training_run_start
-from training.selectors import model_version_list
-from training.services import (
-    ModelVersionNotReady,
-    PromotionRefused,
-    TrainingRefused,
-    model_version_promote,
-)
+from training.services import TrainingRefused
 
-MANAGE_PERMISSION = "training.add_modelversion"
+MANAGE_PERMISSION = "registry.add_modelversion"
 
 
 @admin.register(ModelVersion)
@@ -53,17 +51,17 @@ class ModelVersionAdmin(ReadOnlyAdmin):
         challenger = path(
             "<int:pk>/challenger/",
             self.admin_site.admin_view(self.challenger_view),
-            name="training_modelversion_challenger",
+            name="registry_modelversion_challenger",
         )
         report = path(
             "<int:pk>/report/",
             self.admin_site.admin_view(self.report_view),
-            name="training_modelversion_report",
+            name="registry_modelversion_report",
         )
         override = path(
             "<int:pk>/promote-override/",
             self.admin_site.admin_view(self.promote_override_view),
-            name="training_modelversion_promote_override",
+            name="registry_modelversion_promote_override",
         )
         return [challenger, report, override, *super().get_urls()]
 
@@ -72,9 +70,9 @@ class ModelVersionAdmin(ReadOnlyAdmin):
         return format_html(
             '<a href="{}">Model report</a> | <a href="{}">Champion/challenger comparison</a>'
             ' | <a href="{}">Promote with an override reason</a>',
-            reverse("admin:training_modelversion_report", args=[obj.pk]),
-            reverse("admin:training_modelversion_challenger", args=[obj.pk]),
-            reverse("admin:training_modelversion_promote_override", args=[obj.pk]),
+            reverse("admin:registry_modelversion_report", args=[obj.pk]),
+            reverse("admin:registry_modelversion_challenger", args=[obj.pk]),
+            reverse("admin:registry_modelversion_promote_override", args=[obj.pk]),
         )
 
     def promote_override_view(self, request: HttpRequest, pk: int) -> HttpResponse:
@@ -95,11 +93,11 @@ class ModelVersionAdmin(ReadOnlyAdmin):
                 form.add_error(None, str(exc))
             else:
                 self.message_user(request, f"{version.label} is the champion.", messages.SUCCESS)
-                return HttpResponseRedirect(reverse("admin:training_modelversion_changelist"))
+                return HttpResponseRedirect(reverse("admin:registry_modelversion_changelist"))
         context = {**self.admin_site.each_context(request), "form": form, "opts": self.opts}
         context["title"] = f"Promote {version.label} with an override reason"
         return TemplateResponse(
-            request, "admin/training/modelversion/promote_override.html", context
+            request, "admin/registry/modelversion/promote_override.html", context
         )
 
     def report_view(self, request: HttpRequest, pk: int) -> HttpResponse:
@@ -113,7 +111,7 @@ class ModelVersionAdmin(ReadOnlyAdmin):
             context["report"] = model_version_report(version=version)
         except (ModelVersionNotReady, ArtifactError) as exc:
             context["problem"] = str(exc)
-        return TemplateResponse(request, "admin/training/modelversion/report.html", context)
+        return TemplateResponse(request, "admin/registry/modelversion/report.html", context)
 
     def challenger_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         """The version's shadow results against the champion's decisions (view permission)."""
@@ -127,7 +125,7 @@ class ModelVersionAdmin(ReadOnlyAdmin):
             "comparison": challenger_comparison(label=version.label),
             "title": f"{version.label} as challenger",
         }
-        return TemplateResponse(request, "admin/training/modelversion/challenger.html", context)
+        return TemplateResponse(request, "admin/registry/modelversion/challenger.html", context)
 
     @admin.display(boolean=True, description="champion")
     def champion(self, obj: ModelVersion) -> bool:
@@ -138,7 +136,7 @@ class ModelVersionAdmin(ReadOnlyAdmin):
         return "-" if obj.test_auc is None else f"{obj.test_auc:.4f}"
 
     def has_promote_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("training.change_modelversion")
+        return request.user.has_perm("registry.change_modelversion")
 
     @admin.action(description="Promote to champion", permissions=["promote"])
     def promote_to_champion(self, request: HttpRequest, queryset: QuerySet[ModelVersion]) -> None:

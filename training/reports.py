@@ -10,8 +10,8 @@ from typing import Any
 from credit_ml.artifacts import ArtifactError, read_manifest, read_verified_files
 from credit_ml.report import PLOTS
 from credit_ml.scoring import ModelManifest
-from training.models import ModelVersion
-from training.services import ModelVersionNotReady
+from registry.errors import ModelVersionNotReady
+from registry.models import ModelVersion
 
 
 @dataclass(frozen=True)

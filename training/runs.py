@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from celery import current_app
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import connection, transaction
@@ -27,13 +28,14 @@ from django.utils import timezone
 from credit_ml.datasets import file_sha256
 from credit_ml.spec import DatasetSpec
 from credit_ml.training import TrainConfig
+from registry.models import ModelVersion
+from registry.services import champion_claim_if_vacant
 from training import conf
-from training.models import ModelVersion, TrainingRun
+from training.models import TrainingRun
 from training.services import (
     TrainedArtifact,
     TrainingRefused,
     artifact_dir_remove,
-    champion_claim_if_vacant,
     dataset_spec_load,
     json_safe,
     model_version_create_pending,
@@ -372,10 +374,8 @@ def _revoke(task_id: str) -> None:
     """Best effort: the run's state, not the broker, is the source of truth."""
     if not task_id or settings.CELERY_TASK_ALWAYS_EAGER:
         return
-    from kreditax.celery import app
-
     try:
-        app.control.revoke(task_id)
+        current_app.control.revoke(task_id)  # the project's app (kreditax.celery)
     except Exception:  # broker down: the worker will still find the run CANCELLED
         logger.warning("could not revoke task %s", task_id, exc_info=True)
 

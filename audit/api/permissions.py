@@ -7,7 +7,7 @@ from typing import Any
 from rest_framework import exceptions, permissions
 from rest_framework.request import Request
 
-from scoring.api.auth import api_client_of
+from registry.api_keys import api_client_of
 
 VIEW_PERMISSION = "audit.view_decisionrecord"
 EXPORT_PERMISSION = "audit.export_decisionrecord"

@@ -27,10 +27,11 @@ ROLE_PERMISSIONS = {
 
 
 def create_roles(apps: Any, schema_editor: Any) -> None:
-    # Permissions are normally created after migrate; make sure they exist now.
+    # Permissions are normally created after migrate; make sure they exist now, from the
+    # historical models (the apps of this point in history, not of the current code).
     for app_config in apps.get_app_configs():
         app_config.models_module = True
-        create_permissions(app_config, verbosity=0)
+        create_permissions(app_config, verbosity=0, apps=apps)
         app_config.models_module = None
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")

@@ -23,7 +23,7 @@ GRANTS = {
 def grant(apps: Any, schema_editor: Any) -> None:
     audit = apps.get_app_config("audit")
     audit.models_module = True
-    create_permissions(audit, verbosity=0)
+    create_permissions(audit, verbosity=0, apps=apps)
     audit.models_module = None
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")

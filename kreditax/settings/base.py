@@ -33,8 +33,9 @@ INSTALLED_APPS = [
     "rest_framework_api_key",
     "drf_spectacular",
     "django_filters",
-    "scoring",
+    "registry",
     "audit",
+    "scoring",
     "training",
 ]
 
@@ -118,7 +119,7 @@ KREDITAX_API_KEY_REFRESH_SECONDS = envfloat("KREDITAX_API_KEY_REFRESH_SECONDS", 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "scoring.api.auth.ApiKeyAuthentication",
+        "registry.api_keys.ApiKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -1,84 +1,20 @@
-"""API-key authentication for loan systems and the scoring permission.
+"""Who may use the scoring API: loan systems' keys (``registry.api_keys``) and people.
 
-``Authorization: Api-Key <key>``. A valid key authenticates as the ``ApiClient``
-(``request.auth``) with an anonymous user; a revoked, expired or unknown key is a 401. The
-key itself is checked against its stored SHA-512 hash and its expiry on every request; a
-worker may reuse a client row it read less than ``KREDITAX_API_KEY_REFRESH_SECONDS`` ago
-(default 2; 0 reads it on every request), so a revocation reaches every worker within that
-many seconds. Staff users signed in to the admin may score too when they hold
-``scoring.score_applications``; users holding ``audit.view_decisionrecord`` may read any
-decision's waterfall, and users holding ``training.view_modelversion`` the model cards.
+Staff users signed in to the admin may score too when they hold
+``registry.score_applications``; users holding ``audit.view_decisionrecord`` may read any
+decision's waterfall, and users holding ``registry.view_modelversion`` the model cards.
 """
 
 from __future__ import annotations
 
-import threading
-import time
 from typing import Any
 
-from django.conf import settings
-from django.contrib.auth.models import AnonymousUser
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from rest_framework import authentication, exceptions, permissions
+from rest_framework import exceptions, permissions
 from rest_framework.request import Request
-from rest_framework_api_key.permissions import KeyParser
 
-from scoring.models import ApiClient
+from registry.api_keys import api_client_of
 
-SCORE_PERMISSION = "scoring.score_applications"
-
-
-#: Clients read recently in this process: prefix -> (monotonic time of the read, client).
-_recent: dict[str, tuple[float, ApiClient]] = {}
-_recent_lock = threading.Lock()
-_MAX_RECENT = 1000
-
-
-def _client_by_prefix(prefix: str) -> ApiClient | None:
-    """The client row of ``prefix`` (with its rule set), read again once it is stale."""
-    refresh = float(settings.KREDITAX_API_KEY_REFRESH_SECONDS)
-    now = time.monotonic()
-    known = _recent.get(prefix) if refresh > 0 else None
-    if known is not None and now - known[0] < refresh:
-        return known[1]
-    client = ApiClient.objects.select_related("rule_set").filter(prefix=prefix).first()
-    if client is not None and refresh > 0:  # unknown prefixes are never remembered
-        with _recent_lock:
-            if len(_recent) >= _MAX_RECENT:
-                _recent.clear()
-            _recent[prefix] = (now, client)
-    return client
-
-
-def forget_clients() -> None:
-    """Forget the clients read so far (tests; a revocation does not need it)."""
-    with _recent_lock:
-        _recent.clear()
-
-
-class ApiKeyAuthentication(authentication.BaseAuthentication):
-    keyword = "Api-Key"
-    parser = KeyParser()
-
-    def authenticate(self, request: Request) -> tuple[AnonymousUser, ApiClient] | None:
-        key = self.parser.get(request)
-        if key is None:
-            return None
-        client = _client_by_prefix(key.partition(".")[0])
-        if client is None or not client.is_valid(key):
-            raise exceptions.AuthenticationFailed("The API key is invalid.")
-        if client.revoked:
-            raise exceptions.AuthenticationFailed("The API key has been revoked.")
-        if client.has_expired:
-            raise exceptions.AuthenticationFailed("The API key has expired.")
-        return AnonymousUser(), client
-
-    def authenticate_header(self, request: Request) -> str:
-        return self.keyword
-
-
-def api_client_of(request: Request) -> ApiClient | None:
-    return request.auth if isinstance(request.auth, ApiClient) else None
+SCORE_PERMISSION = "registry.score_applications"
 
 
 class CanScore(permissions.BasePermission):
@@ -114,19 +50,4 @@ class CanReviewDecisions(_UserPermission):
 class CanViewModelCards(_UserPermission):
     """Model managers and compliance officers: may read model cards without scoring."""
 
-    permission = "training.view_modelversion"
-
-
-class ApiKeyScheme(OpenApiAuthenticationExtension):
-    """Documents ``Authorization: Api-Key <key>`` in the OpenAPI schema."""
-
-    target_class = "scoring.api.auth.ApiKeyAuthentication"
-    name = "ApiKey"
-
-    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
-        return {
-            "type": "apiKey",
-            "in": "header",
-            "name": "Authorization",
-            "description": "Send `Authorization: Api-Key <key>`.",
-        }
+    permission = "registry.view_modelversion"

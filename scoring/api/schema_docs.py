@@ -270,7 +270,7 @@ def application_json_schema(schema: ApplicationSchema) -> dict[str, Any]:
 
 
 def _serving_schema() -> ApplicationSchema:
-    from scoring import model_cache  # local: the docs module loads before the registry
+    from registry import model_cache
 
     try:
         return model_cache.champion().model.schema

@@ -11,13 +11,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from registry.api_keys import api_client_of
+from registry.models import ModelVersion
+from registry.selectors import model_version_list
 from scoring import selectors, services
 from scoring.api import schema_docs as docs
-from scoring.api.auth import CanReviewDecisions, CanScore, CanViewModelCards, api_client_of
+from scoring.api.auth import CanReviewDecisions, CanScore, CanViewModelCards
 from scoring.api.errors import ApiError
 from scoring.api.parsers import StrictBatchJSONParser, StrictJSONParser
-from training.models import ModelVersion
-from training.selectors import model_version_list
 
 IDEMPOTENCY = OpenApiParameter(
     "Idempotency-Key",

@@ -1,9 +1,19 @@
-"""Fixtures for the audit trail: records built without a model, and one tiny trained champion."""
+"""Fixtures for the audit trail: records of a real decision, and one tiny trained champion.
+
+Records are built from what the product really decides (``credit_ml.decision.decide`` on a
+tiny model, shaped by the scoring presenters as the API records them), never from invented
+dicts: a reader that looks for keys a real decision does not have must fail here.
+"""
 
 from __future__ import annotations
 
+import atexit
+import functools
+import shutil
+import tempfile
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,28 +27,59 @@ from django.utils import timezone
 from audit import roles
 from audit.models import DecisionRecord
 from audit.services import RecordedDecision, decision_records_create
+from credit_ml.artifacts import load_artifact, save_artifact
 from credit_ml.datasets import write_dataset
-from credit_ml.schema import INDONESIAN_SCHEMA
+from credit_ml.decision import Decision, decide
+from credit_ml.policy import fintech_rule_set
+from credit_ml.schema import INDONESIAN_SCHEMA, validate_record
+from credit_ml.scoring import ScoringModel
 from credit_ml.synthetic import generate_applications
-from credit_ml.training import TrainConfig
-from scoring import model_cache
-from training.models import ModelVersion
+from credit_ml.training import TrainConfig, train_model
+from registry import model_cache
+from registry.models import ModelVersion
+from scoring import presenters
+from scoring.examples import EXAMPLE_APPLICATION
 from training.services import model_version_train
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.get_fixed_timezone(7 * 60))
 
+#: The example applicant with other identity values and existing installments of Rp 2.5
+#: million: a repayment-to-income ratio of about 36 %, over the 30 % OJK cap of 2026, which
+#: a smaller amount or a longer term would meet (so the decision has a counteroffer).
 APPLICANT = {
-    "application_id": "LOS-2026-000123",
+    **EXAMPLE_APPLICATION,
     "full_name": "Siti Nurhaliza Putri",
     "nik": "3171014101900001",
-    "phone": "081234567890",
     "email": "Siti.Putri@example.co.id",
     "address": "Jl. Melati No. 7, Kebayoran Baru",
-    "age": 36,
     "monthly_income": 12_500_000,
+    "existing_monthly_installments": 2_500_000,
     "loan_amount": 40_000_000,
-    "province": "31",
 }
+
+
+@dataclass(frozen=True)
+class RealDecision:
+    decision: Decision
+    model: ScoringModel
+    values: dict[str, Any]
+
+
+@functools.cache
+def real_decision() -> RealDecision:
+    """The tiny model's decision on ``APPLICANT`` under the fintech rules on ``T0``'s date
+    (a REJECT by the repayment-to-income cap), made once per test session."""
+    frame = generate_applications(rows=2000, seed=21)
+    config = TrainConfig(n_estimators=10, max_depth=3, learning_rate=0.3, folds=0, seed=1)
+    trained = train_model(frame, schema=INDONESIAN_SCHEMA, config=config)
+    root = Path(tempfile.mkdtemp(prefix="kreditax-audit-"))
+    atexit.register(shutil.rmtree, root, ignore_errors=True)
+    saved = save_artifact(trained, root=root, label="xgb-test-1", data_sha256="f" * 64)
+    model = load_artifact(saved.path, expected_sha256=saved.sha256)
+    values = validate_record(INDONESIAN_SCHEMA, APPLICANT)
+    decision = decide(model, values, rule_set=fintech_rule_set(), on=T0.date())
+    assert decision.failed_rules == ("OJK_MAX_REPAYMENT_TO_INCOME",)
+    return RealDecision(decision=decision, model=model, values=values)
 
 
 @pytest.fixture(autouse=True)
@@ -65,6 +106,10 @@ def version(db: None) -> ModelVersion:
 
 
 def recorded(version: ModelVersion, **overrides: Any) -> RecordedDecision:
+    """``real_decision`` as the scoring API records it; ``overrides`` change plain columns
+    (dates, the client's name, the decision) for tests of filters and ordering."""
+    real = real_decision()
+    decision = real.decision
     values: dict[str, Any] = {
         "request_id": uuid.uuid4(),
         "created_at": T0,
@@ -75,20 +120,20 @@ def recorded(version: ModelVersion, **overrides: Any) -> RecordedDecision:
         "actor_name": "bank-jaya",
         "model_version_id": version.pk,
         "model_label": version.label,
-        "rule_set_version": "ojk-fintech-2025",
-        "decision": "REJECT",
-        "probability_of_default": 0.21,
-        "credit_score": 540,
-        "risk_grade": "D",
-        "thresholds": {"approve_below": 0.08, "reject_from": 0.2},
-        "reasons": [{"code": "DSR_ADVERSE", "text_en": "High repayment burden"}],
-        "policy": [{"code": "DSR_CAP", "passed": False, "title_en": "Repayment cap"}],
-        "failed_rules": ["DSR_CAP"],
-        "attributions": {"base_value": -2.0, "contributions": {"dsr": 0.8, "age": -0.1}},
-        "counteroffer": None,
+        "rule_set_version": decision.policy.rule_set_version,
+        "decision": decision.decision,
+        "probability_of_default": decision.probability_of_default,
+        "credit_score": decision.credit_score,
+        "risk_grade": decision.risk_grade,
+        "thresholds": presenters.thresholds_body(real.model),
+        "reasons": [reason.to_dict() for reason in decision.reasons],
+        "policy": presenters.policy_body(decision)["rules"],
+        "failed_rules": list(decision.failed_rules),
+        "attributions": presenters.attribution_body(decision),
+        "counteroffer": decision.counteroffer.to_dict() if decision.counteroffer else None,
         "shadow": None,
         "idempotency_key_digest": "",
-        "application": APPLICANT,
+        "application": real.values,
         "identity_fields": INDONESIAN_SCHEMA.identity_fields,
     }
     values.update(overrides)

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from django.contrib import admin
 from django.contrib.auth.models import User
 from django.test import Client
 
+from audit.admin import DecisionRecordAdmin
 from audit.models import AuditAccess, DecisionRecord
 from tests.audit.conftest import APPLICANT, MakeRecords
 
@@ -40,8 +44,10 @@ def test_the_list_filters_by_the_rule_that_fired(
     make_records(2)
     make_records(1, failed_rules=[], decision="APPROVE")
     client = signed_in(compliance)
-    response = client.get(CHANGELIST, {"rule": "DSR_CAP"})
-    assert [r.failed_rules for r in response.context["cl"].result_list] == [["DSR_CAP"]] * 2
+    response = client.get(CHANGELIST, {"rule": "OJK_MAX_REPAYMENT_TO_INCOME"})
+    assert [r.failed_rules for r in response.context["cl"].result_list] == [
+        ["OJK_MAX_REPAYMENT_TO_INCOME"]
+    ] * 2
 
 
 def test_the_list_filters_by_model_client_and_grade(
@@ -96,8 +102,8 @@ def test_the_decision_page_shows_why_and_logs_the_view(
         response = client.get(page(record))
     assert response.status_code == 200
     text = response.text
-    assert "High repayment burden" in text
-    assert "DSR_CAP" in text
+    assert "Housing status (Rented) raised the risk" in text
+    assert "OJK_MAX_REPAYMENT_TO_INCOME" in text
     assert "<svg" in text
     assert "S.N.P." in text
     assert "3171 **** **** **01" in text
@@ -173,3 +179,36 @@ def test_the_date_navigation_drills_from_years_to_months(
     assert months[0] == ("< all dates", "?")
     assert months[3] == ("Mar", "?created_at__month=3&created_at__year=2026")
     assert len(response.context["cl"].result_list) == 2
+
+
+def test_the_policy_table_shows_each_recorded_rule_with_its_state_figures_and_messages(
+    compliance: User, make_records: MakeRecords
+) -> None:
+    (record,) = make_records(1)
+    html = DecisionRecordAdmin(DecisionRecord, admin.site).policy_table(record)
+    rows = re.findall(r"<tr>(.*?)</tr>", html)
+    cells = [re.findall(r"<t[hd]>(.*?)</t[hd]>", row) for row in rows]
+    assert cells[0] == [
+        "rule",
+        "result",
+        "actual",
+        "limit",
+        "in force from",
+        "detail",
+        "keterangan",
+    ]
+    assert cells[1] == [
+        "OJK_MAX_REPAYMENT_TO_INCOME",
+        "FAILED",
+        "0.3598",
+        "0.3000",
+        "2026-01-01",
+        "DSR 36 % exceeds the 30 % cap in force since 1 January 2026",
+        "DSR 36 % melebihi batas 30 % yang berlaku sejak 1 Januari 2026",
+    ]
+    assert [row[:5] for row in cells[2:]] == [
+        ["OJK_MAX_LENDING_PLATFORMS", "passed", "2", "3", "2024-01-01"],
+        ["OJK_MIN_AGE", "passed", "36", "18", "2024-01-01"],
+        ["OJK_MIN_INCOME", "not in force", "-", "-", "-"],
+        ["OJK_MAX_FUNDING", "passed", "40,000,000", "2,000,000,000", "2024-01-01"],
+    ]

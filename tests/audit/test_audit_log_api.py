@@ -13,7 +13,7 @@ from django.contrib.auth.models import User
 from rest_framework.test import APIClient
 
 from audit.models import AuditAccess
-from scoring.services import api_client_create
+from registry.services import api_client_create
 from tests.audit.conftest import T0, MakeRecords
 
 LIST = "/api/v1/audit-log"

@@ -17,8 +17,8 @@ from django.db import connection
 from rest_framework.test import APIClient
 
 from audit.models import DecisionRecord
-from scoring.services import api_client_create
-from training.models import ModelVersion
+from registry.models import ModelVersion
+from registry.services import api_client_create
 
 IDENTITIES = (
     {"full_name": "Zulkarnaen Wibisono Haryadi", "email": "zulkarnaen.haryadi@contoh.id"},

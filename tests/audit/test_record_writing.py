@@ -32,19 +32,189 @@ from audit.services import (
     decision_records_create,
     pii_key_id,
 )
+from registry.models import ModelVersion
 from tests.audit.conftest import APPLICANT, T0, recorded
-from training.models import ModelVersion
 
 PINNED_PII_KEY = "pinned-pii-key"
 PINNED_AUDIT_KEY = base64.urlsafe_b64encode(bytes(range(32))).decode()
 PINNED_AT = 1_772_420_400  # the Fernet token's timestamp
-PINNED_HASH = "f4c7361d501625d1c88c8165b7e1cae142f44c0c15fe452cf61f71e57e54a20e"
-PINNED_HASH_WITHOUT_IDENTITY = "ed9d1a3219044702c7e3a4ac36969b048ed61fd54a78d0db80dfb48414868a03"
+PINNED_HASH = "121898dfc58c061fe2230bca91335300c731b20e7fd015ee3bda45434d8d6976"
+PINNED_HASH_WITHOUT_IDENTITY = "7253cf6c377c6df7b32cf1ad6d2f4e82827554aa826592b80aa927f41b8eacf6"
 PINNED_TOKEN = (
-    "gAAAAABppP0wAAAAAAAAAAAAAAAAAAAAAIIXRGun8z8RyPeuSXqkGnKyVk85b7haYtN0lj6sxHNu_BROxJwL0YSl"
-    "F1yUxwLNZvJUpqBWseQPwbkmu3779EsE82vBoFZBX0Eb5F1Cx_3eoZFkTih3bVSxLKYrl2k4Em_YfAjaEWxFzSGa"
-    "8Zd5lNI="
+    "gAAAAABppP0wAAAAAAAAAAAAAAAAAAAAAM6tUuQrZY5TGSQfDGG8lq70OoFNVkNmhxw9JJ6E9UgOt7-wuB5J8i"
+    "wfYWhVxjIUwoDAR5OqgMvnQVLSASxOfPalPGDUPi9hiQDTol0hUb0Ue1CpXtXTCTV-2fIRzq1nKBhp6TiEgl2-"
+    "CdoCUdYmM3gNw_KVuqOA46l8XEqT9R_BZmf-awWcQuqEUKp6cYxVx8a2ivQB0rl6tTwa5DHl8lCsD5OMsqY9Ne"
+    "BsB66-PU5Mxa7hKeREUbukBniesSxetg7z3aUHBtORKjHQ9DoXWAcYc4mhTXojZfY4juxnJElgLxohs3xv9Vx_"
+    "tw-S_REM7p7xP_17sTJhirR1Gv_Zx2L0x13DzcCBas-9eicwE5Etnra9IhzjUS5zovPzcokEduqVcUdWPbErk6"
+    "lyedIIIBKNaiNDzoPKdIfGaPOKAXwwhc3yT8y-TKiC5IzklV6KmNm58FIG0Mt_tGUbETG-bNUu_cumJhPjwQ-9"
+    "sGqsy2qkO6Pb0aQfWcuAM_aBQBLsTJ5xSvdUH7KXpavBBIit265mRqthDqql9VGUqkR5J_zkEnt9aqxJjWNXfb"
+    "3Amr8jaWhyUktQ_U4n6D9957FsFHDWgp02AbKsieGhmGTUDdGmHjzhD2Vpfdp-2Jn3YsbhBlciqB9T7RKwXU6W"
+    "kx6DF8IR6s32Pc1fbxaGQNhTJiAo28srTegm0Fbg2qdMjCjBgr1GNUMHytgns2jCxjSk0HY="
 )
+
+#: A real decision's recorded payload (``tests.audit.conftest.real_decision``), frozen so
+#: that the pinned hashes below do not move when the model or a library changes.
+FROZEN_DECISION: dict[str, Any] = {
+    "rule_set_version": "fintech-2026.1",
+    "decision": "REJECT",
+    "probability_of_default": 0.04693905636668205,
+    "credit_score": 572,
+    "risk_grade": "B",
+    "thresholds": {
+        "thresholds": {"approve_below": 0.08, "reject_from": 0.2},
+        "grades": {"bands": [["A", 0.03], ["B", 0.06], ["C", 0.12], ["D", 0.25], ["E", 1.0]]},
+        "scaling": {
+            "base_score": 600.0,
+            "base_odds": 30.0,
+            "pdo": 50.0,
+            "min_score": 250,
+            "max_score": 900,
+        },
+    },
+    "reasons": [
+        {
+            "code": "HOUSING_ADVERSE",
+            "field": "housing_type",
+            "value_id": "Sewa/kontrak",
+            "value_en": "Rented",
+            "contribution": 0.114478,
+            "text_id": "Status tempat tinggal Sewa/kontrak menaikkan risiko",
+            "text_en": "Housing status (Rented) raised the risk",
+        },
+        {
+            "code": "EXISTING_DEBT_ADVERSE",
+            "field": "total_existing_debt",
+            "value_id": "Rp 20.000.000",
+            "value_en": "IDR 20,000,000",
+            "contribution": 0.090315,
+            "text_id": "Total utang berjalan Rp 20.000.000 menaikkan risiko",
+            "text_en": "Total existing debt of IDR 20,000,000 raised the risk",
+        },
+        {
+            "code": "CARD_UTILISATION_HIGH",
+            "field": "credit_card_utilization",
+            "value_id": "35 %",
+            "value_en": "35 %",
+            "contribution": 0.084744,
+            "text_id": "Pemakaian limit kartu kredit 35 % menaikkan risiko",
+            "text_en": "Credit card utilisation of 35 % raised the risk",
+        },
+        {
+            "code": "NEW_INSTALLMENT_ADVERSE",
+            "field": "new_installment",
+            "value_id": "Rp 1.996.964",
+            "value_en": "IDR 1,996,964",
+            "contribution": 0.052943,
+            "text_id": "Cicilan pinjaman baru Rp 1.996.964 per bulan menaikkan risiko",
+            "text_en": "New loan installment of IDR 1,996,964 a month raised the risk",
+        },
+    ],
+    "policy": [
+        {
+            "code": "OJK_MAX_REPAYMENT_TO_INCOME",
+            "kind": "max_dsr",
+            "in_force": True,
+            "passed": False,
+            "actual": 0.3597571263024287,
+            "limit": 0.3,
+            "effective_from": "2026-01-01",
+            "message_id": "DSR 36 % melebihi batas 30 % yang berlaku sejak 1 Januari 2026",
+            "message_en": "DSR 36 % exceeds the 30 % cap in force since 1 January 2026",
+        },
+        {
+            "code": "OJK_MAX_LENDING_PLATFORMS",
+            "kind": "max_platforms",
+            "in_force": True,
+            "passed": True,
+            "actual": 2.0,
+            "limit": 3,
+            "effective_from": "2024-01-01",
+            "message_id": "Platform pinjaman termasuk pinjaman ini: 2, dalam batas 3 yang "
+            "berlaku sejak 1 Januari 2024",
+            "message_en": "Lending platforms including this loan: 2, within the limit of 3 "
+            "in force since 1 January 2024",
+        },
+        {
+            "code": "OJK_MIN_AGE",
+            "kind": "min_age",
+            "in_force": True,
+            "passed": True,
+            "actual": 36.0,
+            "limit": 18,
+            "effective_from": "2024-01-01",
+            "message_id": "Usia 36 tahun memenuhi batas minimal 18 tahun yang berlaku sejak "
+            "1 Januari 2024",
+            "message_en": "Age 36 years meets the minimum of 18 years in force since 1 "
+            "January 2024",
+        },
+        {
+            "code": "OJK_MIN_INCOME",
+            "kind": "min_income",
+            "in_force": False,
+            "passed": True,
+            "actual": None,
+            "limit": None,
+            "effective_from": None,
+            "message_id": "Penghasilan bulanan minimal: belum berlaku pada 2 Maret 2026; "
+            "berlaku mulai 1 Januari 2027",
+            "message_en": "Minimum monthly income: not in force on 2 March 2026; applies "
+            "from 1 January 2027",
+        },
+        {
+            "code": "OJK_MAX_FUNDING",
+            "kind": "max_loan_amount",
+            "in_force": True,
+            "passed": True,
+            "actual": 40000000.0,
+            "limit": 2000000000,
+            "effective_from": "2024-01-01",
+            "message_id": "Jumlah pinjaman Rp 40.000.000 dalam batas maksimal Rp "
+            "2.000.000.000 yang berlaku sejak 1 Januari 2024",
+            "message_en": "Loan amount IDR 40,000,000 is within the maximum of IDR "
+            "2,000,000,000 in force since 1 January 2024",
+        },
+    ],
+    "failed_rules": ["OJK_MAX_REPAYMENT_TO_INCOME"],
+    "attributions": {
+        "base_value": -2.367256,
+        "margin": -3.010829,
+        "contributions": {
+            "disposable_income": -0.305069,
+            "worst_collectibility_24m": -0.174266,
+            "education": -0.164346,
+            "housing_type": 0.114478,
+            "dsr": -0.107081,
+            "past_delinquencies": -0.10658,
+            "total_existing_debt": 0.090315,
+            "credit_card_utilization": 0.084744,
+            "loan_to_income": -0.073791,
+            "new_installment": 0.052943,
+            "monthly_income": -0.051839,
+            "age": 0.050708,
+            "active_lending_platforms": -0.043905,
+            "loan_purpose": -0.038591,
+            "employment_status": 0.034943,
+            "existing_monthly_installments": 0.022417,
+            "loan_term_months": -0.020004,
+            "loan_amount": -0.015913,
+            "annual_interest_rate": 0.007265,
+            "debt_to_income": 0.0,
+            "province": 0.0,
+            "work_experience_years": 0.0,
+        },
+    },
+    "counteroffer": {
+        "cap": 0.3,
+        "annual_interest_rate": 0.18,
+        "requested_amount": 40000000.0,
+        "requested_term_months": 24,
+        "requested_dsr": 0.3597571263024287,
+        "max_amount": 25000000.0,
+        "max_amount_dsr": 0.29984820393901795,
+        "min_term_months": 44,
+        "min_term_dsr": 0.299873216461509,
+    },
+}
 
 
 @pytest.fixture
@@ -74,7 +244,7 @@ def pinned_decisions(version: Any, client_id: str | None = "c1") -> list[Recorde
             version,
             request_id=uuid.UUID("0b6f2f6e-5c55-4d1e-9a43-3d1f0c2a7e11"),
             created_at=datetime(2026, 3, 2, 9, 0, 0, 123456, tzinfo=T0.tzinfo),
-            counteroffer={"loan_amount": 30_000_000, "tenor_months": 24},
+            **FROZEN_DECISION,
             shadow=shadow,
             idempotency_key_digest="e" * 64,
             client_id=client_id,
@@ -82,7 +252,8 @@ def pinned_decisions(version: Any, client_id: str | None = "c1") -> list[Recorde
         recorded(
             version,
             request_id=uuid.UUID("0b6f2f6e-5c55-4d1e-9a43-3d1f0c2a7e12"),
-            application={"age": 20, "loan_amount": 1_000_000.5, "province": "31"},
+            **FROZEN_DECISION,
+            application={"age": 20, "loan_amount": 1_000_000.5, "province": "DKI_JAKARTA"},
         ),
     ]
 
@@ -353,7 +524,7 @@ def test_inputs_follow_an_audit_key_change() -> None:
     with override_settings(KREDITAX_AUDIT_KEYS=[second]):
         new = decision_record_build(decision=recorded(_Version))
         assert new.inputs_key_id == crypto.key_id()
-        assert crypto.decrypt_inputs(new.inputs_encrypted)["province"] == "31"
+        assert crypto.decrypt_inputs(new.inputs_encrypted)["province"] == "DKI_JAKARTA"
         with pytest.raises(crypto.AuditKeyError):
             crypto.decrypt_inputs(old.inputs_encrypted)
     assert new.inputs_key_id != old.inputs_key_id

@@ -9,8 +9,9 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from audit.models import DecisionRecord
-from scoring.services import Endpoint, actor_of, api_client_create, application_score
-from training.models import ModelVersion
+from registry.models import ModelVersion
+from registry.services import api_client_create
+from scoring.services import Endpoint, actor_of, application_score
 
 
 def scored(applications: list[dict[str, Any]]) -> DecisionRecord:

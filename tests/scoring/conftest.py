@@ -20,16 +20,16 @@ from credit_ml.artifacts import SavedArtifact, save_artifact
 from credit_ml.schema import INDONESIAN_SCHEMA
 from credit_ml.synthetic import generate_applications
 from credit_ml.training import TrainConfig, train_model
-from scoring import model_cache
+from registry import model_cache
+from registry.api_keys import forget_clients
+from registry.models import ApiClient, ModelVersion
+from registry.services import api_client_create, model_version_promote
 from scoring import services as scoring_services
-from scoring.api.auth import forget_clients
-from scoring.models import ApiClient
-from scoring.services import api_client_create
 from tests.scoring.support import keyed
-from training.models import ModelVersion
-from training.services import model_version_promote
 
 LABELS = ("m-scoring-a", "m-scoring-b")
+#: More versions of the same artifact, for tests that need a crowded registry.
+MORE_LABELS = ("m-scoring-c", "m-scoring-d", "m-scoring-e")
 TINY = TrainConfig(n_estimators=12, max_depth=3, learning_rate=0.3, folds=0, seed=5, n_threads=1)
 DATA_SHA256 = "d" * 64
 
@@ -42,7 +42,7 @@ def artifacts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, SavedArtifa
     root: Path = tmp_path_factory.mktemp("scoring-models")
     return {
         label: save_artifact(result, root=root, label=label, data_sha256=DATA_SHA256)
-        for label in LABELS
+        for label in LABELS + MORE_LABELS
     }
 
 

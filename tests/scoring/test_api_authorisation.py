@@ -12,11 +12,11 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from audit.models import DecisionRecord
+from registry.models import ApiClient, ModelVersion
+from registry.services import api_client_create, api_client_revoke
 from scoring import services
-from scoring.models import ApiClient, IdempotencyRecord
-from scoring.services import api_client_create, api_client_revoke
+from scoring.models import IdempotencyRecord
 from tests.scoring.support import VALID, assert_nothing_written, keyed, signed_in
-from training.models import ModelVersion
 
 POSTS: dict[str, tuple[str, dict[str, Any]]] = {
     "predict": ("/api/v1/predict", VALID),
@@ -24,7 +24,7 @@ POSTS: dict[str, tuple[str, dict[str, Any]]] = {
     "batch": ("/api/v1/predict/batch", {"applications": [VALID]}),
 }
 BAD_KEYS = ("revoked", "expired", "garbage", "forged")
-SCORE = "scoring.score_applications"
+SCORE = "registry.score_applications"
 
 
 def post(client: APIClient, endpoint: str) -> Any:
@@ -100,7 +100,7 @@ def test_a_valid_key_scores(endpoint: str, champion: ModelVersion, api: APIClien
 def test_staff_without_the_scoring_permission_is_403_and_writes_nothing(
     endpoint: str, champion: ModelVersion, make_user: Callable[..., User]
 ) -> None:
-    staff = make_user("staff", "audit.view_decisionrecord", "training.view_modelversion")
+    staff = make_user("staff", "audit.view_decisionrecord", "registry.view_modelversion")
     response = post(signed_in(staff), endpoint)
     assert response.status_code == 403
     assert response.json()["error"]["code"] == "permission_denied"
@@ -167,7 +167,7 @@ def test_the_waterfall_of_an_unknown_decision_is_404(
 def test_staff_without_a_permission_cannot_read_a_waterfall(
     champion: ModelVersion, fintech_key: tuple[ApiClient, str], make_user: Callable[..., User]
 ) -> None:
-    staff = make_user("staff", "training.view_modelversion")
+    staff = make_user("staff", "registry.view_modelversion")
     response = signed_in(staff).get(waterfall_url(recorded_for(fintech_key[0])))
     assert response.status_code == 403
 
@@ -218,7 +218,7 @@ def test_staff_without_a_permission_cannot_read_model_cards(
     assert client.get(f"/api/v1/models/{champion.label}").status_code == 403
 
 
-@pytest.mark.parametrize("permission", [SCORE, "training.view_modelversion"])
+@pytest.mark.parametrize("permission", [SCORE, "registry.view_modelversion"])
 def test_users_who_score_or_manage_models_read_model_cards(
     permission: str, champion: ModelVersion, make_user: Callable[..., User]
 ) -> None:

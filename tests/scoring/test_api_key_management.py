@@ -14,12 +14,11 @@ from django.core.management import CommandError, call_command
 from rest_framework_api_key.models import APIKey
 
 from audit.models import DecisionRecord
-from scoring.models import ApiClient, RuleSet
-from scoring.services import api_client_create
+from registry.models import ApiClient, ModelVersion, RuleSet
+from registry.services import api_client_create
 from tests.scoring.support import VALID, keyed, signed_in
-from training.models import ModelVersion
 
-ADD = "/admin/scoring/apiclient/add/"
+ADD = "/admin/registry/apiclient/add/"
 
 
 @pytest.fixture
@@ -54,11 +53,11 @@ def test_keys_are_revoked_in_the_admin_never_deleted(
 ) -> None:
     created, key = api_client_create(name="los-x", rule_set_name="fintech")
     client = signed_in(superuser)
-    change = f"/admin/scoring/apiclient/{created.pk}/change/"
+    change = f"/admin/registry/apiclient/{created.pk}/change/"
     page = client.get(change)
     assert page.status_code == 200
     assert b"Delete" not in page.content
-    assert client.get(f"/admin/scoring/apiclient/{created.pk}/delete/").status_code == 403
+    assert client.get(f"/admin/registry/apiclient/{created.pk}/delete/").status_code == 403
     response = client.post(
         change,
         {

@@ -10,6 +10,7 @@ from django.test import override_settings
 from rest_framework.test import APIClient
 
 from audit.models import DecisionRecord
+from registry.models import ModelVersion
 from tests.scoring.support import (
     DSR_35,
     VALID,
@@ -17,7 +18,6 @@ from tests.scoring.support import (
     assert_no_internals,
     assert_nothing_written,
 )
-from training.models import ModelVersion
 
 URL = "/api/v1/predict/batch"
 

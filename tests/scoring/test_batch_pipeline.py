@@ -15,10 +15,10 @@ from audit.models import DecisionRecord
 from audit.services import content_hash, decision_records_writer
 from credit_ml import decision as decision_module
 from credit_ml.features import FeatureInputError
+from registry.models import ModelVersion
 from scoring import services as scoring_services
 from scoring.models import IdempotencyRecord
 from tests.scoring.support import VALID, application, assert_nothing_written
-from training.models import ModelVersion
 
 URL = "/api/v1/predict/batch"
 

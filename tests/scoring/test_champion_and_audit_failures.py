@@ -14,12 +14,12 @@ from rest_framework.test import APIClient
 
 from audit import services as audit_services
 from audit.models import DecisionRecord
-from scoring import model_cache
+from registry import model_cache
+from registry.models import ModelVersion
+from registry.services import model_version_promote
 from scoring import services as scoring_services
 from tests.scoring.conftest import LABELS, Register
 from tests.scoring.support import VALID, assert_nothing_written
-from training.models import ModelVersion
-from training.services import model_version_promote
 
 SCORING_CALLS = [
     ("/api/v1/predict", VALID),

@@ -9,9 +9,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from scoring.models import ApiClient
+from registry.models import ApiClient, ModelVersion
 from tests.scoring.support import VALID, keyed
-from training.models import ModelVersion
 
 
 def run(*args: str) -> str:

@@ -9,8 +9,8 @@ from rest_framework.test import APIClient
 
 from audit.models import DecisionRecord
 from credit_ml.schema import INDONESIAN_SCHEMA
+from registry.models import ModelVersion
 from tests.scoring.support import VALID, application, assert_nothing_written
-from training.models import ModelVersion
 
 URL = "/api/v1/explain"
 MODEL_GROUPS = {s.name for s in INDONESIAN_SCHEMA.model_fields} | {

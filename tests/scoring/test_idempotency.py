@@ -8,9 +8,9 @@ import pytest
 from rest_framework.test import APIClient
 
 from audit.models import DecisionRecord
+from registry.models import ModelVersion
 from scoring.models import IdempotencyRecord
 from tests.scoring.support import VALID, application
-from training.models import ModelVersion
 
 PREDICT = "/api/v1/predict"
 

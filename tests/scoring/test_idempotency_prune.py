@@ -10,9 +10,9 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from audit.models import DecisionRecord
+from registry.models import ModelVersion
 from scoring.models import IdempotencyRecord
 from scoring.tasks import prune_idempotency_records
-from training.models import ModelVersion
 
 from .support import VALID
 

@@ -13,10 +13,10 @@ from django.test import RequestFactory
 from rest_framework.renderers import JSONRenderer
 from rest_framework.test import APIClient
 
+from registry.models import ModelVersion
 from scoring.api.parsers import StrictJSONParser
 from scoring.api.renderers import FastJSONRenderer, dumps
 from tests.scoring.support import VALID
-from training.models import ModelVersion
 
 
 def test_a_decision_renders_to_the_same_values_as_drf(

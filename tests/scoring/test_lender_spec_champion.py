@@ -6,14 +6,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.contrib import admin
 from rest_framework.test import APIClient
 
+from audit.admin import DecisionRecordAdmin
 from audit.models import DecisionRecord
 from credit_ml.spec import load_spec, read_training_frame
 from credit_ml.training import TrainConfig
-from training.models import ModelVersion
-from training.selectors import champion_version
-from training.services import model_version_promote, model_version_train
+from registry.models import ModelVersion
+from registry.selectors import champion_version
+from registry.services import model_version_promote
+from training.services import model_version_train
 
 REPO = Path(__file__).resolve().parents[2]
 SHARED = REPO / ".." / "shared" / "data"
@@ -105,3 +108,17 @@ def test_the_openapi_document_shows_the_champions_fields(
     assert dataset[2] in application["properties"]
     assert dataset[2] in application["required"]
     assert "nik" not in application["properties"]
+
+
+def test_the_audit_admin_draws_the_waterfall_with_the_specs_labels_as_the_api_does(
+    api: APIClient, lender_champion: ModelVersion, dataset: tuple[Path, Path, str]
+) -> None:
+    body = api.post("/api/v1/explain", _first_application(dataset), format="json").json()
+    from_api = api.get(body["explanation"]["waterfall_url"]).content.decode()
+    record = DecisionRecord.objects.get()
+
+    from_admin = DecisionRecordAdmin(DecisionRecord, admin.site).waterfall(record)
+
+    assert from_admin == from_api
+    if dataset[2] == "duration_in_month":  # the German spec labels two of its fields
+        assert "Duration (months)" in from_admin

@@ -14,9 +14,9 @@ from credit_ml.artifacts import save_artifact
 from credit_ml.schema import INDONESIAN_SCHEMA
 from credit_ml.synthetic import generate_applications
 from credit_ml.training import TrainConfig, train_model
+from registry.models import ModelVersion
+from registry.services import model_version_promote
 from tests.scoring.support import VALID
-from training.models import ModelVersion
-from training.services import model_version_promote
 
 LIGHTGBM = TrainConfig(algorithm="lightgbm", n_estimators=12, max_depth=3, folds=0, seed=5)
 

@@ -6,8 +6,9 @@ from typing import Any
 
 from rest_framework.test import APIClient
 
-from tests.scoring.conftest import LABELS, Register
-from training.models import ModelVersion
+from registry import model_cache
+from registry.models import ModelVersion
+from tests.scoring.conftest import LABELS, MORE_LABELS, Register
 
 CARD_KEYS = {
     "label",
@@ -80,3 +81,24 @@ def test_the_list_is_empty_before_any_version_is_ready(api: APIClient) -> None:
     response = api.get("/api/v1/models")
     assert response.status_code == 200
     assert response.json() == {"models": []}
+
+
+def test_listing_five_versions_reads_manifests_only_and_keeps_the_champion_loaded(
+    api: APIClient,
+    champion: ModelVersion,
+    register: Register,
+    django_assert_num_queries: Any,
+) -> None:
+    for label in (LABELS[1], *MORE_LABELS):
+        register(label)
+    serving = model_cache.champion()
+    with django_assert_num_queries(2):  # the API client with its rule set; the versions
+        response = api.get("/api/v1/models")
+    assert response.status_code == 200
+    assert [card["label"] for card in response.json()["models"]] == [
+        *reversed(MORE_LABELS),
+        LABELS[1],
+        LABELS[0],
+    ]
+    assert model_cache.champion() is serving
+    assert list(model_cache._cache) == [(champion.pk, champion.artifact_sha256)]

@@ -11,10 +11,10 @@ from rest_framework.test import APIClient
 
 from audit.crypto import decrypt_inputs
 from audit.models import DecisionRecord
+from registry.models import ModelVersion
 from scoring import services as scoring_services
 from scoring.models import IdempotencyRecord
 from tests.scoring.support import VALID
-from training.models import ModelVersion
 
 PERSON = {
     "application_id": "LOS-ZQX-778899",

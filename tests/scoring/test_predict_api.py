@@ -15,9 +15,8 @@ from rest_framework.test import APIClient
 from audit.models import DecisionRecord
 from credit_ml.features import annuity_installment
 from credit_ml.schema import INDONESIAN_SCHEMA, Unit
-from scoring.models import ApiClient
+from registry.models import ApiClient, ModelVersion
 from tests.scoring.support import DSR_35, VALID, application
-from training.models import ModelVersion
 
 URL = "/api/v1/predict"
 OnDate = Callable[[date], None]

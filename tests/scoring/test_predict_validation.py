@@ -14,8 +14,8 @@ from django.test import override_settings
 from rest_framework.test import APIClient
 
 from credit_ml.schema import INDONESIAN_SCHEMA, FieldSpec
+from registry.models import ModelVersion
 from tests.scoring.support import VALID, assert_no_internals, assert_nothing_written
-from training.models import ModelVersion
 
 URL = "/api/v1/predict"
 NUMERIC = [s for s in INDONESIAN_SCHEMA.fields if s.dtype != "str"]

@@ -17,14 +17,12 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from audit.models import DecisionRecord
-from scoring import model_cache
-from scoring.api import auth
-from scoring.models import ApiClient
-from scoring.services import api_client_create, api_client_revoke
+from registry import api_keys as auth
+from registry import model_cache
+from registry.models import ApiClient, ModelVersion
+from registry.services import api_client_create, api_client_revoke, model_version_promote
 from tests.scoring.conftest import LABELS, Register
 from tests.scoring.support import VALID, keyed
-from training.models import ModelVersion
-from training.services import model_version_promote
 
 
 class Clock:

@@ -8,8 +8,8 @@ import pytest
 from rest_framework.test import APIClient
 
 from audit.models import DecisionRecord
-from training.models import ModelVersion
-from training.services import model_version_make_challenger
+from registry.models import ModelVersion
+from registry.services import model_version_make_challenger
 
 from .support import VALID
 
@@ -85,7 +85,7 @@ def test_a_challenger_that_fails_on_a_batch_never_blocks_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from credit_ml.scoring import ScoringModel
-    from scoring import model_cache
+    from registry import model_cache
 
     broken = model_cache.version_model(challenger)
 

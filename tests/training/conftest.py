@@ -13,7 +13,7 @@ from django.utils import timezone
 from credit_ml.datasets import write_dataset
 from credit_ml.synthetic import generate_applications
 from credit_ml.training import TrainConfig
-from training.models import ModelVersion
+from registry.models import ModelVersion
 from training.services import model_version_train
 
 TRAINING_ROWS = 3000

@@ -7,12 +7,12 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 
-from training.models import ModelAliasChange, ModelVersion
-from training.selectors import champion_version
+from registry.models import ModelAliasChange, ModelVersion
+from registry.selectors import champion_version
 
 pytestmark = pytest.mark.django_db
 
-CHANGELIST = "admin:training_modelversion_changelist"
+CHANGELIST = "admin:registry_modelversion_changelist"
 
 
 @pytest.fixture
@@ -80,9 +80,9 @@ def test_the_registry_cannot_be_edited_or_deleted_in_the_admin(
 ) -> None:
     client, _ = admin_user_client
     version = make_version("v1")
-    assert client.get(reverse("admin:training_modelversion_add")).status_code == 403
-    assert client.get(reverse("admin:training_modelaliaschange_add")).status_code == 403
-    delete_url = reverse("admin:training_modelversion_delete", args=[version.pk])
+    assert client.get(reverse("admin:registry_modelversion_add")).status_code == 403
+    assert client.get(reverse("admin:registry_modelaliaschange_add")).status_code == 403
+    delete_url = reverse("admin:registry_modelversion_delete", args=[version.pk])
     assert client.post(delete_url, {"post": "yes"}).status_code == 403
     assert ModelVersion.objects.filter(pk=version.pk).exists()
 
@@ -110,8 +110,8 @@ def test_a_version_and_the_alias_history_open_read_only(
     version = make_version("v1")
     _promote(client, version)
     change = ModelAliasChange.objects.get()
-    page = client.get(reverse("admin:training_modelversion_change", args=[version.pk]))
-    history = client.get(reverse("admin:training_modelaliaschange_change", args=[change.pk]))
+    page = client.get(reverse("admin:registry_modelversion_change", args=[version.pk]))
+    history = client.get(reverse("admin:registry_modelaliaschange_change", args=[change.pk]))
     assert (page.status_code, history.status_code) == (200, 200)
     assert b'name="_save"' not in page.content
-    assert client.get(reverse("admin:training_modelaliaschange_changelist")).status_code == 200
+    assert client.get(reverse("admin:registry_modelaliaschange_changelist")).status_code == 200

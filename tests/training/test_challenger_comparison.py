@@ -14,9 +14,10 @@ from django.urls import reverse
 
 from audit.models import DecisionRecord
 from audit.services import decision_records_create
+from registry.models import ModelVersion
 from tests.audit.conftest import recorded
 from training.comparison import challenger_comparison
-from training.models import ModelVersion, Outcome
+from training.models import Outcome
 
 pytestmark = pytest.mark.django_db
 
@@ -133,7 +134,7 @@ def test_the_admin_comparison_page_needs_the_view_permission(
     client: Client, shadowed: list[DecisionRecord], make_version: Callable[..., ModelVersion]
 ) -> None:
     challenger = make_version("challenger-1")
-    url = reverse("admin:training_modelversion_challenger", args=[challenger.pk])
+    url = reverse("admin:registry_modelversion_challenger", args=[challenger.pk])
     client.force_login(_viewer(None))
     assert client.get(url).status_code == 403
     client.force_login(_viewer("view_modelversion"))
@@ -141,5 +142,5 @@ def test_the_admin_comparison_page_needs_the_view_permission(
     assert response.status_code == 200
     assert response.context["comparison"].count == 5
     assert b'<td id="count">5</td>' in response.content
-    change = client.get(reverse("admin:training_modelversion_change", args=[challenger.pk]))
+    change = client.get(reverse("admin:registry_modelversion_change", args=[challenger.pk]))
     assert url.encode() in change.content

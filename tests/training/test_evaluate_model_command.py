@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from training.models import ModelVersion
+from registry.models import ModelVersion
 from training.services import model_version_evaluate
 
 pytestmark = pytest.mark.django_db

@@ -11,8 +11,9 @@ from django.core.management import CommandError, call_command
 
 from audit.models import DecisionRecord
 from audit.services import decision_records_create
+from registry.models import ModelVersion
 from tests.audit.conftest import recorded
-from training.models import ModelVersion, Outcome
+from training.models import Outcome
 
 pytestmark = pytest.mark.django_db
 

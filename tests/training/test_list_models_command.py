@@ -7,8 +7,8 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from training.models import ModelVersion
-from training.services import model_version_promote
+from registry.models import ModelVersion
+from registry.services import model_version_promote
 
 pytestmark = pytest.mark.django_db
 

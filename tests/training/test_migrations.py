@@ -5,7 +5,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from training.models import ModelAlias
+from registry.models import ModelAlias
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ from django.contrib.auth.models import Permission, User
 from django.test import Client
 from django.urls import reverse
 
-from training.models import ModelVersion
+from registry.models import ModelVersion
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +20,7 @@ def _staff(client: Client, *codenames: str) -> None:
 
 
 def _url(version: ModelVersion) -> str:
-    return reverse("admin:training_modelversion_report", args=[version.pk])
+    return reverse("admin:registry_modelversion_report", args=[version.pk])
 
 
 def test_the_report_needs_the_view_permission(client: Client, ready_version: ModelVersion) -> None:

@@ -7,8 +7,9 @@ import pytest
 
 from credit_ml.datasets import DatasetError, read_dataset, write_dataset
 from credit_ml.evaluation import binary_metrics
-from training.models import ModelVersion
-from training.services import model_version_evaluate, model_version_load
+from registry.models import ModelVersion
+from registry.services import model_version_load
+from training.services import model_version_evaluate
 
 pytestmark = pytest.mark.django_db
 

@@ -11,9 +11,9 @@ import pytest
 from credit_ml.artifacts import directory_sha256
 from credit_ml.datasets import write_dataset
 from credit_ml.training import TrainConfig
+from registry.models import ModelAlias, ModelAliasChange, ModelVersion
+from registry.selectors import champion_version
 from training import services
-from training.models import ModelAlias, ModelAliasChange, ModelVersion
-from training.selectors import champion_version
 from training.services import TrainingFailed, TrainingRefused, model_version_train
 
 pytestmark = pytest.mark.django_db

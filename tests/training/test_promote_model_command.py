@@ -6,8 +6,8 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from training.models import ModelAliasChange, ModelVersion
-from training.selectors import champion_version
+from registry.models import ModelAliasChange, ModelVersion
+from registry.selectors import champion_version
 
 pytestmark = pytest.mark.django_db
 

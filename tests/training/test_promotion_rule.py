@@ -13,14 +13,11 @@ from django.test import Client
 from django.urls import reverse
 
 from credit_ml.training import TrainConfig
-from training.models import ModelAliasChange, ModelVersion
-from training.selectors import champion_version
-from training.services import (
-    PromotionRefused,
-    holdout_comparison,
-    model_version_promote,
-    model_version_train,
-)
+from registry.errors import PromotionRefused
+from registry.models import ModelAliasChange, ModelVersion
+from registry.selectors import champion_version
+from registry.services import holdout_comparison, model_version_promote
+from training.services import model_version_train
 
 pytestmark = pytest.mark.django_db
 
@@ -156,7 +153,7 @@ def test_the_admin_action_refuses_a_worse_candidate_with_the_aucs_and_writes_not
 ) -> None:
     client.force_login(User.objects.create_superuser("admin", "admin@example.test", "pw"))
     response = client.post(
-        reverse("admin:training_modelversion_changelist"),
+        reverse("admin:registry_modelversion_changelist"),
         {"action": "promote_to_champion", "_selected_action": [weak.pk]},
         follow=True,
     )
@@ -168,7 +165,7 @@ def test_the_admin_action_refuses_a_worse_candidate_with_the_aucs_and_writes_not
 
 
 def _override_url(version: ModelVersion) -> str:
-    return reverse("admin:training_modelversion_promote_override", args=[version.pk])
+    return reverse("admin:registry_modelversion_promote_override", args=[version.pk])
 
 
 def test_the_admin_override_page_promotes_and_records_the_reason_and_the_user(

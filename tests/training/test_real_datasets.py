@@ -19,9 +19,10 @@ from sklearn.model_selection import StratifiedKFold
 from credit_ml.schema import validate_record
 from credit_ml.spec import DatasetSpec, load_spec, read_training_frame
 from credit_ml.training import TrainConfig, cross_validated_aucs
-from training.models import ModelVersion
-from training.selectors import champion_schema, champion_version
-from training.services import model_version_load, model_version_promote, model_version_train
+from registry.models import ModelVersion
+from registry.selectors import champion_schema, champion_version
+from registry.services import model_version_load, model_version_promote
+from training.services import model_version_train
 
 REPO = Path(__file__).resolve().parents[2]
 DATA = REPO / ".." / "shared" / "data"

@@ -6,9 +6,9 @@ from typing import Any
 import pytest
 from django.core.management import CommandError, call_command
 
-from training.models import ModelAliasChange
-from training.selectors import champion_version
-from training.services import model_version_promote
+from registry.models import ModelAliasChange
+from registry.selectors import champion_version
+from registry.services import model_version_promote
 
 pytestmark = pytest.mark.django_db
 

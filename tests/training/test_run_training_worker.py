@@ -21,10 +21,11 @@ from celery.contrib.testing.worker import start_worker
 from django.db import connection
 
 from kreditax.celery import app
-from training.models import ModelVersion, TrainingRun
+from registry.models import ModelVersion
+from registry.selectors import champion_version
+from registry.services import model_version_promote
+from training.models import TrainingRun
 from training.runs import training_run_start, training_runs_reap_stale
-from training.selectors import champion_version
-from training.services import model_version_promote
 
 pytestmark = [
     pytest.mark.requires_redis,

@@ -7,10 +7,11 @@ import pandas as pd
 import pytest
 
 from credit_ml.schema import INDONESIAN_SCHEMA, validate_record
+from credit_ml.shadow import shadow_output
 from credit_ml.training import TrainConfig
-from training.models import ModelVersion
-from training.services import model_version_load, model_version_train
-from training.shadow import shadow_output
+from registry.models import ModelVersion
+from registry.services import model_version_load
+from training.services import model_version_train
 
 pytestmark = pytest.mark.django_db
 

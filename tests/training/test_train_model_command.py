@@ -10,8 +10,9 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from credit_ml.datasets import write_dataset
-from training.models import ModelVersion, TrainingRun
-from training.selectors import champion_version
+from registry.models import ModelVersion
+from registry.selectors import champion_version
+from training.models import TrainingRun
 
 pytestmark = pytest.mark.django_db
 

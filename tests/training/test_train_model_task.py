@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.models import User
 
-from training.models import ModelVersion
+from registry.models import ModelVersion
 from training.services import TrainingFailed
 from training.tasks import train_model_task
 

@@ -6,7 +6,8 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import User
 
-from training.models import ModelVersion, TrainingRun
+from registry.models import ModelVersion
+from training.models import TrainingRun
 from training.runs import TrainingRunNotCancellable, training_run_cancel
 
 pytestmark = pytest.mark.django_db

@@ -6,11 +6,12 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import User
 
+from registry.models import ModelVersion
+from registry.selectors import champion_version
 from tests.training.conftest import TINY_PARAMS
 from training import runs
-from training.models import ModelVersion, TrainingRun
+from training.models import TrainingRun
 from training.runs import training_run_cancel, training_run_execute
-from training.selectors import champion_version
 
 pytestmark = pytest.mark.django_db
 

@@ -7,8 +7,9 @@ import pytest
 from django.contrib.auth.models import User
 
 from credit_ml.datasets import file_sha256
+from registry.models import ModelVersion
 from tests.training.conftest import TINY_PARAMS
-from training.models import ModelVersion, TrainingRun
+from training.models import TrainingRun
 from training.runs import training_run_start
 from training.services import TrainingRefused
 

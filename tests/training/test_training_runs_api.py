@@ -7,9 +7,10 @@ import pytest
 from django.contrib.auth.models import User
 from rest_framework.test import APIClient
 
-from scoring.services import api_client_create
+from registry.models import ModelVersion
+from registry.services import api_client_create
 from tests.training.conftest import TINY_PARAMS
-from training.models import ModelVersion, TrainingRun
+from training.models import TrainingRun
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.training.urls")]
 

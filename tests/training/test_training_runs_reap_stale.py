@@ -7,10 +7,11 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from training.models import ModelVersion, TrainingRun
+from registry.models import ModelVersion
+from registry.selectors import champion_version
+from registry.services import model_version_promote
+from training.models import TrainingRun
 from training.runs import training_runs_reap_stale
-from training.selectors import champion_version
-from training.services import model_version_promote
 
 pytestmark = pytest.mark.django_db
 

@@ -7,8 +7,9 @@ from typing import Any
 
 from rest_framework import serializers
 
+from registry.models import ModelVersion
 from training import conf
-from training.models import ModelVersion, TrainingRun
+from training.models import TrainingRun
 
 
 def path_under_data_roots(value: str) -> Path:

@@ -16,7 +16,7 @@ from training.models import TrainingRun
 from training.runs import training_run_start
 from training.services import TrainingRefused
 
-MANAGE_PERMISSION = "training.add_modelversion"
+MANAGE_PERMISSION = "registry.add_modelversion"
 
 
 class CanManageModels(permissions.BasePermission):

@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from audit.crypto import AuditKeyError
 from audit.models import DecisionRecord
 from audit.replay import decision_replay
-from scoring.models import RuleSet
+from registry.models import RuleSet
 
 
 class Command(BaseCommand):

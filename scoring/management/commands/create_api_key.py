@@ -8,8 +8,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from scoring.models import RuleSet
-from scoring.services import api_client_create
+from registry.models import RuleSet
+from registry.services import api_client_create
 
 
 class Command(BaseCommand):

@@ -7,8 +7,8 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from scoring.models import ApiClient
-from scoring.services import api_client_revoke
+from registry.models import ApiClient
+from registry.services import api_client_revoke
 
 
 class Command(BaseCommand):

@@ -10,7 +10,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from credit_ml.artifacts import ArtifactError
-from training.models import ModelVersion
+from registry.models import ModelVersion
 from training.services import model_version_evaluate
 
 

@@ -9,8 +9,8 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from training.models import ModelVersion
-from training.selectors import metrics_summary, model_version_list
+from registry.models import ModelVersion
+from registry.selectors import metrics_summary, model_version_list
 
 COLUMNS = ("LABEL", "ALGORITHM", "STATUS", "CHAMPION", "TEST AUC", "CV AUC", "CREATED")
 

@@ -7,7 +7,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from training.services import PromotionRefused, model_version_rollback
+from registry.errors import PromotionRefused
+from registry.services import model_version_rollback
 
 
 class Command(BaseCommand):

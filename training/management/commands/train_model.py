@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from training.models import ModelVersion
+from registry.models import ModelVersion
 from training.runs import training_run_start
 from training.services import (
     TrainingFailed,

@@ -7,21 +7,14 @@ margin up (red: raises the risk) or down (green: lowers it) to the applicant's m
 from __future__ import annotations
 
 import math
-import uuid
 from collections.abc import Mapping
 from html import escape
 from typing import Any
-
-from django.urls import reverse
 
 from credit_ml.schema import ApplicationSchema
 
 WIDTH, ROW, LEFT, RIGHT, TOP = 760, 26, 260, 40, 40
 MAX_BARS = 12
-
-
-def waterfall_path(request_id: uuid.UUID) -> str:
-    return reverse("api:waterfall", kwargs={"request_id": request_id})
 
 
 def _label(name: str, schema: ApplicationSchema) -> str:

@@ -9,8 +9,9 @@ import pytest
 
 from credit_ml.artifacts import ArtifactIntegrityError
 from credit_ml.scoring import ScoringModel
-from training.models import ModelVersion
-from training.services import ModelVersionNotReady, model_version_load
+from registry.errors import ModelVersionNotReady
+from registry.models import ModelVersion
+from registry.services import model_version_load
 
 pytestmark = pytest.mark.django_db
 

@@ -1,8 +1,8 @@
-"""Loan systems' API keys in the admin: create (the key is shown once), expire, revoke.
+"""The registry in the admin, and the admin building blocks shared by the apps.
 
-Keys are never deleted: every decision records the client that asked. The library's own
-``APIKey`` model is not used (loan systems authenticate as ``ApiClient``), so it is taken
-out of the admin.
+Loan systems' API keys: create (the key is shown once), expire, revoke. Keys are never
+deleted: every decision records the client that asked. The library's own ``APIKey`` model
+is not used (loan systems authenticate as ``ApiClient``), so it is taken out of the admin.
 """
 
 from __future__ import annotations
@@ -14,7 +14,21 @@ from django.http import HttpRequest
 from rest_framework_api_key import admin as api_key_admin
 from rest_framework_api_key.models import APIKey
 
-from scoring.models import ApiClient
+from registry.models import ApiClient
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """The view permission only: these rows are written by services, never by hand."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
 
 if admin.site.is_registered(APIKey):  # registered when its admin module is imported
     admin.site.unregister(APIKey)

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from django.db import connection
 
-from training import services
-from training.models import ModelAlias, ModelAliasChange, ModelVersion
-from training.services import model_version_promote
+from registry import services
+from registry.models import ModelAlias, ModelAliasChange, ModelVersion
+from registry.services import model_version_promote
 
 
 @pytest.mark.requires_postgres

@@ -7,14 +7,14 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 
-from training.models import ModelVersion
-from training.selectors import (
+from registry.models import ModelVersion
+from registry.selectors import (
     champion_version,
     metrics_summary,
     model_version_get,
     model_version_list,
 )
-from training.services import model_version_promote
+from registry.services import model_version_promote
 
 pytestmark = pytest.mark.django_db
 

@@ -19,8 +19,8 @@ from django.conf import settings
 from django.db import connection
 
 from credit_ml.scoring import ScoringModel
-from training.models import ModelAlias, ModelVersion
-from training.services import model_version_load
+from registry.models import ModelAlias, ModelVersion
+from registry.services import model_version_load
 
 logger = logging.getLogger(__name__)
 _MAX_CACHED = 3

@@ -5,9 +5,10 @@ from collections.abc import Callable
 import pytest
 from django.contrib.auth.models import User
 
-from training.models import ModelAlias, ModelAliasChange, ModelVersion
-from training.selectors import champion_version
-from training.services import PromotionRefused, model_version_promote
+from registry.errors import PromotionRefused
+from registry.models import ModelAlias, ModelAliasChange, ModelVersion
+from registry.selectors import champion_version
+from registry.services import model_version_promote
 
 pytestmark = pytest.mark.django_db
 

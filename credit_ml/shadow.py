@@ -1,6 +1,6 @@
 """Shadow scoring: the challenger scores beside the champion, never seen by the client.
 
-The scoring layer loads the challenger with the champion (``scoring.model_cache.serving``)
+The scoring layer loads the challenger with the champion (``registry.model_cache.serving``)
 and calls ``shadow_output`` inside its transaction; the result goes to
 ``DecisionRecord.shadow``. It never raises: a broken challenger must not break a decision.
 """

@@ -5,12 +5,9 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import User
 
-from training.models import ModelAlias, ModelAliasChange, ModelVersion
-from training.services import (
-    PromotionRefused,
-    model_version_make_challenger,
-    model_version_promote,
-)
+from registry.errors import PromotionRefused
+from registry.models import ModelAlias, ModelAliasChange, ModelVersion
+from registry.services import model_version_make_challenger, model_version_promote
 
 pytestmark = pytest.mark.django_db
 

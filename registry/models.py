@@ -1,0 +1,190 @@
+"""What every decision record refers to: model versions and their aliases, rule sets, API clients.
+
+The bottom Django layer: the interface apps (scoring, training, and those to come) and the
+audit trail all refer to these rows, and this app imports none of them.
+
+The model registry is modelled on MLflow's: a version is ``PENDING`` while it trains, then
+``READY`` or ``FAILED``. Which version scores is not a flag on the version but a named alias
+row; the ``champion`` row exists from the data migration onwards, so promotion locks that one
+row and there is exactly one champion by construction.
+
+The tables keep the names they had in the apps that created them (``training_*``,
+``scoring_*``): the move to this app changed Django's state only, never the database.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from rest_framework_api_key.models import AbstractAPIKey
+
+
+class ModelVersion(models.Model):
+    class Algorithm(models.TextChoices):
+        XGBOOST = "xgboost", "XGBoost"
+        LIGHTGBM = "lightgbm", "LightGBM"
+
+    class Status(models.TextChoices):
+        PENDING = "PENDING", "Pending"
+        READY = "READY", "Ready"
+        FAILED = "FAILED", "Failed"
+
+    label = models.CharField(max_length=64, unique=True)
+    algorithm = models.CharField(max_length=16, choices=Algorithm.choices)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    artifact_path = models.TextField(blank=True)
+    # SHA-256 of the artifact directory, hex; blank until READY. The loader refuses a mismatch.
+    artifact_sha256 = models.CharField(max_length=64, blank=True)
+    metrics = models.JSONField(default=dict, blank=True)
+    params = models.JSONField(default=dict, blank=True)
+    # SHA-256 of the training file, hex: which data produced this version.
+    data_fingerprint = models.CharField(max_length=64)
+    # Where the training file was read from: promotion recomputes the version's holdout from
+    # it (and refuses when its SHA-256 no longer matches ``data_fingerprint``).
+    data_path = models.TextField(blank=True)
+    data_rows = models.PositiveIntegerField(null=True, blank=True)
+    # A readable message for people, never a traceback (that goes to the log).
+    error = models.TextField(blank=True)
+    # The lender's dataset spec (credit_ml.spec.DatasetSpec.to_dict), null for the built-in
+    # Indonesian schema. Scoring validates against the champion's schema built from it.
+    dataset_spec = models.JSONField(null=True, blank=True)
+    # PROTECT: the registry is an audit trail; users are deactivated, not deleted.
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    ready_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "training_modelversion"
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status"], name="training_mv_status_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="READY") | (~Q(artifact_sha256="") & Q(ready_at__isnull=False)),
+                name="training_mv_ready_has_artifact",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def is_champion(self) -> bool:
+        """Whether the ``champion`` alias points here (uses the selector's annotation if any)."""
+        annotated: bool | None = getattr(self, "champion_flag", None)
+        if annotated is not None:
+            return annotated
+        return ModelAlias.objects.filter(name=ModelAlias.Name.CHAMPION, version=self).exists()
+
+    @property
+    def test_auc(self) -> float | None:
+        """AUC on the held-out test split (the core calls it ``auc``)."""
+        value: Any = (self.metrics or {}).get("auc")
+        return float(value) if isinstance(value, int | float) else None
+
+
+class ModelAlias(models.Model):
+    """A named pointer to a version. Rows are created by migration 0002 and never deleted."""
+
+    class Name(models.TextChoices):
+        CHAMPION = "champion", "Champion"
+        CHALLENGER = "challenger", "Challenger"
+
+    name = models.CharField(max_length=16, choices=Name.choices, unique=True)
+    version = models.ForeignKey(
+        ModelVersion,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="aliases",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "training_modelalias"
+        ordering = ["name"]
+        verbose_name_plural = "model aliases"
+
+    def __str__(self) -> str:
+        return f"{self.name} -> {self.version_id or '-'}"
+
+
+class ModelAliasChange(models.Model):
+    """Append-only history: who moved which alias, when, from which version to which, why."""
+
+    alias = models.CharField(max_length=16, choices=ModelAlias.Name.choices)
+    from_version = models.ForeignKey(
+        ModelVersion,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    to_version = models.ForeignKey(
+        ModelVersion,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "training_modelaliaschange"
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["alias", "-created_at"], name="training_mac_alias_idx")]
+        constraints = [
+            # A change changes something: re-promoting the champion records nothing.
+            models.CheckConstraint(
+                condition=~Q(from_version=models.F("to_version")),
+                name="training_mac_from_differs_from_to",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.alias}: {self.from_version_id or '-'} -> {self.to_version_id}"
+
+
+class RuleSet(models.Model):
+    """A versioned regulatory rule set, stored as data (``credit_ml.policy.RuleSet.to_dict``).
+
+    A version is never edited once a decision used it: a change is a new version.
+    """
+
+    name = models.CharField(max_length=40)  # "fintech", "bank", or a lender's own
+    version = models.CharField(max_length=60, unique=True)
+    definition = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "scoring_ruleset"
+        ordering = ["name", "-created_at"]
+
+    def __str__(self) -> str:
+        return self.version
+
+
+class ApiClient(AbstractAPIKey):
+    """One loan system's API key: stored hashed (SHA-512), revocable, optionally expiring."""
+
+    rule_set = models.ForeignKey(RuleSet, on_delete=models.PROTECT, related_name="clients")
+
+    class Meta(AbstractAPIKey.Meta):
+        db_table = "scoring_apiclient"
+        verbose_name = "API client"
+        verbose_name_plural = "API clients"
+        permissions = [("score_applications", "Can score loan applications")]
