@@ -1,10 +1,14 @@
-"""Settings come from the environment through strict helpers."""
+"""Settings come from the environment through strict helpers, and import no app."""
 
 from __future__ import annotations
 
+import ast
+import runpy
 from pathlib import Path
+from typing import Any
 
 import pytest
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from kreditax.settings.env import (
@@ -16,8 +20,29 @@ from kreditax.settings.env import (
     envlist,
     envpath,
 )
+from kreditax.settings.schedule import crontab_from
 
+ROOT = Path(__file__).resolve().parent.parent
 MISSING = "/nonexistent/kreditax-secret"
+
+
+def _base_settings(monkeypatch: pytest.MonkeyPatch, **environ: str) -> dict[str, Any]:
+    """``kreditax.settings.base`` evaluated afresh with these variables (and no others of
+    the names this file uses)."""
+    for name in (
+        "KREDITAX_RETRAIN_CRON",
+        "KREDITAX_RETRAIN_DIR",
+        "KREDITAX_RETRAIN_SPEC",
+        "KREDITAX_RETRAIN_ALGORITHM",
+        "KREDITAX_PII_KEY",
+        "KREDITAX_PII_KEY_FILE",
+        "DJANGO_SECRET_KEY_FILE",
+        "KREDITAX_AUDIT_KEYS_FILE",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    return runpy.run_path(str(ROOT / "kreditax" / "settings" / "base.py"))
 
 
 # --- envbool ------------------------------------------------------------------------------
@@ -156,3 +181,154 @@ def test_envpath_is_none_when_unset_or_empty(monkeypatch: pytest.MonkeyPatch) ->
     assert envpath("KX_DIR") is None
     monkeypatch.setenv("KX_DIR", "/srv/data")
     assert envpath("KX_DIR") == Path("/srv/data")
+
+
+# --- The crontab helper -------------------------------------------------------------------
+
+
+def test_a_five_field_cron_becomes_a_crontab() -> None:
+    assert crontab_from("KX_CRON", "0 2 1 * *") == crontab(minute="0", hour="2", day_of_month="1")
+
+
+def test_a_cron_without_five_fields_is_refused_naming_the_variable() -> None:
+    with pytest.raises(ImproperlyConfigured) as refused:
+        crontab_from("KX_CRON", "0 2 1 *")
+    assert str(refused.value) == (
+        "KX_CRON must have five fields (minute hour day month weekday), got '0 2 1 *'."
+    )
+
+
+def test_a_cron_field_out_of_range_is_refused_naming_the_variable() -> None:
+    with pytest.raises(ImproperlyConfigured) as refused:
+        crontab_from("KX_CRON", "99 2 1 * *")
+    message = str(refused.value)
+    assert message.startswith("KX_CRON is not a valid crontab (")
+    assert message.endswith("): '99 2 1 * *'.")
+
+
+# --- The settings module ------------------------------------------------------------------
+
+
+def test_the_beat_schedule_without_a_retrain_cron(monkeypatch: pytest.MonkeyPatch) -> None:
+    schedule = _base_settings(monkeypatch)["CELERY_BEAT_SCHEDULE"]
+    assert schedule == {
+        "seal-audit-trail": {"task": "audit.tasks.seal_audit_trail", "schedule": 60.0},
+        "prune-idempotency-records": {
+            "task": "scoring.tasks.prune_idempotency_records",
+            "schedule": 86400.0,
+        },
+        "training-reap-stale-runs": {
+            "task": "training.tasks.reap_stale_training_runs",
+            "schedule": 60.0,
+        },
+    }
+
+
+def test_a_retrain_cron_adds_the_monthly_retrain(monkeypatch: pytest.MonkeyPatch) -> None:
+    loaded = _base_settings(monkeypatch, KREDITAX_RETRAIN_CRON=" 0 2 1 * * ")
+    retrain = loaded["CELERY_BEAT_SCHEDULE"]["training-scheduled-retrain"]
+    assert loaded["KREDITAX_RETRAIN_CRON"] == "0 2 1 * *"
+    assert retrain == {
+        "task": "training.tasks.scheduled_retrain",
+        "schedule": crontab(minute="0", hour="2", day_of_month="1"),
+    }
+    assert len(loaded["CELERY_BEAT_SCHEDULE"]) == 4
+
+
+def test_the_settings_refuse_a_malformed_retrain_cron(monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(ImproperlyConfigured) as refused:
+        _base_settings(monkeypatch, KREDITAX_RETRAIN_CRON="monthly")
+    assert str(refused.value) == (
+        "KREDITAX_RETRAIN_CRON must have five fields (minute hour day month weekday), "
+        "got 'monthly'."
+    )
+
+
+def test_the_training_settings_have_their_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in (
+        "KREDITAX_TRAINING_HEARTBEAT_SECONDS",
+        "KREDITAX_TRAINING_STALE_SECONDS",
+        "KREDITAX_TRAINING_PROGRESS_SECONDS",
+        "KREDITAX_TRAINING_SOFT_TIME_LIMIT",
+        "KREDITAX_TRAINING_TIME_LIMIT",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    loaded = _base_settings(monkeypatch)
+    assert (
+        loaded["KREDITAX_TRAINING_HEARTBEAT_SECONDS"],
+        loaded["KREDITAX_TRAINING_STALE_SECONDS"],
+        loaded["KREDITAX_TRAINING_PROGRESS_SECONDS"],
+        loaded["KREDITAX_TRAINING_SOFT_TIME_LIMIT"],
+        loaded["KREDITAX_TRAINING_TIME_LIMIT"],
+    ) == (15.0, 120.0, 2.0, 14400, 14700)
+    assert (
+        loaded["KREDITAX_RETRAIN_DIR"],
+        loaded["KREDITAX_RETRAIN_SPEC"],
+        loaded["KREDITAX_RETRAIN_ALGORITHM"],
+    ) == (None, None, "xgboost")
+
+
+def test_a_worker_started_with_only_environment_variables_honours_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    loaded = _base_settings(
+        monkeypatch,
+        KREDITAX_TRAINING_HEARTBEAT_SECONDS="1",
+        KREDITAX_TRAINING_STALE_SECONDS="1.5",
+        KREDITAX_TRAINING_PROGRESS_SECONDS="0",
+        KREDITAX_TRAINING_SOFT_TIME_LIMIT="60",
+        KREDITAX_TRAINING_TIME_LIMIT="90",
+        KREDITAX_RETRAIN_DIR="/srv/retrain",
+        KREDITAX_RETRAIN_SPEC="/srv/retrain/spec.yaml",
+        KREDITAX_RETRAIN_ALGORITHM="lightgbm",
+    )
+    assert (
+        loaded["KREDITAX_TRAINING_HEARTBEAT_SECONDS"],
+        loaded["KREDITAX_TRAINING_STALE_SECONDS"],
+        loaded["KREDITAX_TRAINING_PROGRESS_SECONDS"],
+        loaded["KREDITAX_TRAINING_SOFT_TIME_LIMIT"],
+        loaded["KREDITAX_TRAINING_TIME_LIMIT"],
+    ) == (1.0, 1.5, 0.0, 60, 90)
+    assert (
+        loaded["KREDITAX_RETRAIN_DIR"],
+        loaded["KREDITAX_RETRAIN_SPEC"],
+        loaded["KREDITAX_RETRAIN_ALGORITHM"],
+    ) == (Path("/srv/retrain"), Path("/srv/retrain/spec.yaml"), "lightgbm")
+
+
+def test_the_settings_refuse_an_unreadable_file_of_a_non_secret(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with pytest.raises(UnreadableFile) as refused:
+        _base_settings(monkeypatch, KREDITAX_TRAINING_THREADS_FILE=MISSING)
+    assert str(refused.value) == (
+        f"KREDITAX_TRAINING_THREADS_FILE={MISSING} cannot be read: No such file or directory."
+    )
+
+
+def test_the_settings_refuse_a_malformed_number(monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(ImproperlyConfigured) as refused:
+        _base_settings(monkeypatch, KREDITAX_TRAINING_STALE_SECONDS="two minutes")
+    assert str(refused.value) == (
+        "KREDITAX_TRAINING_STALE_SECONDS must be a finite number, got 'two minutes'."
+    )
+
+
+def _imported_modules(path: Path) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+def test_the_settings_import_no_app() -> None:
+    apps = {path.parent.name for path in ROOT.glob("*/apps.py")} - {"kreditax"}
+    imported = {
+        path.name: sorted(name for name in _imported_modules(path) if name.split(".")[0] in apps)
+        for path in sorted((ROOT / "kreditax" / "settings").glob("*.py"))
+    }
+    assert "training" in apps
+    assert {name: found for name, found in imported.items() if found} == {}

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import dj_database_url
 
-from kreditax.settings.env import env, envbool, envfloat, envint, envlist
-from training.beat import beat_schedule
+from kreditax.settings.env import env, envbool, envfloat, envint, envlist, envpath
+from kreditax.settings.schedule import crontab_from
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(env("KREDITAX_VAR_DIR", str(BASE_DIR / "var")))
@@ -166,13 +166,44 @@ KREDITAX_RETENTION_YEARS = envint("KREDITAX_RETENTION_YEARS", 10)
 # Records younger than this are left for the next seal (a scoring transaction stamps
 # created_at before it commits); the beat task seals every minute.
 KREDITAX_AUDIT_SEAL_DELAY_SECONDS = envint("KREDITAX_AUDIT_SEAL_DELAY_SECONDS", 120)
+
+# --- Training runs ------------------------------------------------------------------------
+# Read here from the environment, so a worker started with only environment variables
+# honours them. Seconds between the worker's heartbeat-thread beats (0: no thread).
+KREDITAX_TRAINING_HEARTBEAT_SECONDS = envfloat("KREDITAX_TRAINING_HEARTBEAT_SECONDS", 15.0)
+# A RUNNING run whose heartbeat is older than this is reaped as "worker lost".
+KREDITAX_TRAINING_STALE_SECONDS = envfloat("KREDITAX_TRAINING_STALE_SECONDS", 120.0)
+# Least seconds between two progress writes within one stage.
+KREDITAX_TRAINING_PROGRESS_SECONDS = envfloat("KREDITAX_TRAINING_PROGRESS_SECONDS", 2.0)
+# Seconds before the task gets SoftTimeLimitExceeded (the run ends FAILED), and before the
+# worker child is killed (the reaper then fails the run).
+KREDITAX_TRAINING_SOFT_TIME_LIMIT = envint("KREDITAX_TRAINING_SOFT_TIME_LIMIT", 4 * 3600)
+KREDITAX_TRAINING_TIME_LIMIT = envint("KREDITAX_TRAINING_TIME_LIMIT", 4 * 3600 + 300)
+# The scheduled retrain trains on the newest .csv/.parquet file in KREDITAX_RETRAIN_DIR
+# (None: nothing to retrain on), with KREDITAX_RETRAIN_SPEC (None: the built-in schema), and
+# never promotes: the new version waits for a person. KREDITAX_RETRAIN_CRON is five crontab
+# fields in CELERY_TIMEZONE, e.g. "0 2 1 * *" for 02:00 on the 1st; empty: no retrain.
+KREDITAX_RETRAIN_DIR = envpath("KREDITAX_RETRAIN_DIR")
+KREDITAX_RETRAIN_SPEC = envpath("KREDITAX_RETRAIN_SPEC")
+KREDITAX_RETRAIN_ALGORITHM = env("KREDITAX_RETRAIN_ALGORITHM", "xgboost")
+KREDITAX_RETRAIN_CRON = env("KREDITAX_RETRAIN_CRON").strip()
+
+# --- Celery beat --------------------------------------------------------------------------
+# Tasks are named by string: settings import no app.
 CELERY_BEAT_SCHEDULE = {
     "seal-audit-trail": {"task": "audit.tasks.seal_audit_trail", "schedule": 60.0},
     "prune-idempotency-records": {
         "task": "scoring.tasks.prune_idempotency_records",
         "schedule": 24 * 3600.0,
     },
-    # The stale-run reaper every minute; a monthly retrain when KREDITAX_RETRAIN_CRON is set
-    # (five crontab fields, e.g. "0 2 1 * *"), on the newest file in KREDITAX_RETRAIN_DIR.
-    **beat_schedule(retrain_cron=env("KREDITAX_RETRAIN_CRON", "")),
+    # Fails RUNNING runs whose worker was lost (see KREDITAX_TRAINING_STALE_SECONDS).
+    "training-reap-stale-runs": {
+        "task": "training.tasks.reap_stale_training_runs",
+        "schedule": 60.0,
+    },
 }
+if KREDITAX_RETRAIN_CRON:
+    CELERY_BEAT_SCHEDULE["training-scheduled-retrain"] = {
+        "task": "training.tasks.scheduled_retrain",
+        "schedule": crontab_from("KREDITAX_RETRAIN_CRON", KREDITAX_RETRAIN_CRON),
+    }
