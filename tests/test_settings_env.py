@@ -296,6 +296,18 @@ def test_a_worker_started_with_only_environment_variables_honours_them(
     ) == (Path("/srv/retrain"), Path("/srv/retrain/spec.yaml"), "lightgbm")
 
 
+def test_the_settings_record_an_unreadable_secret_file_for_the_system_check(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    loaded = _base_settings(monkeypatch, KREDITAX_PII_KEY_FILE=MISSING)
+    assert loaded["KREDITAX_PII_KEY"] == ""
+    assert loaded["KREDITAX_SECRET_FILE_ERRORS"] == {
+        "KREDITAX_PII_KEY": (
+            f"KREDITAX_PII_KEY_FILE={MISSING} cannot be read: No such file or directory."
+        )
+    }
+
+
 def test_the_settings_refuse_an_unreadable_file_of_a_non_secret(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

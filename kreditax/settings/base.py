@@ -16,7 +16,15 @@ from kreditax.settings.schedule import crontab_from
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(env("KREDITAX_VAR_DIR", str(BASE_DIR / "var")))
 
-SECRET_KEY = env("DJANGO_SECRET_KEY", "insecure-development-key-do-not-use-in-production")
+# Secrets whose NAME_FILE cannot be read, by variable: such a secret is empty (never its
+# default) and the kreditax.E002 system check reports it; production refuses to start.
+KREDITAX_SECRET_FILE_ERRORS: dict[str, str] = {}
+
+SECRET_KEY = env(
+    "DJANGO_SECRET_KEY",
+    "insecure-development-key-do-not-use-in-production",
+    file_errors=KREDITAX_SECRET_FILE_ERRORS,
+)
 DEBUG = envbool("DJANGO_DEBUG", False)
 ALLOWED_HOSTS = envlist("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = envlist("DJANGO_CSRF_TRUSTED_ORIGINS", "")
@@ -33,6 +41,7 @@ INSTALLED_APPS = [
     "rest_framework_api_key",
     "drf_spectacular",
     "django_filters",
+    "kreditax.apps.KreditaxConfig",
     "scoring",
     "audit",
     "training",
@@ -104,7 +113,9 @@ CELERY_TIMEZONE = TIME_ZONE
 KREDITAX_ARTIFACT_DIR = Path(env("KREDITAX_ARTIFACT_DIR", str(VAR_DIR / "models")))
 KREDITAX_DATA_DIR = Path(env("KREDITAX_DATA_DIR", str(VAR_DIR / "data")))
 # A keyed HMAC key for personal-data look-ups; production refuses to start without one.
-KREDITAX_PII_KEY = env("KREDITAX_PII_KEY", "development-pii-key-not-secret")
+KREDITAX_PII_KEY = env(
+    "KREDITAX_PII_KEY", "development-pii-key-not-secret", file_errors=KREDITAX_SECRET_FILE_ERRORS
+)
 # Threads for training (never all cores: the web workers need theirs) and per web worker.
 KREDITAX_TRAINING_THREADS = envint("KREDITAX_TRAINING_THREADS", 1)
 KREDITAX_SCORING_THREADS = envint("KREDITAX_SCORING_THREADS", 1)
@@ -149,7 +160,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("KREDITAX_LOG_LEVEL", "INFO")},
 }
 # Fernet keys for the encrypted replay inputs, newest first (comma-separated).
-KREDITAX_AUDIT_KEYS = envlist("KREDITAX_AUDIT_KEYS", "")
+KREDITAX_AUDIT_KEYS = envlist("KREDITAX_AUDIT_KEYS", file_errors=KREDITAX_SECRET_FILE_ERRORS)
 # Idempotency keys and request bodies: the largest JSON body a scoring call may send.
 KREDITAX_MAX_BODY_BYTES = envint("KREDITAX_MAX_BODY_BYTES", 64 * 1024)
 KREDITAX_MAX_BATCH_BODY_BYTES = envint("KREDITAX_MAX_BATCH_BODY_BYTES", 4 * 1024 * 1024)
