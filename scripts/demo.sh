@@ -6,6 +6,8 @@ rows="${1:-30000}"; host="${2:-127.0.0.1}"; port="${3:-8000}"
 py=.venv/bin/python
 var="${KREDITAX_VAR_DIR:-var}"
 data="$var/data/demo-applications.parquet"
+# The model store exists before the first command (else the kreditax.E001 system check fails).
+mkdir -p "${KREDITAX_ARTIFACT_DIR:-$var/models}"
 
 $py manage.py migrate --noinput
 $py manage.py collectstatic --noinput >/dev/null

@@ -53,3 +53,14 @@ def test_production_refuses_sqlite() -> None:
 
     assert done.returncode != 0
     assert "Production needs PostgreSQL: set DATABASE_URL." in done.stderr
+
+
+def test_production_refuses_to_start_with_an_unreadable_secret_file(tmp_path: Path) -> None:
+    missing = tmp_path / "pii"
+    done = _import_production({**COMPLETE, "KREDITAX_PII_KEY_FILE": str(missing)})
+
+    assert done.returncode != 0
+    assert (
+        f"UnreadableFile: KREDITAX_PII_KEY_FILE={missing} cannot be read: "
+        "No such file or directory." in done.stderr
+    )

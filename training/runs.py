@@ -30,7 +30,6 @@ from credit_ml.spec import DatasetSpec
 from credit_ml.training import TrainConfig
 from registry.models import ModelVersion
 from registry.services import champion_claim_if_vacant
-from training import conf
 from training.models import TrainingRun
 from training.services import (
     TrainedArtifact,
@@ -117,8 +116,8 @@ def _enqueue(run: TrainingRun) -> None:
     run_training.apply_async(
         args=[run.pk],
         task_id=run.celery_task_id,
-        soft_time_limit=conf.soft_time_limit(),
-        time_limit=conf.hard_time_limit(),
+        soft_time_limit=settings.KREDITAX_TRAINING_SOFT_TIME_LIMIT,
+        time_limit=settings.KREDITAX_TRAINING_TIME_LIMIT,
     )
 
 
@@ -146,7 +145,7 @@ def training_run_execute(*, run_id: int) -> TrainingRun:
     if claim is None:
         return TrainingRun.objects.get(pk=run_id)
     run, version = claim.run, claim.version
-    beat = _Heartbeat(run_id=run.pk, every=conf.heartbeat_seconds())
+    beat = _Heartbeat(run_id=run.pk, every=settings.KREDITAX_TRAINING_HEARTBEAT_SECONDS)
     beat.start()
     try:
         if file_sha256(Path(run.data_path)) != run.data_sha256:
@@ -257,7 +256,8 @@ def _message(*, exc: BaseException, label: str) -> str:
     if isinstance(exc, DataChanged):
         return "The data file changed after the run was queued; queue a new run."
     if isinstance(exc, SoftTimeLimitExceeded):
-        return f"Training exceeded the time limit of {conf.soft_time_limit()} seconds."
+        limit = settings.KREDITAX_TRAINING_SOFT_TIME_LIMIT
+        return f"Training exceeded the time limit of {limit} seconds."
     return readable_error(exc=exc, label=label)
 
 
@@ -295,7 +295,7 @@ class _ProgressWriter:
 
     def __init__(self, *, run_id: int) -> None:
         self.run_id = run_id
-        self.every = conf.progress_write_seconds()
+        self.every = settings.KREDITAX_TRAINING_PROGRESS_SECONDS
         self.stage = ""
         self.written_at = 0.0
 
@@ -392,7 +392,7 @@ def training_runs_reap_stale(*, now: datetime | None = None) -> list[int]:
     directory (and staging directories) removed; the champion is untouched. Returns the
     ids of the reaped runs.
     """
-    cutoff = (now or timezone.now()) - timedelta(seconds=conf.stale_seconds())
+    cutoff = (now or timezone.now()) - timedelta(seconds=settings.KREDITAX_TRAINING_STALE_SECONDS)
     candidates = list(
         TrainingRun.objects.filter(status=Status.RUNNING, heartbeat_at__lt=cutoff).values_list(
             "pk", flat=True
@@ -449,15 +449,15 @@ def retrain_from_folder() -> TrainingRun | None:
 
     Uses ``KREDITAX_RETRAIN_SPEC`` and ``KREDITAX_RETRAIN_ALGORITHM``; requested by no one.
     """
-    folder = conf.retrain_dir()
-    newest = newest_data_file(folder=folder) if folder is not None else None
+    folder = settings.KREDITAX_RETRAIN_DIR
+    newest = newest_data_file(folder=Path(folder)) if folder else None
     if newest is None:
         logger.warning("scheduled retrain: no data file in %s", folder)
         return None
     return training_run_start(
         data_path=newest,
-        algorithm=conf.retrain_algorithm(),
+        algorithm=settings.KREDITAX_RETRAIN_ALGORITHM,
         params={},
-        spec_path=conf.retrain_spec(),
+        spec_path=settings.KREDITAX_RETRAIN_SPEC,
         requested_by=None,
     )

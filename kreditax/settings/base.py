@@ -10,13 +10,21 @@ from pathlib import Path
 
 import dj_database_url
 
-from kreditax.settings.env import env, envbool, envfloat, envint, envlist
-from training.beat import beat_schedule
+from kreditax.settings.env import env, envbool, envfloat, envint, envlist, envpath
+from kreditax.settings.schedule import crontab_from
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(env("KREDITAX_VAR_DIR", str(BASE_DIR / "var")))
 
-SECRET_KEY = env("DJANGO_SECRET_KEY", "insecure-development-key-do-not-use-in-production")
+# Secrets whose NAME_FILE cannot be read, by variable: such a secret is empty (never its
+# default) and the kreditax.E002 system check reports it; production refuses to start.
+KREDITAX_SECRET_FILE_ERRORS: dict[str, str] = {}
+
+SECRET_KEY = env(
+    "DJANGO_SECRET_KEY",
+    "insecure-development-key-do-not-use-in-production",
+    file_errors=KREDITAX_SECRET_FILE_ERRORS,
+)
 DEBUG = envbool("DJANGO_DEBUG", False)
 ALLOWED_HOSTS = envlist("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = envlist("DJANGO_CSRF_TRUSTED_ORIGINS", "")
@@ -33,6 +41,7 @@ INSTALLED_APPS = [
     "rest_framework_api_key",
     "drf_spectacular",
     "django_filters",
+    "kreditax.apps.KreditaxConfig",
     "registry",
     "audit",
     "scoring",
@@ -105,7 +114,9 @@ CELERY_TIMEZONE = TIME_ZONE
 KREDITAX_ARTIFACT_DIR = Path(env("KREDITAX_ARTIFACT_DIR", str(VAR_DIR / "models")))
 KREDITAX_DATA_DIR = Path(env("KREDITAX_DATA_DIR", str(VAR_DIR / "data")))
 # A keyed HMAC key for personal-data look-ups; production refuses to start without one.
-KREDITAX_PII_KEY = env("KREDITAX_PII_KEY", "development-pii-key-not-secret")
+KREDITAX_PII_KEY = env(
+    "KREDITAX_PII_KEY", "development-pii-key-not-secret", file_errors=KREDITAX_SECRET_FILE_ERRORS
+)
 # Threads for training (never all cores: the web workers need theirs) and per web worker.
 KREDITAX_TRAINING_THREADS = envint("KREDITAX_TRAINING_THREADS", 1)
 KREDITAX_SCORING_THREADS = envint("KREDITAX_SCORING_THREADS", 1)
@@ -150,7 +161,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("KREDITAX_LOG_LEVEL", "INFO")},
 }
 # Fernet keys for the encrypted replay inputs, newest first (comma-separated).
-KREDITAX_AUDIT_KEYS = envlist("KREDITAX_AUDIT_KEYS", "")
+KREDITAX_AUDIT_KEYS = envlist("KREDITAX_AUDIT_KEYS", file_errors=KREDITAX_SECRET_FILE_ERRORS)
 # Idempotency keys and request bodies: the largest JSON body a scoring call may send.
 KREDITAX_MAX_BODY_BYTES = envint("KREDITAX_MAX_BODY_BYTES", 64 * 1024)
 KREDITAX_MAX_BATCH_BODY_BYTES = envint("KREDITAX_MAX_BATCH_BODY_BYTES", 4 * 1024 * 1024)
@@ -167,13 +178,44 @@ KREDITAX_RETENTION_YEARS = envint("KREDITAX_RETENTION_YEARS", 10)
 # Records younger than this are left for the next seal (a scoring transaction stamps
 # created_at before it commits); the beat task seals every minute.
 KREDITAX_AUDIT_SEAL_DELAY_SECONDS = envint("KREDITAX_AUDIT_SEAL_DELAY_SECONDS", 120)
+
+# --- Training runs ------------------------------------------------------------------------
+# Read here from the environment, so a worker started with only environment variables
+# honours them. Seconds between the worker's heartbeat-thread beats (0: no thread).
+KREDITAX_TRAINING_HEARTBEAT_SECONDS = envfloat("KREDITAX_TRAINING_HEARTBEAT_SECONDS", 15.0)
+# A RUNNING run whose heartbeat is older than this is reaped as "worker lost".
+KREDITAX_TRAINING_STALE_SECONDS = envfloat("KREDITAX_TRAINING_STALE_SECONDS", 120.0)
+# Least seconds between two progress writes within one stage.
+KREDITAX_TRAINING_PROGRESS_SECONDS = envfloat("KREDITAX_TRAINING_PROGRESS_SECONDS", 2.0)
+# Seconds before the task gets SoftTimeLimitExceeded (the run ends FAILED), and before the
+# worker child is killed (the reaper then fails the run).
+KREDITAX_TRAINING_SOFT_TIME_LIMIT = envint("KREDITAX_TRAINING_SOFT_TIME_LIMIT", 4 * 3600)
+KREDITAX_TRAINING_TIME_LIMIT = envint("KREDITAX_TRAINING_TIME_LIMIT", 4 * 3600 + 300)
+# The scheduled retrain trains on the newest .csv/.parquet file in KREDITAX_RETRAIN_DIR
+# (None: nothing to retrain on), with KREDITAX_RETRAIN_SPEC (None: the built-in schema), and
+# never promotes: the new version waits for a person. KREDITAX_RETRAIN_CRON is five crontab
+# fields in CELERY_TIMEZONE, e.g. "0 2 1 * *" for 02:00 on the 1st; empty: no retrain.
+KREDITAX_RETRAIN_DIR = envpath("KREDITAX_RETRAIN_DIR")
+KREDITAX_RETRAIN_SPEC = envpath("KREDITAX_RETRAIN_SPEC")
+KREDITAX_RETRAIN_ALGORITHM = env("KREDITAX_RETRAIN_ALGORITHM", "xgboost")
+KREDITAX_RETRAIN_CRON = env("KREDITAX_RETRAIN_CRON").strip()
+
+# --- Celery beat --------------------------------------------------------------------------
+# Tasks are named by string: settings import no app.
 CELERY_BEAT_SCHEDULE = {
     "seal-audit-trail": {"task": "audit.tasks.seal_audit_trail", "schedule": 60.0},
     "prune-idempotency-records": {
         "task": "scoring.tasks.prune_idempotency_records",
         "schedule": 24 * 3600.0,
     },
-    # The stale-run reaper every minute; a monthly retrain when KREDITAX_RETRAIN_CRON is set
-    # (five crontab fields, e.g. "0 2 1 * *"), on the newest file in KREDITAX_RETRAIN_DIR.
-    **beat_schedule(retrain_cron=env("KREDITAX_RETRAIN_CRON", "")),
+    # Fails RUNNING runs whose worker was lost (see KREDITAX_TRAINING_STALE_SECONDS).
+    "training-reap-stale-runs": {
+        "task": "training.tasks.reap_stale_training_runs",
+        "schedule": 60.0,
+    },
 }
+if KREDITAX_RETRAIN_CRON:
+    CELERY_BEAT_SCHEDULE["training-scheduled-retrain"] = {
+        "task": "training.tasks.scheduled_retrain",
+        "schedule": crontab_from("KREDITAX_RETRAIN_CRON", KREDITAX_RETRAIN_CRON),
+    }

@@ -9,10 +9,11 @@ from kreditax.settings.base import DATABASES
 from kreditax.settings.env import env, envbool, envint, envlist
 
 DEBUG = False
+# No file_errors here: an unreadable NAME_FILE raises at import, because the web and worker
+# processes never run the system checks that report it in development (kreditax.E002).
 SECRET_KEY = env("DJANGO_SECRET_KEY")
 KREDITAX_PII_KEY = env("KREDITAX_PII_KEY")
-
-KREDITAX_AUDIT_KEYS = envlist("KREDITAX_AUDIT_KEYS", "")
+KREDITAX_AUDIT_KEYS = envlist("KREDITAX_AUDIT_KEYS")
 
 _required = (
     ("DJANGO_SECRET_KEY", SECRET_KEY),

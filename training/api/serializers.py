@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from rest_framework import serializers
 
 from registry.models import ModelVersion
-from training import conf
 from training.models import TrainingRun
 
 
@@ -18,7 +18,12 @@ def path_under_data_roots(value: str) -> Path:
     Web users must not make the server read arbitrary files; the command line may.
     """
     path = Path(value).resolve()
-    if not any(path.is_relative_to(root) for root in conf.data_roots()):
+    roots = [
+        Path(root).resolve()
+        for root in (settings.KREDITAX_DATA_DIR, settings.KREDITAX_RETRAIN_DIR)
+        if root
+    ]
+    if not any(path.is_relative_to(root) for root in roots):
         raise serializers.ValidationError("Must lie inside the configured data directory.")
     return path
 
