@@ -53,7 +53,7 @@ test: install-dev ## Install what the tests need and run the whole suite
 lint: install-dev ## ruff, ruff format --check, mypy, the import contract, makemigrations --check
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy credit_ml kreditax scoring audit training
+	$(VENV)/bin/mypy credit_ml kreditax registry audit scoring training
 	$(VENV)/bin/lint-imports
 	DJANGO_SETTINGS_MODULE=kreditax.settings.test $(MANAGE) makemigrations --check --dry-run
 
