@@ -19,6 +19,7 @@ help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 $(PY):
+	@$(PYTHON_BOOT) -c 'import sys; sys.exit(sys.version_info < (3, 12) and f"KreditaX needs Python 3.12 or newer; $(PYTHON_BOOT) is {sys.version.split()[0]}. See README.md (The two commands)." or 0)'
 	$(PYTHON_BOOT) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
 

@@ -10,7 +10,15 @@ import pytest
 from django.core.management import call_command
 
 ROOT = Path(__file__).resolve().parent.parent
-WEB_STACK = {"django", "rest_framework", "celery", "kreditax", "scoring", "audit", "training"}
+APPS = {"kreditax", "registry", "audit", "scoring", "training"}
+WEB_STACK = {"django", "rest_framework", "celery", *APPS}
+#: What each app may import of the others: only the layers below it (README, "What is where").
+MAY_IMPORT = {
+    "scoring": {"audit", "registry"},
+    "training": {"audit", "registry"},
+    "audit": {"registry"},
+    "registry": set(),
+}
 
 
 def _imported_top_levels(path: Path) -> set[str]:
@@ -44,3 +52,27 @@ def test_every_model_change_has_a_migration() -> None:
     out = io.StringIO()
     call_command("makemigrations", "--check", "--dry-run", stdout=out)
     assert "No changes detected" in out.getvalue()
+
+
+def _app_imports(app: str) -> dict[str, list[str]]:
+    """Module path to the other apps it imports that its layer does not allow."""
+    offenders = {}
+    for path in sorted((ROOT / app).rglob("*.py")):
+        if "migrations" in path.parts:
+            continue
+        bad = (_imported_top_levels(path) & APPS) - {app} - MAY_IMPORT[app]
+        if bad:
+            offenders[str(path.relative_to(ROOT))] = sorted(bad)
+    return offenders
+
+
+@pytest.mark.parametrize("app", sorted(MAY_IMPORT))
+def test_each_app_imports_only_the_layers_below_it(app: str) -> None:
+    assert _app_imports(app) == {}
+
+
+def test_the_settings_import_no_app() -> None:
+    imported = set().union(
+        *(_imported_top_levels(p) for p in (ROOT / "kreditax" / "settings").rglob("*.py"))
+    )
+    assert imported & (APPS - {"kreditax"}) == set()
