@@ -14,6 +14,8 @@ import base64
 import functools
 import hashlib
 import json
+import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -26,10 +28,40 @@ from django.conf import settings
 _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), check_circular=False)
 
 
+#: Numbers whose JSON PostgreSQL's ``jsonb`` would give back in another form: negative zero
+#: (``numeric`` has none: ``-0.0`` comes back as ``0.0``) and floats written with a positive
+#: exponent (``1e+16`` comes back as the integer ``10000000000000000``). Matching text inside
+#: a string only costs the slower path, whose output is then the same.
+_JSONB_UNSTABLE = re.compile(r"-0\.0(?![0-9])|[0-9]e\+")
+
+
 def canonical_json(value: Any) -> str:
-    """``json.dumps(value, sort_keys=True, separators=(",", ":"))`` with one encoder made
-    once for the process."""
-    return _CANONICAL.encode(value)
+    """``json.dumps(value, sort_keys=True, separators=(",", ":"))``, in a form that
+    PostgreSQL's ``jsonb`` stores and gives back unchanged.
+
+    Audit records are hashed over this text and stored as ``jsonb``; read back and encoded
+    again, they must give the same text, or a valid request could make a record fail
+    verification forever. So negative zero is written as ``0.0`` and an integral float of
+    16 digits or more (the only floats Python writes with ``e+``) as the integer it is.
+    """
+    text = _CANONICAL.encode(value)
+    if _JSONB_UNSTABLE.search(text) is None:
+        return text
+    return _CANONICAL.encode(_jsonb_stable(value))
+
+
+def _jsonb_stable(value: Any) -> Any:
+    if isinstance(value, float):
+        if value == 0.0:
+            return 0.0
+        if math.isfinite(value) and value.is_integer() and abs(value) >= 1e16:
+            return int(value)
+        return value
+    if isinstance(value, Mapping):
+        return {key: _jsonb_stable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonb_stable(item) for item in value]
+    return value
 
 
 class AuditKeyError(RuntimeError):

@@ -110,17 +110,31 @@ def audit_seal(*, now: datetime | None = None) -> AuditCheckpoint | None:
 # --------------------------------------------------------------------------------------
 
 
+#: Problems listed by name at most; all of them are counted.
+MAX_LISTED_PROBLEMS = 100
+
+
 @dataclass(frozen=True)
 class Verification:
-    """The outcome of ``audit_verify``: ``problem`` names the FIRST thing that does not hold."""
+    """The outcome of ``audit_verify``: every record and checkpoint was checked.
+
+    ``problems`` names the first ``MAX_LISTED_PROBLEMS`` things that do not hold, in the
+    order found; ``problem_count`` counts all of them.
+    """
 
     records_checked: int
     checkpoints_checked: int
-    problem: str | None = None
+    problems: tuple[str, ...] = ()
+    problem_count: int = 0
 
     @property
     def ok(self) -> bool:
-        return self.problem is None
+        return self.problem_count == 0
+
+    @property
+    def problem(self) -> str | None:
+        """The first problem found, or None."""
+        return self.problems[0] if self.problems else None
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -128,41 +142,63 @@ class Verification:
             "records_checked": self.records_checked,
             "checkpoints_checked": self.checkpoints_checked,
             "problem": self.problem,
+            "problems": list(self.problems),
+            "problem_count": self.problem_count,
         }
 
 
-class _Broken(Exception):
-    pass
+class _Problems:
+    """Collects what does not hold: lists the first ones, counts all."""
+
+    def __init__(self) -> None:
+        self.listed: list[str] = []
+        self.count = 0
+
+    def add(self, problem: str) -> None:
+        self.count += 1
+        if len(self.listed) < MAX_LISTED_PROBLEMS:
+            self.listed.append(problem)
 
 
-def _check_records(records: QuerySet[DecisionRecord]) -> Iterator[str]:
-    """Yield each stored hash after checking that it matches the recomputed one."""
+def _check_records(records: QuerySet[DecisionRecord], problems: _Problems) -> Iterator[str]:
+    """Yield each record's stored hash, noting each that differs from the recomputed one.
+
+    The stored hash is what a checkpoint sealed, so an altered record is reported once (here),
+    and its checkpoint still holds unless the stored hash itself was changed.
+    """
     for record in records.iterator(chunk_size=CHUNK):
         if content_hash(record) != record.content_hash:
-            raise _Broken(f"record {record.request_id} does not match its content hash")
+            problems.add(f"record {record.request_id} does not match its content hash")
         yield record.content_hash
 
 
 def _check_checkpoint(
-    checkpoint: AuditCheckpoint, previous: AuditCheckpoint | None, expected_sequence: int
-) -> None:
+    checkpoint: AuditCheckpoint,
+    previous: AuditCheckpoint | None,
+    expected_sequence: int,
+    problems: _Problems,
+) -> int:
+    """Check one checkpoint, its link to ``previous`` and the records it sealed; returns how
+    many records it covers now."""
     name = f"checkpoint {checkpoint.sequence}"
     if checkpoint.sequence != expected_sequence:
-        raise _Broken(f"checkpoint {expected_sequence} is missing")
+        missing = range(expected_sequence, checkpoint.sequence)
+        problems.add(", ".join(f"checkpoint {n} is missing" for n in missing))
     if checkpoint_hash(checkpoint) != checkpoint.checkpoint_hash:
-        raise _Broken(f"{name} does not match its own hash")
+        problems.add(f"{name} does not match its own hash")
     wanted = previous.checkpoint_hash if previous else GENESIS_HASH
     if checkpoint.previous_hash != wanted:
-        raise _Broken(f"{name} does not chain to the checkpoint before it")
+        problems.add(f"{name} does not chain to the checkpoint before it")
     records = _records_in_order().filter(_after(previous)).filter(_up_to(checkpoint))
     digest, count = hashlib.sha256(), 0
-    for record_hash in _check_records(records):
+    for record_hash in _check_records(records, problems):
         digest.update(f"{record_hash}\n".encode("ascii"))
         count += 1
     if count != checkpoint.record_count:
-        raise _Broken(f"{name} sealed {checkpoint.record_count} records, {count} remain")
-    if digest.hexdigest() != checkpoint.records_digest:
-        raise _Broken(f"{name} does not match the records it sealed")
+        problems.add(f"{name} sealed {checkpoint.record_count} records, {count} remain")
+    elif digest.hexdigest() != checkpoint.records_digest:
+        problems.add(f"{name} does not match the records it sealed")
+    return count
 
 
 def _start_of(day: date) -> datetime:
@@ -170,7 +206,8 @@ def _start_of(day: date) -> datetime:
 
 
 def audit_verify(*, since: date | None = None) -> Verification:
-    """Recompute every record hash and every checkpoint (and the chain) from ``since`` on.
+    """Recompute every record hash and every checkpoint (and the chain) from ``since`` on,
+    and report everything that does not hold (it never stops at the first).
 
     Checkpoints ending before ``since`` are skipped, except the one just before, whose
     stored hash the first checked checkpoint must chain to.
@@ -180,16 +217,15 @@ def audit_verify(*, since: date | None = None) -> Verification:
     if since is not None:
         previous = checkpoints.filter(last_created_at__lt=_start_of(since)).last()
         checkpoints = checkpoints.filter(sequence__gt=previous.sequence if previous else 0)
+    problems = _Problems()
     records_checked = checkpoints_checked = 0
-    try:
-        for checkpoint in checkpoints.iterator(chunk_size=CHUNK):
-            expected = previous.sequence + 1 if previous else 1
-            _check_checkpoint(checkpoint, previous, expected)
-            records_checked += checkpoint.record_count
-            checkpoints_checked += 1
-            previous = checkpoint
-        for _ in _check_records(_records_in_order().filter(_after(previous))):
-            records_checked += 1
-    except _Broken as broken:
-        return Verification(records_checked, checkpoints_checked, str(broken))
-    return Verification(records_checked, checkpoints_checked)
+    for checkpoint in checkpoints.iterator(chunk_size=CHUNK):
+        expected = previous.sequence + 1 if previous else 1
+        records_checked += _check_checkpoint(checkpoint, previous, expected, problems)
+        checkpoints_checked += 1
+        previous = checkpoint
+    for _ in _check_records(_records_in_order().filter(_after(previous)), problems):
+        records_checked += 1
+    return Verification(
+        records_checked, checkpoints_checked, tuple(problems.listed), problems.count
+    )

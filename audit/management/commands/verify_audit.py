@@ -1,4 +1,4 @@
-"""Recompute every record hash and checkpoint; exit 1 naming the first that does not hold."""
+"""Recompute every record hash and checkpoint; list each that does not hold and exit 1."""
 
 from __future__ import annotations
 
@@ -19,6 +19,15 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         result = audit_verify(since=options["since"])
         counts = f"{result.records_checked} records, {result.checkpoints_checked} checkpoints"
-        if result.problem is not None:
-            raise CommandError(f"Audit trail does NOT hold: {result.problem} ({counts} ok)")
-        self.stdout.write(f"Audit trail holds: {counts} verified.")
+        if result.ok:
+            self.stdout.write(f"Audit trail holds: {counts} verified.")
+            return
+        for problem in result.problems:
+            self.stdout.write(f"- {problem}")
+        unlisted = result.problem_count - len(result.problems)
+        if unlisted:
+            self.stdout.write(f"- and {unlisted} more")
+        raise CommandError(
+            f"Audit trail does NOT hold: {result.problem_count} problem(s) in {counts} "
+            f"checked; the first: {result.problem}"
+        )
