@@ -567,6 +567,8 @@ CANONICAL_SAMPLES: list[Any] = [
 @pytest.mark.parametrize("value", CANONICAL_SAMPLES)
 def test_canonical_json_is_json_dumps_with_sorted_keys(value: Any) -> None:
     expected = json.dumps(value, sort_keys=True, separators=(",", ":"))
+    # ... except the two number forms jsonb would not give back (test_hash_round_trip.py).
+    expected = {"1e+16": "10000000000000000", "-0.0": "0.0"}.get(expected, expected)
     assert crypto.canonical_json(value) == expected
 
 
