@@ -19,6 +19,7 @@ from scoring.api import schema_docs as docs
 from scoring.api.auth import CanReviewDecisions, CanScore, CanViewModelCards
 from scoring.api.errors import ApiError
 from scoring.api.parsers import StrictBatchJSONParser, StrictJSONParser
+from scoring.api.request_id import decision_request_id
 
 IDEMPOTENCY = OpenApiParameter(
     "Idempotency-Key",
@@ -65,6 +66,7 @@ class PredictView(APIView):
             actor=_actor(request),
             endpoint=self.endpoint,
             idempotency_key=_idempotency_key(request),
+            request_id=decision_request_id(),
         )
         return _respond(result)
 
