@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework_api_key",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI and Redoc served from our static files
     "django_filters",
     "kreditax.apps.KreditaxConfig",
     "registry",
@@ -148,6 +149,12 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Credit decisioning for Indonesian lenders.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The docs work without internet: Swagger UI, Redoc and the favicon are the sidecar's
+    # static files (served by WhiteNoise), and no schema is sent to the online validator.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "ENUM_NAME_OVERRIDES": {"DecisionEnum": "audit.models.Decision"},
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
