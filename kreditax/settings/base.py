@@ -6,6 +6,7 @@ Celery runs eagerly unless a broker (``CELERY_BROKER_URL`` or ``REDIS_URL``) is 
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 
 import dj_database_url
@@ -15,6 +16,10 @@ from kreditax.settings.schedule import crontab_from
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(env("KREDITAX_VAR_DIR", str(BASE_DIR / "var")))
+# The product's version, shown on the landing page: pyproject.toml is the one place to change it.
+KREDITAX_VERSION: str = tomllib.loads((BASE_DIR / "pyproject.toml").read_text(encoding="utf-8"))[
+    "project"
+]["version"]
 
 # Secrets whose NAME_FILE cannot be read, by variable: such a secret is empty (never its
 # default) and the kreditax.E002 system check reports it; production refuses to start.
