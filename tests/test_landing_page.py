@@ -37,12 +37,13 @@ def page(client: Any) -> tuple[Any, _Links]:
 
 @pytest.mark.django_db
 def test_the_landing_page_names_the_product_and_its_version(client: Any) -> None:
-    version = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    version = pyproject["project"]["version"]
     response, links = page(client)
     assert response.status_code == 200
     assert response["Content-Type"] == "text/html; charset=utf-8"
-    assert settings.KREDITAX_VERSION == version["version"]
-    assert f"KreditaX {version['version']}" in " ".join(" ".join(links.text).split())
+    assert version == settings.KREDITAX_VERSION
+    assert f"KreditaX {version}" in " ".join(" ".join(links.text).split())
 
 
 @pytest.mark.django_db
