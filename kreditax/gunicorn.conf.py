@@ -17,5 +17,6 @@ keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "0"))
 accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-")
-# The access log carries method, path, status and timing only: no bodies, no query strings.
-access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
+# The access log carries method, path, status and timing only: no bodies, no query strings;
+# and the request id of the response header, as the application's log lines do.
+access_log_format = '%(h)s [%({x-request-id}o)s] "%(m)s %(U)s" %(s)s %(B)s %(M)sms'

@@ -2,9 +2,11 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from kreditax.views import landing
 from scoring.api.errors import json_error_view
 
 urlpatterns = [
+    path("", landing, name="landing"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("audit.api.urls")),
     path("api/v1/", include(("scoring.api.urls", "api"), namespace="api")),

@@ -18,7 +18,10 @@ class IdempotencyRecord(models.Model):
     key_digest = models.CharField(max_length=64)
     body_sha256 = models.CharField(max_length=64)
     endpoint = models.CharField(max_length=20)
-    status_code = models.PositiveSmallIntegerField()
+    # Only successful answers are stored (a refusal stores nothing and leaves the key free),
+    # so every stored answer is a 200. The column stays so that, during a rolling deploy,
+    # the previous release's workers can still write it.
+    status_code = models.PositiveSmallIntegerField(default=200)
     response: models.JSONField[Any] = models.JSONField()
     created_at = models.DateTimeField(auto_now_add=True)
 

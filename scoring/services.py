@@ -1,7 +1,9 @@
 """Scoring services: validate, decide with the champion, record, answer.
 
-The response leaves only after the decision's audit record is committed in the same
-transaction; if the record cannot be written the caller gets 503 and no decision.
+The answer leaves only after the decision's audit record is committed; if the record
+cannot be written the caller gets ``RecordNotWritten`` and no decision. Services return
+domain results and raise the domain errors of ``scoring.errors``: HTTP status codes belong
+to the API layer.
 """
 
 from __future__ import annotations
@@ -33,7 +35,15 @@ from registry import model_cache
 from registry.models import ApiClient, RuleSet
 from registry.selectors import model_version_schema, rule_set_latest, rule_set_policy
 from scoring import presenters
-from scoring.errors import Conflict, Forbidden, InvalidInput, NotFound, Unavailable
+from scoring.errors import (
+    ChampionUnloadable,
+    Forbidden,
+    IdempotencyKeyReused,
+    InvalidInput,
+    NoChampion,
+    NotFound,
+    RecordNotWritten,
+)
 from scoring.models import IdempotencyRecord
 
 logger = logging.getLogger(__name__)
@@ -60,10 +70,24 @@ class Actor:
 
 
 @dataclass(frozen=True)
-class ServiceResponse:
-    status: int
+class ScoringResult:
+    """The answer to a scoring call: one decision's body (``/predict``, ``/explain``) or the
+    batch's body with its per-item results, and whether it is the first answer to the same
+    ``Idempotency-Key`` given again (nothing new was decided or recorded)."""
+
     body: dict[str, Any]
     replayed: bool = False
+
+
+@dataclass(frozen=True)
+class IdempotencyKey:
+    """An ``Idempotency-Key`` as stored: its keyed digest, never the key, per owner, with the
+    SHA-256 of the canonical body and the endpoint it was first used on."""
+
+    owner: str
+    digest: str
+    body_sha256: str
+    endpoint: Endpoint
 
 
 @dataclass(frozen=True)
@@ -129,18 +153,48 @@ def _key_digest(key: str) -> str:
     return hmac.new(secret, f"idem:{key}".encode(), hashlib.sha256).hexdigest()
 
 
-def _replay(
-    actor: Actor, key_digest: str, body_sha: str, endpoint: Endpoint
-) -> IdempotencyRecord | None:
-    stored = IdempotencyRecord.objects.filter(owner=actor.owner, key_digest=key_digest).first()
+def _idempotency_key_of(
+    *, key: str | None, payload: Any, actor: Actor, endpoint: Endpoint
+) -> IdempotencyKey | None:
+    if not key:
+        return None
+    return IdempotencyKey(
+        owner=actor.owner,
+        digest=_key_digest(key),
+        body_sha256=_body_sha256(payload),
+        endpoint=endpoint,
+    )
+
+
+def _stored(key: IdempotencyKey) -> IdempotencyRecord | None:
+    """The first response to ``key``; ``IdempotencyKeyReused`` if it answered another body."""
+    stored = IdempotencyRecord.objects.filter(owner=key.owner, key_digest=key.digest).first()
     if stored is None:
         return None
-    if stored.body_sha256 != body_sha or stored.endpoint != endpoint:
-        raise Conflict(
+    if stored.body_sha256 != key.body_sha256 or stored.endpoint != key.endpoint:
+        raise IdempotencyKeyReused(
             "This Idempotency-Key was used with another request body.",
             fields={"Idempotency-Key": ["Already used with a different body or endpoint."]},
         )
     return stored
+
+
+def _idempotency_record_create(*, key: IdempotencyKey, body: dict[str, Any]) -> None:
+    """Store the first answer to ``key`` (without the echoed application ids).
+
+    The only write of an idempotency record. Called inside the transaction that inserts the
+    decisions' audit records, so both commit or neither; when a concurrent request with the
+    same key committed first, the unique constraint makes this insert fail with
+    ``IntegrityError`` (on PostgreSQL after waiting for that commit) and ``_idempotent``
+    answers with the stored response.
+    """
+    IdempotencyRecord.objects.create(
+        owner=key.owner,
+        key_digest=key.digest,
+        body_sha256=key.body_sha256,
+        endpoint=key.endpoint,
+        response=_without_application_ids(body),
+    )
 
 
 def _with_application_ids(body: dict[str, Any], payload: Any) -> dict[str, Any]:
@@ -173,12 +227,10 @@ def _serving() -> model_cache.Serving:
     try:
         return model_cache.serving()
     except model_cache.NoChampion:
-        raise Unavailable("No champion model is available.", code="no_champion") from None
+        raise NoChampion("No champion model is available.") from None
     except Exception:
         logger.exception("The champion model could not be loaded")
-        raise Unavailable(
-            "The champion model could not be loaded.", code="model_unavailable"
-        ) from None
+        raise ChampionUnloadable("The champion model could not be loaded.") from None
 
 
 def _shadow(
@@ -241,69 +293,44 @@ def _recorded(
     )
 
 
-def _commit(
-    *,
-    records: list[RecordedDecision],
-    actor: Actor,
-    key_digest: str,
-    body_sha: str,
-    endpoint: Endpoint,
-    body: dict[str, Any],
-) -> None:
-    """Write the audit records (and the idempotency record) in one transaction.
+def _commit(*, record: RecordedDecision, key: IdempotencyKey | None, body: dict[str, Any]) -> None:
+    """Write a decision's audit record (and the idempotency record) in one transaction.
 
-    A single record without an idempotency record is one INSERT statement, committed on its
-    own (autocommit): one round trip to the database instead of three.
+    Without an idempotency key the record is one INSERT statement, committed on its own
+    (autocommit): one round trip to the database instead of three.
     """
-    if len(records) == 1 and not key_digest and transaction.get_autocommit():
-        decision_records_create(decisions=records)
+    if key is None and transaction.get_autocommit():
+        decision_records_create(decisions=[record])
         return
     with transaction.atomic():
-        decision_records_create(decisions=records)
-        if key_digest:
-            IdempotencyRecord.objects.create(
-                owner=actor.owner,
-                key_digest=key_digest,
-                body_sha256=body_sha,
-                endpoint=endpoint,
-                status_code=200,
-                response=_without_application_ids(body),
-            )
+        decision_records_create(decisions=[record])
+        if key is not None:
+            _idempotency_record_create(key=key, body=body)
+
+
+def _replayed(stored: IdempotencyRecord, payload: Any) -> ScoringResult:
+    return ScoringResult(body=_with_application_ids(stored.response, payload), replayed=True)
 
 
 def _idempotent(
-    *,
-    payload: Any,
-    actor: Actor,
-    endpoint: Endpoint,
-    idempotency_key: str | None,
-    compute: Callable[[str, str], ServiceResponse],
-) -> ServiceResponse:
-    """Replay a stored response, refuse a reused key, or compute and store a new one."""
-    key_digest = _key_digest(idempotency_key) if idempotency_key else ""
-    body_sha = _body_sha256(payload) if key_digest else ""
-    if key_digest:
-        stored = _replay(actor, key_digest, body_sha, endpoint)
-        if stored is not None:
-            return ServiceResponse(
-                stored.status_code, _with_application_ids(stored.response, payload), True
-            )
+    *, payload: Any, key: IdempotencyKey | None, compute: Callable[[], ScoringResult]
+) -> ScoringResult:
+    """Replay a stored answer, refuse a reused key, or compute (and store) a new one."""
+    stored = _stored(key) if key is not None else None
+    if stored is not None:
+        return _replayed(stored, payload)
     try:
-        return compute(key_digest, body_sha)
+        return compute()
     except IntegrityError:
         # A concurrent request with the same key committed first: answer as it did.
-        stored = _replay(actor, key_digest, body_sha, endpoint) if key_digest else None
+        stored = _stored(key) if key is not None else None
         if stored is None:
             logger.exception("Audit record insert failed")
-            raise Unavailable(
-                "The decision could not be recorded.", code="audit_unavailable"
-            ) from None
-        return ServiceResponse(
-            stored.status_code, _with_application_ids(stored.response, payload), True
-        )
+            raise RecordNotWritten("The decision could not be recorded.") from None
+        return _replayed(stored, payload)
     except DatabaseError:
         logger.exception("Audit record insert failed")
-        raise Unavailable("The decision could not be recorded.", code="audit_unavailable") from None
+        raise RecordNotWritten("The decision could not be recorded.") from None
 
 
 def _decide_one(
@@ -325,22 +352,29 @@ def _decide_one(
 
 
 def application_score(
-    *, payload: Any, actor: Actor, endpoint: Endpoint, idempotency_key: str | None
-) -> ServiceResponse:
+    *,
+    payload: Any,
+    actor: Actor,
+    endpoint: Endpoint,
+    idempotency_key: str | None,
+    request_id: uuid.UUID | None = None,
+) -> ScoringResult:
     """Decide one application with the champion and record it before answering.
 
     The application is validated against the champion's schema (its lender's spec, or the
-    built-in one), so the champion is looked up first.
+    built-in one), so the champion is looked up first. ``request_id`` becomes the decision's
+    id (in the body, the audit record and the waterfall URL); a new UUID4 when omitted.
     """
+    key = _idempotency_key_of(key=idempotency_key, payload=payload, actor=actor, endpoint=endpoint)
 
-    def compute(key_digest: str, body_sha: str) -> ServiceResponse:
+    def compute() -> ScoringResult:
         serving = _serving()
         loaded = serving.champion
         values = application_validate(payload, schema=loaded.model.schema)
         decision = _decide_one(values, loaded=loaded, actor=actor)
         now = timezone.now()
         scored = _Scored(
-            request_id=uuid.uuid4(),
+            request_id=request_id or uuid.uuid4(),
             values=values,
             decision=decision,
             shadow=_shadow(serving.challenger, values),
@@ -365,27 +399,21 @@ def application_score(
             loaded=loaded,
             endpoint=endpoint,
             now=now,
-            key_digest=key_digest,
+            key_digest=key.digest if key else "",
             body=body,
             attributions=attributions,
         )
-        _commit(
-            records=[record],
-            actor=actor,
-            key_digest=key_digest,
-            body_sha=body_sha,
-            endpoint=endpoint,
-            body=body,
+        _commit(record=record, key=key, body=body)
+        logger.info(
+            "Decision %s recorded: %s by %s under %s",
+            scored.request_id,
+            decision.decision,
+            loaded.version.label,
+            decision.policy.rule_set_version,
         )
-        return ServiceResponse(200, body)
+        return ScoringResult(body=body)
 
-    return _idempotent(
-        payload=payload,
-        actor=actor,
-        endpoint=endpoint,
-        idempotency_key=idempotency_key,
-        compute=compute,
-    )
+    return _idempotent(payload=payload, key=key, compute=compute)
 
 
 # --------------------------------------------------------------------------------------
@@ -450,7 +478,7 @@ def _error_item(index: int, fields: Mapping[str, list[str]], application_id: Any
 
 def applications_score_batch(
     *, payload: Any, actor: Actor, idempotency_key: str | None
-) -> ServiceResponse:
+) -> ScoringResult:
     """Validate each item on its own, decide the valid ones in chunks, record, answer in order.
 
     A pipeline: while the model explains one chunk of valid items (XGBoost's TreeSHAP runs
@@ -458,8 +486,11 @@ def applications_score_batch(
     previous chunk's records and results. Everything commits in one transaction.
     """
     items = _batch_items(payload)
+    key = _idempotency_key_of(
+        key=idempotency_key, payload=payload, actor=actor, endpoint=Endpoint.BATCH
+    )
 
-    def compute(key_digest: str, body_sha: str) -> ServiceResponse:
+    def compute() -> ScoringResult:
         serving = _serving()
         loaded = serving.champion
         rule_set = rule_set_policy(rule_set=actor.rule_set)
@@ -487,7 +518,7 @@ def applications_score_batch(
                         serving=serving,
                         actor=actor,
                         now=now,
-                        key_digest=key_digest,
+                        key_digest=key.digest if key else "",
                     )
                     taken += len(chunk)
                     writer.write(records)
@@ -503,24 +534,17 @@ def applications_score_batch(
                 "invalid": len(items) - recorded,
                 "results": results,
             }
-            if key_digest:
-                IdempotencyRecord.objects.create(
-                    owner=actor.owner,
-                    key_digest=key_digest,
-                    body_sha256=body_sha,
-                    endpoint=Endpoint.BATCH,
-                    status_code=200,
-                    response=_without_application_ids(body),
-                )
-        return ServiceResponse(200, body)
+            if key is not None:
+                _idempotency_record_create(key=key, body=body)
+        logger.info(
+            "Batch recorded: %d decisions by %s, %d invalid items",
+            recorded,
+            loaded.version.label,
+            len(items) - recorded,
+        )
+        return ScoringResult(body=body)
 
-    return _idempotent(
-        payload=payload,
-        actor=actor,
-        endpoint=Endpoint.BATCH,
-        idempotency_key=idempotency_key,
-        compute=compute,
-    )
+    return _idempotent(payload=payload, key=key, compute=compute)
 
 
 #: Applications per chunk of the batch pipeline: small enough that the first chunk's

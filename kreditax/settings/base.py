@@ -6,6 +6,7 @@ Celery runs eagerly unless a broker (``CELERY_BROKER_URL`` or ``REDIS_URL``) is 
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 
 import dj_database_url
@@ -15,6 +16,10 @@ from kreditax.settings.schedule import crontab_from
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(env("KREDITAX_VAR_DIR", str(BASE_DIR / "var")))
+# The product's version, shown on the landing page: pyproject.toml is the one place to change it.
+KREDITAX_VERSION: str = tomllib.loads((BASE_DIR / "pyproject.toml").read_text(encoding="utf-8"))[
+    "project"
+]["version"]
 
 # Secrets whose NAME_FILE cannot be read, by variable: such a secret is empty (never its
 # default) and the kreditax.E002 system check reports it; production refuses to start.
@@ -40,6 +45,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework_api_key",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI and Redoc served from our static files
     "django_filters",
     "kreditax.apps.KreditaxConfig",
     "registry",
@@ -49,6 +55,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so that every response (errors, the admin, static files) carries X-Request-ID.
+    "scoring.api.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -146,6 +154,12 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Credit decisioning for Indonesian lenders.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The docs work without internet: Swagger UI, Redoc and the favicon are the sidecar's
+    # static files (served by WhiteNoise), and no schema is sent to the online validator.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "ENUM_NAME_OVERRIDES": {"DecisionEnum": "audit.models.Decision"},
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -153,11 +167,22 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
+# Every line names the request it belongs to (the X-Request-ID of the response; "-" outside
+# a request). The filter sits on the handler, so records of every logger get it.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "scoring.api.request_id.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"}
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env("KREDITAX_LOG_LEVEL", "INFO")},
 }
 # Fernet keys for the encrypted replay inputs, newest first (comma-separated).

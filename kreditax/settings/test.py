@@ -18,8 +18,9 @@ KREDITAX_ARTIFACT_DIR = Path(
     env("KREDITAX_ARTIFACT_DIR") or tempfile.mkdtemp(prefix="kreditax-models-")
 )
 KREDITAX_PII_KEY = "test-pii-key"
-# No collected static files in tests: WhiteNoise should not look for them.
+# No collected static files in tests: WhiteNoise finds them with the staticfiles finders.
 WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True
 STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }

@@ -14,7 +14,18 @@ from django.http import HttpRequest, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
-from scoring.errors import ServiceError
+from scoring.errors import (
+    ChampionUnloadable,
+    Conflict,
+    Forbidden,
+    IdempotencyKeyReused,
+    InvalidInput,
+    NoChampion,
+    NotFound,
+    RecordNotWritten,
+    ScoringError,
+    Unavailable,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +75,30 @@ _CODES: dict[type[exceptions.APIException], tuple[str, str]] = {
 }
 
 
+#: The scoring services' domain errors as HTTP: status and error code, the first class that
+#: matches wins (so the specific ones come before their bases).
+SCORING_ERRORS: tuple[tuple[type[ScoringError], int, str], ...] = (
+    (IdempotencyKeyReused, status.HTTP_409_CONFLICT, "idempotency_conflict"),
+    (NoChampion, status.HTTP_503_SERVICE_UNAVAILABLE, "no_champion"),
+    (ChampionUnloadable, status.HTTP_503_SERVICE_UNAVAILABLE, "model_unavailable"),
+    (RecordNotWritten, status.HTTP_503_SERVICE_UNAVAILABLE, "audit_unavailable"),
+    (InvalidInput, status.HTTP_400_BAD_REQUEST, "invalid"),
+    (Forbidden, status.HTTP_403_FORBIDDEN, "permission_denied"),
+    (NotFound, status.HTTP_404_NOT_FOUND, "not_found"),
+    (Conflict, status.HTTP_409_CONFLICT, "conflict"),
+    (Unavailable, status.HTTP_503_SERVICE_UNAVAILABLE, "unavailable"),
+    (ScoringError, status.HTTP_400_BAD_REQUEST, "invalid"),
+)
+
+
+def scoring_error_response(exc: ScoringError) -> Response:
+    """The status code and error body of a scoring service's domain error."""
+    status_code, code = next(
+        (status_code, code) for cls, status_code, code in SCORING_ERRORS if isinstance(exc, cls)
+    )
+    return Response(error_body(code, exc.message, exc.fields), status=status_code)
+
+
 def _fields_of(detail: Any) -> dict[str, list[str]]:
     if isinstance(detail, Mapping):
         return {
@@ -75,8 +110,8 @@ def _fields_of(detail: Any) -> dict[str, list[str]]:
 
 
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    if isinstance(exc, ServiceError):
-        return Response(error_body(exc.code, exc.message, exc.fields), status=exc.status)
+    if isinstance(exc, ScoringError):
+        return scoring_error_response(exc)
     # Imported here: rest_framework.views reads the parser setting, which imports our
     # parsers, which import this module; a module-level import would make that a cycle.
     from rest_framework.views import exception_handler

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import permissions
+from rest_framework import permissions, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -19,6 +19,7 @@ from scoring.api import schema_docs as docs
 from scoring.api.auth import CanReviewDecisions, CanScore, CanViewModelCards
 from scoring.api.errors import ApiError
 from scoring.api.parsers import StrictBatchJSONParser, StrictJSONParser
+from scoring.api.request_id import decision_request_id
 
 IDEMPOTENCY = OpenApiParameter(
     "Idempotency-Key",
@@ -45,9 +46,10 @@ def _idempotency_key(request: Request) -> str | None:
     return key
 
 
-def _respond(outcome: services.ServiceResponse) -> Response:
-    response = Response(outcome.body, status=outcome.status)
-    if outcome.replayed:
+def _respond(result: services.ScoringResult) -> Response:
+    """200 with the body; a replayed first answer says so in ``Idempotent-Replayed``."""
+    response = Response(result.body, status=status.HTTP_200_OK)
+    if result.replayed:
         response["Idempotent-Replayed"] = "true"
     return response
 
@@ -59,13 +61,14 @@ class PredictView(APIView):
 
     @extend_schema(**docs.predict_docs(), parameters=[IDEMPOTENCY])
     def post(self, request: Request) -> Response:
-        outcome = services.application_score(
+        result = services.application_score(
             payload=request.data,
             actor=_actor(request),
             endpoint=self.endpoint,
             idempotency_key=_idempotency_key(request),
+            request_id=decision_request_id(),
         )
-        return _respond(outcome)
+        return _respond(result)
 
 
 class ExplainView(PredictView):
@@ -82,10 +85,10 @@ class BatchView(APIView):
 
     @extend_schema(**docs.batch_docs(), parameters=[IDEMPOTENCY])
     def post(self, request: Request) -> Response:
-        outcome = services.applications_score_batch(
+        result = services.applications_score_batch(
             payload=request.data, actor=_actor(request), idempotency_key=_idempotency_key(request)
         )
-        return _respond(outcome)
+        return _respond(result)
 
 
 class WaterfallView(APIView):
@@ -116,7 +119,10 @@ class ReadyView(APIView):
     def get(self, request: Request) -> Response:
         problems = selectors.readiness()
         if problems:
-            return Response({"status": "unavailable", "problems": problems}, status=503)
+            return Response(
+                {"status": "unavailable", "problems": problems},
+                status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            )
         return Response({"status": "ready"})
 
 

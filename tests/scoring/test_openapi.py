@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from html.parser import HTMLParser
 from io import StringIO
 from typing import Any
 
@@ -41,6 +42,37 @@ def test_the_docs_page_renders() -> None:
     response = APIClient().get("/api/docs/")
     assert response.status_code == 200
     assert b"swagger-ui" in response.content
+
+
+class _Links(HTMLParser):
+    """Every ``src`` and ``href`` of a page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.urls += [value for name, value in attrs if name in {"src", "href"} and value]
+
+
+@pytest.mark.django_db
+def test_the_docs_page_loads_only_our_own_static_files(client: Any) -> None:
+    html = client.get("/api/docs/").content.decode()
+    links = _Links()
+    links.feed(html)
+    assert sorted(links.urls) == [
+        "/static/drf_spectacular_sidecar/swagger-ui-dist/favicon-32x32.png",
+        "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js",
+        "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-standalone-preset.js",
+        "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui.css",
+    ]
+    assert "http://" not in html
+    assert "https://" not in html
+    assert '"validatorUrl": null' in html  # the schema is never sent to swagger.io
+    for url in links.urls:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert b"".join(response.streaming_content), url
 
 
 def test_without_a_lender_champion_the_document_shows_the_built_in_fields(

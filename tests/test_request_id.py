@@ -1,0 +1,169 @@
+"""Every response carries X-Request-ID (the client's when safe, else a new UUID4), and the
+log lines of the request carry the same id. Decisions: tests/scoring/test_decision_request_ids.py.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from rest_framework.test import APIClient
+
+from registry.services import api_client_create
+from scoring import selectors
+from scoring.api.request_id import RequestIdFilter, current_request_id
+from scoring.examples import EXAMPLE_APPLICATION
+from tests.scoring.support import keyed
+
+PREDICT = "/api/v1/predict"
+
+
+def generated(value: str) -> bool:
+    """Whether ``value`` is a UUID4 in its canonical form (what KreditaX makes)."""
+    try:
+        parsed = uuid.UUID(value)
+    except ValueError:
+        return False
+    return parsed.version == 4 and str(parsed) == value
+
+
+@pytest.fixture
+def api(db: None) -> APIClient:
+    """A loan system's client (no champion is needed: every request here is refused first)."""
+    return keyed(api_client_create(name="los-trace", rule_set_name="fintech")[1])
+
+
+@pytest.mark.django_db
+def test_a_request_without_an_id_gets_a_new_uuid4_each_time() -> None:
+    first = Client().get("/api/v1/health")
+    second = Client().get("/api/v1/health")
+    assert first.status_code == second.status_code == 200
+    assert generated(first["X-Request-ID"])
+    assert generated(second["X-Request-ID"])
+    assert first["X-Request-ID"] != second["X-Request-ID"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "incoming",
+    ["a", "los-req_000123.7", "k" * 64, "6f1c2b9e-4d0a-4c53-9a57-1e2f3a4b5c6d", "ABC.def-9_"],
+)
+def test_a_safe_incoming_id_is_kept(incoming: str) -> None:
+    response = Client().get("/api/v1/health", HTTP_X_REQUEST_ID=incoming)
+    assert response["X-Request-ID"] == incoming
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "incoming",
+    [
+        "",
+        "k" * 65,
+        "with space",
+        "ends-with-newline\n",
+        "split\r\nX-Injected: 1",
+        "tab\there",
+        "slash/or:colon",
+        "ünïcödé",
+        "<script>",
+    ],
+)
+def test_an_unsafe_incoming_id_is_replaced_by_a_new_one(incoming: str) -> None:
+    response = Client().get("/api/v1/health", HTTP_X_REQUEST_ID=incoming)
+    assert response["X-Request-ID"] != incoming
+    assert generated(response["X-Request-ID"])
+    assert not response.has_header("X-Injected")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "status"),
+    [
+        ({"data": EXAMPLE_APPLICATION, "format": "json", "HTTP_IDEMPOTENCY_KEY": ""}, 400),
+        ({"data": b"{not json", "content_type": "application/json"}, 400),
+        (
+            {
+                "data": {"note": "x" * settings.KREDITAX_MAX_BODY_BYTES},
+                "format": "json",
+            },
+            413,
+        ),
+        ({"data": "age=30", "content_type": "text/plain"}, 415),
+    ],
+)
+def test_refused_api_requests_carry_the_id(
+    kwargs: dict[str, Any], status: int, api: APIClient
+) -> None:
+    response = api.post(PREDICT, **kwargs, HTTP_X_REQUEST_ID="trace-1")
+    assert response.status_code == status
+    assert response.json()["error"]["code"]
+    assert response["X-Request-ID"] == "trace-1"
+
+
+@pytest.mark.django_db
+def test_a_request_without_credentials_is_401_with_the_id() -> None:
+    response = APIClient().post(
+        PREDICT, EXAMPLE_APPLICATION, format="json", HTTP_X_REQUEST_ID="trace-2"
+    )
+    assert response.status_code == 401
+    assert response["X-Request-ID"] == "trace-2"
+
+
+@pytest.mark.parametrize(
+    "url", ["/api/v1/nowhere", "/api/v1/explain/6f1c2b9e-4d0a-4c53-9a57-1e2f3a4b5c6d/waterfall.svg"]
+)
+def test_a_404_carries_the_id(url: str, api: APIClient) -> None:
+    response = api.get(url, HTTP_X_REQUEST_ID="trace-3")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+    assert response["X-Request-ID"] == "trace-3"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("url", "status"), [("/admin/login/", 200), ("/admin/", 302)])
+def test_the_admin_carries_the_id(url: str, status: int) -> None:
+    response = Client().get(url, HTTP_X_REQUEST_ID="trace-4")
+    assert response.status_code == status
+    assert response["X-Request-ID"] == "trace-4"
+
+
+@pytest.mark.django_db
+def test_a_server_error_carries_the_id_and_its_log_line_too(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken() -> dict[str, str]:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(selectors, "readiness", broken)
+    with caplog.at_level(logging.ERROR, logger="django.request"):
+        response = Client(raise_request_exception=False).get("/api/v1/ready")
+    assert response.status_code == 500
+    assert response.json()["error"]["code"] == "server_error"
+    assert generated(response["X-Request-ID"])
+    errors = [r for r in caplog.records if r.name == "django.request"]
+    assert [r.request_id for r in errors] == [response["X-Request-ID"]]  # type: ignore[attr-defined]
+
+
+def _configured_handler() -> logging.Handler:
+    """The handler that settings.LOGGING puts on the root logger."""
+    return next(
+        h
+        for h in logging.getLogger().handlers
+        if any(isinstance(f, RequestIdFilter) for f in h.filters)
+    )
+
+
+def test_the_configured_log_format_names_the_request() -> None:
+    handler = _configured_handler()
+    record = logging.LogRecord("scoring", logging.INFO, __file__, 1, "outside", None, None)
+    assert handler.filter(record)
+    assert handler.format(record).endswith(" INFO scoring [-] outside")
+
+
+@pytest.mark.django_db
+def test_the_id_is_forgotten_when_the_request_ends() -> None:
+    Client().get("/api/v1/health", HTTP_X_REQUEST_ID="trace-5")
+    assert current_request_id() is None
