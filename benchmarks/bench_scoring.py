@@ -86,9 +86,10 @@ django.setup()
 from django.utils import timezone
 from credit_ml.decision import decide
 from credit_ml.schema import INDONESIAN_SCHEMA, validate_record
-from scoring import model_cache, services
-from scoring.models import ApiClient
-from scoring.selectors import rule_set_policy
+from registry import model_cache
+from registry.models import ApiClient
+from registry.selectors import rule_set_policy
+from scoring import services
 app = json.loads(sys.argv[1]); n = int(sys.argv[2])
 values = validate_record(INDONESIAN_SCHEMA, app)
 loaded = model_cache.champion()
@@ -113,7 +114,7 @@ django.setup()
 import numpy as np, xgboost as xgb
 from credit_ml.schema import INDONESIAN_SCHEMA, validate_record
 from credit_ml.synthetic import generate_applications
-from scoring import model_cache
+from registry import model_cache
 model = model_cache.champion().model
 frame = generate_applications(1000, seed=21)
 x = model.encoder.transform(frame)
