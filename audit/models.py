@@ -86,7 +86,10 @@ class DecisionRecord(AppendOnlyModel):
 
     class Meta:
         ordering = ["-created_at"]
-        permissions = [("export_decisionrecord", "Can export decision records as evidence")]
+        permissions = [
+            ("export_decisionrecord", "Can export decision records as evidence"),
+            ("replay_decisionrecord", "Can replay a decision with its recorded inputs"),
+        ]
         indexes = [
             models.Index(fields=["decision", "-created_at"], name="audit_decision_created"),
             models.Index(fields=["risk_grade", "-created_at"], name="audit_grade_created"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.models import Group, User
 from django.db import transaction
 
-from audit import roles
+from registry import roles
 
 DEMO_USERS: tuple[tuple[str, str], ...] = (
     ("compliance", roles.COMPLIANCE_OFFICER),
