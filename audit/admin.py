@@ -2,7 +2,13 @@
 
 Nothing here adds, changes or deletes an audit row, not even for a superuser. Look-ups by NIK,
 phone or the lender's reference digest the typed term exactly as it was digested at write
-time; the raw term is never stored, logged, or shown back (the search box is left empty).
+time; the raw term is never stored, logged, or shown back (the search box is left empty): the
+page says what was searched for in its masked form ("NIK 3171 **** **** **01"), which is
+also what the access log records.
+
+The decision list fits a 1366 px screen with its default columns (``tests/audit/
+test_admin.py`` estimates the width): short request ids, times in the configured zone, the
+PD and the first failed rule; the navigation sidebar is left out on this one page.
 """
 
 from __future__ import annotations
@@ -13,12 +19,13 @@ import json
 import re
 import uuid
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.views.main import SEARCH_VAR, ChangeList
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Max, Min, Q, QuerySet
 from django.http import (
@@ -35,11 +42,14 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
+from django.views.decorators.http import require_POST
 
 from audit import exports, masking
 from audit.access import audit_access_record
 from audit.models import AuditAccess, AuditCheckpoint, DecisionRecord
+from audit.replay import REPLAY_ERRORS, decision_replay_logged
 from audit.selectors import RecordFilter, distinct_values, failed_rule_q
+from audit.services import content_hash
 from credit_ml.charts import waterfall_svg
 from registry.admin import ReadOnlyAdmin
 from registry.models import RuleSet
@@ -49,6 +59,13 @@ from registry.selectors import model_version_schema
 COUNT_CAP = 10_000
 #: An export of a selection lists its request ids up to this many; beyond, the filter.
 SELECTION_IDS_MAX = 1_000
+#: Client names longer than this are cut in the list (the full name is its tooltip).
+CLIENT_CHARS = 16
+#: The parameter carrying what an identity search looked for, masked (``qd`` has digests).
+MASK_VAR = "qm"
+#: What ``search_label`` produces: a kind, then a masked value or a request id.
+_LABEL = re.compile(r"(NIK|phone|reference|request id) [\w *+.@/:-]{1,64}")
+_PHONE = re.compile(r"\+?[\d\s().-]{6,}")
 
 
 class CappedCountPaginator(Paginator):
@@ -118,9 +135,28 @@ def search_token(term: str) -> str:
     ref = masking.pii_digest(masking.normalise("application_id", term), key=key)
     nik = masking.pii_digest(re.sub(r"[\s.-]", "", term), key=key)
     phone = "-"
-    if re.fullmatch(r"\+?[\d\s().-]{6,}", term):
+    if _PHONE.fullmatch(term):
         phone = masking.pii_digest(masking.normalise_phone(term), key=key)
     return f"{ref}.{nik}.{phone}"
+
+
+def search_label(term: str) -> str:
+    """What the typed term looks like, masked as the records show it: ``NIK 3171 **** ****
+    **01``, ``phone 6281****90``, ``reference ***123`` or ``request id <uuid>``."""
+    term = term.strip()
+    with contextlib.suppress(ValueError):
+        return f"request id {uuid.UUID(term)}"
+    digits = re.sub(r"[\s.-]", "", term)
+    if re.fullmatch(r"\d{16}", digits):
+        return f"NIK {masking.mask_nik(digits)}"
+    if _PHONE.fullmatch(term):
+        return f"phone {masking.mask_phone(term)}"
+    return f"reference {masking.mask_reference(term)}"
+
+
+def shown_label(value: str | None) -> str | None:
+    """A ``search_label`` taken back from the URL, or ``None`` for anything else."""
+    return value if value and _LABEL.fullmatch(value) else None
 
 
 def token_q(token: str) -> Q:
@@ -141,9 +177,25 @@ class IdentitySearchFilter(admin.SimpleListFilter):
     title = "identity look-up"
     parameter_name = "qd"
 
+    def __init__(
+        self, request: HttpRequest, params: dict[str, Any], model: Any, model_admin: Any
+    ) -> None:
+        # The masked label belongs to this filter: taken out so it is no field look-up.
+        shown = params.pop(MASK_VAR, None)
+        self.label = shown_label(shown[-1] if isinstance(shown, list) else shown)
+        super().__init__(request, params, model, model_admin)
+
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
         value = self.value()
-        return [(value, "the searched identity")] if value else []
+        return [(value, self.label or "the searched identity")] if value else []
+
+    def choices(self, changelist: Any) -> Iterator[Any]:
+        everything, *rest = super().choices(changelist)
+        # "All" drops the masked label together with the digests.
+        everything["query_string"] = changelist.get_query_string(
+            remove=[self.parameter_name, MASK_VAR]
+        )
+        yield from (everything, *rest)
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         value = self.value()
@@ -173,17 +225,30 @@ def _figure(value: float | None) -> str:
     return f"{int(value):,}" if float(value).is_integer() else f"{value:.4f}"
 
 
+def local_time(value: datetime) -> str:
+    """``2026-03-02 09:00 WIB``: the time in the configured zone, with the zone's name."""
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def breakable(code: str) -> SafeString:
+    """A rule code that may wrap after its underscores (``OJK_<wbr>MAX_<wbr>...``)."""
+    return format_html_join(mark_safe("_<wbr>"), "{}", ((part,) for part in code.split("_")))
+
+
 @admin.register(DecisionRecord)
 class DecisionRecordAdmin(ReadOnlyAdmin):
     list_display = [
-        "created_at",
-        "request_id",
+        "created",
+        "short_request_id",
         "decision",
-        "risk_grade",
-        "credit_score",
-        "model_label",
-        "client_name",
+        "grade",
+        "score",
+        "pd",
+        "first_failed_rule",
+        "version",
+        "client_short",
     ]
+    list_display_links = ["short_request_id"]
     list_filter = [
         "decision",
         RiskGradeFilter,
@@ -200,13 +265,14 @@ class DecisionRecordAdmin(ReadOnlyAdmin):
     search_fields = ["request_id"]  # shows the box; get_search_results does the real work
     search_help_text = "Request id, the lender's application reference, NIK or phone number."
     actions = ["export_csv", "export_jsonl"]
+    change_form_template = "admin/audit/decisionrecord/change_form.html"
     fieldsets = [
         (
             "Decision",
             {
                 "fields": [
                     "request_id",
-                    "created_at",
+                    "created",
                     "decision_date",
                     "endpoint",
                     "client_name",
@@ -221,11 +287,51 @@ class DecisionRecordAdmin(ReadOnlyAdmin):
         ),
         ("Why", {"fields": ["reasons_table", "policy_table", "counteroffer_text", "waterfall"]}),
         ("For whom (masked)", {"fields": ["application_table"]}),
-        ("Integrity", {"fields": ["content_hash", "pii_key_id", "inputs_key_id"]}),
+        (
+            "Integrity",
+            {"fields": ["verification", "content_hash", "pii_key_id", "inputs_key_id"]},
+        ),
     ]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[DecisionRecord]:
         return super().get_queryset(request).defer("inputs_encrypted")
+
+    # --- the list ----------------------------------------------------------------------
+
+    @admin.display(description="time", ordering="created_at")
+    def created(self, obj: DecisionRecord) -> SafeString:
+        return format_html('<span class="nowrap">{}</span>', local_time(obj.created_at))
+
+    @admin.display(description="request")
+    def short_request_id(self, obj: DecisionRecord) -> SafeString:
+        full = str(obj.request_id)
+        return format_html('<span title="{}">{}</span>', full, full[:8])
+
+    @admin.display(description="grade", ordering="risk_grade")
+    def grade(self, obj: DecisionRecord) -> str:
+        return obj.risk_grade
+
+    @admin.display(description="score", ordering="credit_score")
+    def score(self, obj: DecisionRecord) -> int:
+        return obj.credit_score
+
+    @admin.display(description="PD", ordering="probability_of_default")
+    def pd(self, obj: DecisionRecord) -> str:
+        return f"{obj.probability_of_default:.4f}"
+
+    @admin.display(description="failed rule")
+    def first_failed_rule(self, obj: DecisionRecord) -> SafeString | str:
+        return breakable(obj.failed_rules[0]) if obj.failed_rules else "-"
+
+    @admin.display(description="model", ordering="model_label")
+    def version(self, obj: DecisionRecord) -> str:
+        return obj.model_label
+
+    @admin.display(description="client", ordering="client_name")
+    def client_short(self, obj: DecisionRecord) -> SafeString:
+        name = obj.client_name
+        shown = name if len(name) <= CLIENT_CHARS else f"{name[: CLIENT_CHARS - 1]}\u2026"
+        return format_html('<span title="{}">{}</span>', name, shown)
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[DecisionRecord], search_term: str
@@ -244,14 +350,38 @@ class DecisionRecordAdmin(ReadOnlyAdmin):
     def changelist_view(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None
     ) -> HttpResponse:
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
         term = request.GET.get(SEARCH_VAR, "")
         if request.method == "GET" and term:
-            # Swap the typed NIK/phone for its digests before anything renders or links it.
-            params = request.GET.copy()
-            del params[SEARCH_VAR]
-            params[IdentitySearchFilter.parameter_name] = search_token(term)
-            return HttpResponseRedirect(f"{request.path}?{params.urlencode()}")
-        return super().changelist_view(request, extra_context)
+            return self._search_redirect(request, term)
+        exporting = request.method == "POST" and request.POST.get("action") in self.actions
+        if exporting and not self.has_export_permission(request):
+            raise PermissionDenied  # rather than "No action selected"
+        searched = IdentitySearchFilter.parameter_name in request.GET
+        context = {
+            # The navigation sidebar would leave the list too narrow on a laptop.
+            "is_nav_sidebar_enabled": False,
+            "identity_search": shown_label(request.GET.get(MASK_VAR)) if searched else None,
+            **(extra_context or {}),
+        }
+        return super().changelist_view(request, context)
+
+    def _search_redirect(self, request: HttpRequest, term: str) -> HttpResponse:
+        """Swap the typed NIK/phone for its digests before anything renders or links it; the
+        page shows, and the access log records, only what was searched for, masked."""
+        token, label = search_token(term), search_label(term)
+        audit_access_record(
+            user=request.user,
+            action=AuditAccess.Action.SEARCH,
+            what={"search": label},
+            row_count=DecisionRecord.objects.filter(token_q(token))[:COUNT_CAP].count(),
+        )
+        params = request.GET.copy()
+        del params[SEARCH_VAR]
+        params[IdentitySearchFilter.parameter_name] = token
+        params[MASK_VAR] = label
+        return HttpResponseRedirect(f"{request.path}?{params.urlencode()}")
 
     def lookup_allowed(self, lookup: str, value: str, request: HttpRequest) -> bool:
         sensitive = ("inputs_encrypted", "nik_digest", "phone_digest", "email_digest")
@@ -266,7 +396,8 @@ class DecisionRecordAdmin(ReadOnlyAdmin):
         form_url: str = "",
         extra_context: dict[str, Any] | None = None,
     ) -> HttpResponse:
-        response = super().change_view(request, object_id, form_url, extra_context)
+        context = {"can_replay": self.has_replay_permission(request), **(extra_context or {})}
+        response = super().change_view(request, object_id, form_url, context)
         if response.status_code == 200 and isinstance(response, TemplateResponse):
             record = response.context_data["original"] if response.context_data else None
             if record is not None:
@@ -279,6 +410,18 @@ class DecisionRecordAdmin(ReadOnlyAdmin):
         return response
 
     # --- the decision page -------------------------------------------------------------
+
+    @admin.display(description="content hash check")
+    def verification(self, obj: DecisionRecord) -> SafeString:
+        """The SHA-256 of the record's content computed now, against the one it was written
+        with (``verify_audit`` does the same for every record and the checkpoint chain)."""
+        if content_hash(obj) == obj.content_hash:
+            return format_html('<strong class="{}">verified</strong>', "verified")
+        return format_html(
+            '<strong class="{}">DOES NOT VERIFY</strong>: the record changed after it was '
+            "written; run <code>verify_audit</code>.",
+            "errornote",
+        )
 
     @admin.display(description="reasons")
     def reasons_table(self, obj: DecisionRecord) -> SafeString:
@@ -338,11 +481,67 @@ class DecisionRecordAdmin(ReadOnlyAdmin):
 
     def _export(
         self, request: HttpRequest, queryset: QuerySet[DecisionRecord], fmt: str
-    ) -> StreamingHttpResponse:
-        access, stream = exports.decision_records_export(
+    ) -> HttpResponseRedirect:
+        """Pin and log the export, then show its page: the file and its manifest, a click
+        each (a streamed download would leave the manifest's address in a header only)."""
+        access, _ = exports.decision_records_export(
             record_filter=self._selection_filter(request, queryset), fmt=fmt, user=request.user
         )
-        response = StreamingHttpResponse(stream, content_type=exports.FORMATS[fmt])
+        return HttpResponseRedirect(reverse("admin:audit_export", args=[access.pk]))
+
+    @admin.action(description="Export selected as CSV (evidence)", permissions=["export"])
+    def export_csv(
+        self, request: HttpRequest, queryset: QuerySet[DecisionRecord]
+    ) -> HttpResponseRedirect:
+        return self._export(request, queryset, "csv")
+
+    @admin.action(description="Export selected as JSON Lines (evidence)", permissions=["export"])
+    def export_jsonl(
+        self, request: HttpRequest, queryset: QuerySet[DecisionRecord]
+    ) -> HttpResponseRedirect:
+        return self._export(request, queryset, "jsonl")
+
+    def get_urls(self) -> list[URLPattern]:
+        def view(function: Any, route: str, name: str) -> URLPattern:
+            return path(route, self.admin_site.admin_view(function), name=name)
+
+        return [
+            view(self.export_view, "export/<int:export_id>/", "audit_export"),
+            view(self.download_view, "export/<int:export_id>/download/", "audit_export_download"),
+            view(self.manifest_view, "export/<int:export_id>/manifest/", "audit_export_manifest"),
+            view(self.replay_view, "<int:pk>/replay/", "audit_decisionrecord_replay"),
+            *super().get_urls(),
+        ]
+
+    def _own_export(self, request: HttpRequest, export_id: int) -> AuditAccess:
+        """An export made by this user: only its author fetches the file again (anyone who
+        may export may read any export's manifest)."""
+        if not (self.has_view_permission(request) and self.has_export_permission(request)):
+            raise PermissionDenied
+        access = get_object_or_404(AuditAccess, pk=export_id, action=AuditAccess.Action.EXPORT)
+        if access.user_id != request.user.pk:
+            raise PermissionDenied
+        return access
+
+    def export_view(self, request: HttpRequest, export_id: int) -> HttpResponse:
+        access = self._own_export(request, export_id)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"Export {access.pk}",
+            "export": access,
+            "exported_at": local_time(access.created_at),
+            "download_url": reverse("admin:audit_export_download", args=[access.pk]),
+            "manifest_url": reverse("admin:audit_export_manifest", args=[access.pk]),
+        }
+        return TemplateResponse(request, "admin/audit/decisionrecord/export.html", context)
+
+    def download_view(self, request: HttpRequest, export_id: int) -> StreamingHttpResponse:
+        access = self._own_export(request, export_id)
+        fmt = access.what["format"]
+        response = StreamingHttpResponse(
+            exports.export_file(access=access), content_type=exports.FORMATS[fmt]
+        )
         response["Content-Disposition"] = (
             f'attachment; filename="kreditax-decisions-{access.pk}.{fmt}"'
         )
@@ -350,29 +549,9 @@ class DecisionRecordAdmin(ReadOnlyAdmin):
         response["X-Audit-Manifest"] = reverse("admin:audit_export_manifest", args=[access.pk])
         return response
 
-    @admin.action(description="Export selected as CSV (evidence)", permissions=["export"])
-    def export_csv(
-        self, request: HttpRequest, queryset: QuerySet[DecisionRecord]
-    ) -> StreamingHttpResponse:
-        return self._export(request, queryset, "csv")
-
-    @admin.action(description="Export selected as JSON Lines (evidence)", permissions=["export"])
-    def export_jsonl(
-        self, request: HttpRequest, queryset: QuerySet[DecisionRecord]
-    ) -> StreamingHttpResponse:
-        return self._export(request, queryset, "jsonl")
-
-    def get_urls(self) -> list[URLPattern]:
-        manifest = path(
-            "export/<int:export_id>/manifest/",
-            self.admin_site.admin_view(self.manifest_view),
-            name="audit_export_manifest",
-        )
-        return [manifest, *super().get_urls()]
-
     def manifest_view(self, request: HttpRequest, export_id: int) -> JsonResponse:
         if not (self.has_view_permission(request) and self.has_export_permission(request)):
-            return JsonResponse({"error": {"code": "permission_denied"}}, status=403)
+            raise PermissionDenied
         access = get_object_or_404(
             AuditAccess.objects.select_related("user"),
             pk=export_id,
@@ -385,6 +564,47 @@ class DecisionRecordAdmin(ReadOnlyAdmin):
             f'attachment; filename="kreditax-decisions-{export_id}.manifest.json"'
         )
         return response
+
+    # --- replay ------------------------------------------------------------------------
+
+    def has_replay_permission(self, request: HttpRequest) -> bool:
+        user = request.user
+        return bool(user.has_perm("audit.view_decisionrecord")) and bool(
+            user.has_perm("audit.replay_decisionrecord")
+        )
+
+    def replay_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """POST: score the record's inputs again with its model version, rule set and date,
+        and show whether everything came out identical (logged as a REPLAY access)."""
+        if not self.has_replay_permission(request):
+            raise PermissionDenied
+        return _replay_post(request, self, pk)
+
+
+@require_POST
+def _replay_post(request: HttpRequest, model_admin: DecisionRecordAdmin, pk: int) -> HttpResponse:
+    record = get_object_or_404(DecisionRecord.objects.only("request_id"), pk=pk)
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "opts": model_admin.opts,
+        "title": f"Replay of {record.request_id}",
+        "record": record,
+        "record_url": reverse("admin:audit_decisionrecord_change", args=[record.pk]),
+    }
+    try:
+        context["replay"] = decision_replay_logged(
+            request_id=str(record.request_id), user=request.user
+        )
+    except REPLAY_ERRORS as exc:
+        context["problem"] = replay_problem(exc)
+    return TemplateResponse(request, "admin/audit/decisionrecord/replay.html", context)
+
+
+def replay_problem(exc: Exception) -> str:
+    """Why a replay could not run, for people."""
+    if isinstance(exc, RuleSet.DoesNotExist):
+        return "The rule set version this decision used is not stored."
+    return str(exc)
 
 
 def date_links(changelist: ChangeList) -> tuple[list[tuple[str, str]], bool]:
@@ -454,13 +674,24 @@ class AuditCheckpointAdmin(ReadOnlyAdmin):
 
 @admin.register(AuditAccess)
 class AuditAccessAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "user", "action", "what_text", "row_count"]
+    list_display = ["created", "user", "action", "what_text", "row_count", "manifest"]
     list_filter = ["action"]
     list_select_related = ["user"]
     date_hierarchy = "created_at"
     show_full_result_count = False
     paginator = CappedCountPaginator
 
+    @admin.display(description="time", ordering="created_at")
+    def created(self, obj: AuditAccess) -> str:
+        return local_time(obj.created_at)
+
     @admin.display(description="what")
     def what_text(self, obj: AuditAccess) -> str:
         return json.dumps(obj.what, sort_keys=True)[:300]
+
+    @admin.display(description="evidence")
+    def manifest(self, obj: AuditAccess) -> SafeString | str:
+        if obj.action != AuditAccess.Action.EXPORT:
+            return "-"
+        url = reverse("admin:audit_export_manifest", args=[obj.pk])
+        return format_html('<a href="{}">manifest</a>', url)

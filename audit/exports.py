@@ -2,10 +2,10 @@
 
 Memory stays constant: rows are read with ``.iterator(chunk_size=...)`` and written as they
 come. An export pins its filter to the records that existed when it started (``as_of``, the
-newest record id) and is logged as an EXPORT access. Its manifest is a SECOND download keyed
-by that access row: it streams the same pinned set again (the trail is append-only, so the
-bytes are the same), and states the filter, row count, SHA-256 of the file, the
-``verify_audit`` result for the range, who exported and when.
+newest record id) and is logged as an EXPORT access. The file can be streamed again from that
+access row (``export_file``: the trail is append-only, so the bytes are the same), and so can
+its manifest: the filter, row count, SHA-256 of the file, the ``verify_audit`` result for the
+range, who exported and when.
 
 Exports carry masked data only: no raw personal data, no identity digests, no encrypted inputs.
 """
@@ -122,14 +122,21 @@ def decision_records_export(
     return access, export_stream(record_filter=pinned, fmt=fmt)
 
 
-def export_manifest(*, access: AuditAccess) -> dict[str, Any]:
-    """The manifest of an earlier export, recomputed from its pinned filter."""
+def export_file(*, access: AuditAccess) -> Iterator[bytes]:
+    """The file of an earlier export again: the same bytes, from its pinned filter."""
     if access.action != AuditAccess.Action.EXPORT:
         raise ExportFormatError("This access is not an export.")
+    record_filter = RecordFilter.from_dict(access.what["filter"])
+    return export_stream(record_filter=record_filter, fmt=access.what["format"])
+
+
+def export_manifest(*, access: AuditAccess) -> dict[str, Any]:
+    """The manifest of an earlier export, recomputed from its pinned filter."""
+    stream = export_file(access=access)
     fmt = access.what["format"]
     record_filter = RecordFilter.from_dict(access.what["filter"])
     digest, size = hashlib.sha256(), 0
-    for piece in export_stream(record_filter=record_filter, fmt=fmt):
+    for piece in stream:
         digest.update(piece)
         size += len(piece)
     verification = audit_verify(since=record_filter.start)

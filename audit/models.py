@@ -86,7 +86,10 @@ class DecisionRecord(AppendOnlyModel):
 
     class Meta:
         ordering = ["-created_at"]
-        permissions = [("export_decisionrecord", "Can export decision records as evidence")]
+        permissions = [
+            ("export_decisionrecord", "Can export decision records as evidence"),
+            ("replay_decisionrecord", "Can replay a decision with its recorded inputs"),
+        ]
         indexes = [
             models.Index(fields=["decision", "-created_at"], name="audit_decision_created"),
             models.Index(fields=["risk_grade", "-created_at"], name="audit_grade_created"),
@@ -132,12 +135,18 @@ class AuditCheckpoint(AppendOnlyModel):
 
 
 class AuditAccess(AppendOnlyModel):
-    """Who looked at or exported which decisions, when (append-only)."""
+    """Who looked at, searched, replayed or exported which decisions, when (append-only).
+
+    ``what`` names the decisions (request ids or a filter) and, for a search, the masked form
+    of the identity searched for; never a raw identity value.
+    """
 
     class Action(models.TextChoices):
         VIEW = "VIEW"
         EXPORT = "EXPORT"
         API_VIEW = "API_VIEW"
+        SEARCH = "SEARCH"
+        REPLAY = "REPLAY"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"

@@ -11,10 +11,16 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
 from audit import crypto
-from audit.models import DecisionRecord
+from audit.access import audit_access_record
+from audit.crypto import AuditKeyError
+from audit.models import AuditAccess, DecisionRecord
+from credit_ml.artifacts import ArtifactError
 from credit_ml.decision import decide
 from credit_ml.policy import RuleSet as PolicyRuleSet
+from registry.errors import ModelVersionNotReady
 from registry.model_cache import version_model
 from registry.models import RuleSet
 
@@ -67,3 +73,29 @@ def decision_replay(*, request_id: str) -> Replay:
         if _json(getattr(record, name)) != now[name]
     )
     return Replay(str(record.request_id), record.model_label, stored.version, differences)
+
+
+#: Why a replay can be impossible: the rule set is not stored, the inputs' key is gone, or
+#: the recorded model version's artifact is missing or does not verify.
+REPLAY_ERRORS = (RuleSet.DoesNotExist, AuditKeyError, ModelVersionNotReady, ArtifactError)
+
+
+def decision_replay_logged(*, request_id: str, user: AbstractBaseUser | AnonymousUser) -> Replay:
+    """``decision_replay`` by a person, logged as a REPLAY access with its outcome
+    (``identical``, ``differs`` or ``failed``; a failure is re-raised after logging)."""
+    what: dict[str, Any] = {"request_id": request_id}
+    try:
+        replay = decision_replay(request_id=request_id)
+    except REPLAY_ERRORS:
+        audit_access_record(
+            user=user,
+            action=AuditAccess.Action.REPLAY,
+            what={**what, "outcome": "failed"},
+            row_count=1,
+        )
+        raise
+    outcome = "identical" if replay.identical else "differs"
+    audit_access_record(
+        user=user, action=AuditAccess.Action.REPLAY, what={**what, "outcome": outcome}, row_count=1
+    )
+    return replay

@@ -1,30 +1,55 @@
-"""People and roles: demo users for the embedded demo."""
+"""People and roles: demo users for the embedded demo, one per role."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from django.contrib.auth.models import Group, User
 from django.db import transaction
 
-from audit import roles
+from registry import roles
 
-DEMO_USERS: tuple[tuple[str, str], ...] = (
-    ("compliance", roles.COMPLIANCE_OFFICER),
-    ("modeler", roles.MODEL_MANAGER),
-    ("officer", roles.CREDIT_OFFICER),
-    ("admin", roles.ADMINISTRATOR),
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    role: str
+    #: What the role does, and the admin page where that work starts.
+    work: str
+    start: str
+
+
+DEMO_USERS: tuple[DemoUser, ...] = (
+    DemoUser(
+        "compliance",
+        roles.COMPLIANCE_OFFICER,
+        "decisions: search, verify, replay, export",
+        "/admin/audit/decisionrecord/",
+    ),
+    DemoUser(
+        "modeler",
+        roles.MODEL_MANAGER,
+        "model versions and training runs",
+        "/admin/training/trainingrun/",
+    ),
+    DemoUser(
+        "officer",
+        roles.CREDIT_OFFICER,
+        "decisions routed to manual review",
+        "/admin/audit/decisionrecord/?decision__exact=REVIEW",
+    ),
+    DemoUser("admin", roles.ADMINISTRATOR, "everything, people and API keys", "/admin/"),
 )
 
 
 @transaction.atomic
-def demo_users_ensure(*, password: str) -> list[tuple[str, str]]:
+def demo_users_ensure(*, password: str) -> tuple[DemoUser, ...]:
     """One staff user per role group (the administrator is a superuser); idempotent."""
-    created = []
-    for username, group_name in DEMO_USERS:
-        user, _ = User.objects.get_or_create(username=username)
+    for demo in DEMO_USERS:
+        user, _ = User.objects.get_or_create(username=demo.username)
         user.is_staff = True
-        user.is_superuser = group_name == roles.ADMINISTRATOR
+        user.is_superuser = demo.role == roles.ADMINISTRATOR
         user.set_password(password)
         user.save()
-        user.groups.set([Group.objects.get(name=group_name)])
-        created.append((username, group_name))
-    return created
+        user.groups.set([Group.objects.get(name=demo.role)])
+    return DEMO_USERS

@@ -145,7 +145,7 @@ def _compliance_client() -> object:
     from django.contrib.auth.models import Group, User
     from django.test import Client
 
-    from audit import roles
+    from registry import roles
 
     user = User.objects.create_user(username="bench-compliance", is_staff=True)
     user.groups.add(Group.objects.get(name=roles.COMPLIANCE_OFFICER))

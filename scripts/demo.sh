@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The embedded demo: SQLite, Celery eager, a synthetic data set, a trained champion,
-# demo users and an API key, then the server on HOST:PORT. Safe to run again.
+# demo users and an API key, a few decisions sealed into a checkpoint, then the server on
+# HOST:PORT. Safe to run again.
 set -euo pipefail
 rows="${1:-30000}"; host="${2:-127.0.0.1}"; port="${3:-8000}"
 py=.venv/bin/python
@@ -17,9 +18,14 @@ fi
 if ! $py manage.py list_models --json | $py -c 'import json,sys; sys.exit(0 if any(m["is_champion"] for m in json.load(sys.stdin)) else 1)'; then
   $py manage.py train_model --data "$data" --folds 3 --seed 7
 fi
-$py manage.py create_demo_users --password demo12345 > "$var/demo-users.txt"
+$py manage.py create_demo_users --password demo12345 --base-url "http://$host:$port" \
+  > "$var/demo-users.txt"
 key="$($py manage.py create_api_key demo-loan-system --rule-set fintech --quiet)"
 export DEMO_KEY="$key" HOST="$host" PORT="$port"
+# A few decisions, so the admin's pages have something to show; then seal them at once
+# (the demo runs no beat, and nothing else is writing, so no seal delay is needed).
+$py scripts/demo_decisions.py 25
+KREDITAX_AUDIT_SEAL_DELAY_SECONDS=0 $py manage.py seal_audit
 $py scripts/demo_banner.py "$var/demo-users.txt"
 exec $py -m gunicorn kreditax.wsgi:application --config kreditax/gunicorn.conf.py \
   --bind "$host:$port" --workers 2 --access-logfile -

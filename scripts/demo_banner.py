@@ -32,9 +32,12 @@ def main() -> None:
 
  Also try:  {base}/api/docs/   (OpenAPI, interactive)
             {base}/api/v1/health   {base}/api/v1/models
-            {base}/admin/   sign in as one of:
+
+ Sign in to {base}/admin/ as one of (each role sees its own work):
 {users}
 
+ The demo's decisions are sealed into a checkpoint; no beat runs here, so seal new ones
+ with `python manage.py seal_audit` (then `verify_audit` checks the chain).
  The API key above is shown once; `make demo` again issues a new one.
  Stop the server with Ctrl-C.
 ================================================================================

@@ -1,4 +1,4 @@
-"""Create the role groups with their permissions (see ``audit.roles``)."""
+"""Create the role groups with their permissions (now defined in ``registry.roles``)."""
 
 from typing import Any
 

@@ -24,7 +24,6 @@ import pytest
 from django.contrib.auth.models import Group, User
 from django.utils import timezone
 
-from audit import roles
 from audit.models import DecisionRecord
 from audit.services import RecordedDecision, decision_records_create
 from credit_ml.artifacts import load_artifact, save_artifact
@@ -35,7 +34,7 @@ from credit_ml.schema import INDONESIAN_SCHEMA, validate_record
 from credit_ml.scoring import ScoringModel
 from credit_ml.synthetic import generate_applications
 from credit_ml.training import TrainConfig, train_model
-from registry import model_cache
+from registry import model_cache, roles
 from registry.models import ModelVersion
 from scoring import presenters
 from scoring.examples import EXAMPLE_APPLICATION

@@ -119,7 +119,7 @@ def test_an_export_streams_and_its_manifest_matches_the_file(
 def test_exporting_needs_the_export_permission(compliance: User, make_records: MakeRecords) -> None:
     from django.contrib.auth.models import Group
 
-    from audit import roles
+    from registry import roles
     from tests.audit.conftest import staff_in
 
     officer = staff_in(roles.CREDIT_OFFICER)

@@ -1,4 +1,4 @@
-"""Create one demo user per role (for ``make demo``); prints who can sign in."""
+"""Create one demo user per role (for ``make demo``); prints who can sign in, and where to."""
 
 from __future__ import annotations
 
@@ -14,7 +14,14 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--password", required=True)
+        parser.add_argument(
+            "--base-url", default="", help="Prefix of the start pages, e.g. http://127.0.0.1:8000"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        for username, group in demo_users_ensure(password=options["password"]):
-            self.stdout.write(f"   {username:<12} / {options['password']}   ({group})")
+        login, base = options["password"], options["base_url"].rstrip("/")
+        for demo in demo_users_ensure(password=login):
+            self.stdout.write(
+                f"   {demo.username:<10} / {login}   {demo.role}: {demo.work}\n"
+                f"   {'':<10}   start at {base}{demo.start}"
+            )

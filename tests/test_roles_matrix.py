@@ -1,0 +1,348 @@
+"""Who may open what: every admin page and API endpoint, for every role, against the README.
+
+The README's table "Roles and what they may do" IS the expectation: this file parses it,
+walks every row for anonymous visitors, a loan system's API key and one staff user per role
+group (not a superuser: the group's permissions alone), and compares the outcome cell by cell.
+It also checks that the table lists every admin page and API endpoint the URL configuration
+has (so a new endpoint fails here until someone writes down who may use it), and that each
+role's admin home shows exactly the models it may open.
+
+To extend: add a row to the README's table; if the request needs a body, a query string or
+answers something other than 200 when allowed, add a ``PROBES`` entry; if it has a new
+placeholder, add it to ``World.placeholders``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import Group, User
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
+
+from audit.exports import decision_records_export
+from audit.models import DecisionRecord
+from audit.sealing import audit_seal
+from audit.selectors import RecordFilter
+from credit_ml.artifacts import SavedArtifact, save_artifact
+from credit_ml.schema import INDONESIAN_SCHEMA
+from credit_ml.synthetic import generate_applications
+from credit_ml.training import TrainConfig, train_model
+from registry import model_cache, roles
+from registry.api_keys import forget_clients
+from registry.models import ModelVersion
+from registry.services import api_client_create, model_version_promote
+from scoring.examples import EXAMPLE_APPLICATION
+from scoring.services import Endpoint, actor_of, application_score
+from training.models import Outcome, TrainingRun
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+SECTION = "## Roles and what they may do"
+ANONYMOUS, API_KEY = "anonymous", "API key"
+WHO = (
+    ANONYMOUS,
+    API_KEY,
+    roles.COMPLIANCE_OFFICER,
+    roles.MODEL_MANAGER,
+    roles.CREDIT_OFFICER,
+    roles.ADMINISTRATOR,
+)
+#: What a cell may say: allowed, refused (403), sent to the admin's sign-in page, or asked
+#: for credentials by the API (401).
+OUTCOMES = ("ok", "403", "login", "401")
+LOGIN = "/admin/login/"
+
+#: Pages of the admin the table leaves out, and why.
+NOT_IN_TABLE = {
+    "/admin/login/": "the sign-in page itself",
+    "/admin/logout/": "signing out",
+    "/admin/password_change/": "every signed-in person's own password",
+    "/admin/password_change/done/": "every signed-in person's own password",
+    "/admin/autocomplete/": "answers only for the models a person may view",
+    "/admin/jsi18n/": "translations for the admin's scripts",
+    "/admin/r/<content_type_id>/<object_id>/": "no model has a public page",
+    "/admin/auth/user/<id>/password/": "an administrator's page (change users)",
+}
+#: Model pages the table leaves out: adding, deleting and history follow the model's add,
+#: delete and view permissions, and the read-only admins refuse the first two to everyone.
+NOT_IN_TABLE_SUFFIXES = ("add/", "<object_id>/history/", "<object_id>/delete/", "<object_id>/")
+
+
+@dataclass(frozen=True)
+class Row:
+    method: str
+    path: str
+    extra: str  # e.g. "action=export_csv" for an admin action posted to a changelist
+    cells: dict[str, str]
+
+    @property
+    def key(self) -> str:
+        return " ".join(part for part in (self.method, self.path, self.extra) if part)
+
+
+@dataclass(frozen=True)
+class Probe:
+    """How to send a row's request and what it answers when allowed."""
+
+    data: dict[str, Any] | None = None
+    query: dict[str, str] = field(default_factory=dict)
+    json: bool = False
+    ok: int = 200
+    ok_location: str | None = None  # an allowed redirect goes here (placeholders filled)
+
+
+PROBES: dict[str, Probe] = {
+    # An empty body passes access control and is refused by validation: nothing is written.
+    "POST /api/v1/predict": Probe(data={}, json=True, ok=400),
+    "POST /api/v1/explain": Probe(data={}, json=True, ok=400),
+    "POST /api/v1/predict/batch": Probe(data={}, json=True, ok=400),
+    "POST /api/v1/training-runs": Probe(data={}, json=True, ok=400),
+    "GET /api/v1/audit-log/export": Probe(query={"format": "csv"}),
+    "POST /admin/audit/decisionrecord/ action=export_csv": Probe(
+        data={"action": "export_csv", "_selected_action": "<record_pk>"},
+        ok=302,
+        ok_location="/admin/audit/decisionrecord/export/",
+    ),
+    "POST /admin/audit/decisionrecord/<pk>/replay/": Probe(data={}),
+}
+
+
+# --- the README's table ------------------------------------------------------------------
+
+
+def _cells(line: str) -> list[str]:
+    return [cell.strip().strip("`").strip() for cell in line.strip().strip("|").split("|")]
+
+
+def readme_table() -> list[Row]:
+    text = README.read_text(encoding="utf-8")
+    section = text[text.index(SECTION) + len(SECTION) :].split("\n## ", 1)[0]
+    lines = [line for line in section.splitlines() if line.startswith("|")]
+    header, _rule, *body = lines
+    assert tuple(_cells(header)[1:]) == WHO
+    rows = []
+    for line in body:
+        first, *values = _cells(line)
+        method, path, *extra = first.split(" ")
+        assert set(values) <= set(OUTCOMES), line
+        rows.append(Row(method, path, " ".join(extra), dict(zip(WHO, values, strict=True))))
+    return rows
+
+
+# --- the URL configuration ----------------------------------------------------------------
+
+
+def _patterns(patterns: list[Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            yield from _patterns(pattern.url_patterns, prefix + str(pattern.pattern))
+        elif isinstance(pattern, URLPattern):
+            yield prefix + str(pattern.pattern), pattern.callback
+
+
+def _route(pattern: str) -> str:
+    """``admin/x/<path:object_id>/change/`` -> ``/admin/x/<object_id>/change/``."""
+    return "/" + re.sub(r"<(?:\w+:)?(\w+)>", r"<\1>", pattern)
+
+
+def _left_out(route: str) -> bool:
+    if route in NOT_IN_TABLE or "(?P<" in route or route.startswith("/admin/^"):
+        return True  # the app index pages and the catch-all are regular expressions
+    parts = route.split("/")
+    model_page = route.startswith("/admin/") and len(parts) > 4
+    return model_page and any(route.endswith("/" + suffix) for suffix in NOT_IN_TABLE_SUFFIXES)
+
+
+def routes() -> set[tuple[str, str]]:
+    """(method, route) of every admin page and API endpoint the table should list; admin
+    pages are GET (the table may list them with POST), API views name their methods."""
+    found = set()
+    for pattern, callback in _patterns(get_resolver().url_patterns):
+        route = _route(pattern)
+        if _left_out(route):
+            continue
+        view_class = getattr(callback, "cls", None)
+        methods = [m.upper() for m in ("get", "post", "put", "patch", "delete")]
+        if view_class is not None:
+            methods = [m for m in methods if hasattr(view_class, m.lower())]
+        else:
+            methods = ["*"]
+        found.update((method, route) for method in methods)
+    return found
+
+
+def test_the_table_lists_every_admin_page_and_api_endpoint_and_nothing_else() -> None:
+    listed = {(row.method, row.path) for row in readme_table()}
+    listed_any_method = {("*", path) for _, path in listed}
+    existing = routes()
+    assert {route for route in existing if route not in listed | listed_any_method} == set()
+    existing_paths = {path for _, path in existing}
+    assert {(m, p) for m, p in listed if p not in existing_paths} == set()
+
+
+def test_the_table_has_one_row_per_request() -> None:
+    keys = [row.key for row in readme_table()]
+    assert len(keys) == len(set(keys))
+    assert set(PROBES) <= set(keys)
+
+
+# --- the world the requests see ------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def artifact(tmp_path_factory: pytest.TempPathFactory) -> SavedArtifact:
+    config = TrainConfig(n_estimators=8, max_depth=3, learning_rate=0.3, folds=0, seed=5)
+    trained = train_model(generate_applications(1500, 3), schema=INDONESIAN_SCHEMA, config=config)
+    root = tmp_path_factory.mktemp("matrix-models")
+    return save_artifact(trained, root=root, label="m-matrix", data_sha256="d" * 64)
+
+
+@dataclass
+class World:
+    champion: ModelVersion
+    record: DecisionRecord
+    key: str
+    export_id: int
+    run_id: int
+    users: dict[str, User]
+
+    def placeholders(self, path: str) -> dict[str, str]:
+        values = {
+            "<request_id>": str(self.record.request_id),
+            "<label>": self.champion.label,
+            "<export_id>": str(self.export_id),
+            "<run_id>": str(self.run_id),
+            "<record_pk>": str(self.record.pk),
+        }
+        admin_model = re.match(r"/admin/(\w+)/(\w+)/", path)
+        if admin_model:
+            values["<object_id>"] = values["<pk>"] = str(self._first_pk(*admin_model.groups()))
+        return values
+
+    @staticmethod
+    def _first_pk(app_label: str, model_name: str) -> Any:
+        from django.apps import apps
+
+        model = apps.get_model(app_label, model_name)
+        return model._default_manager.order_by("pk").values_list("pk", flat=True).first()
+
+    def client(self, who: str) -> Client:
+        if who == ANONYMOUS:
+            return Client()
+        if who == API_KEY:
+            return Client(HTTP_AUTHORIZATION=f"Api-Key {self.key}")
+        client = Client()
+        client.force_login(self.users[who])
+        return client
+
+
+def _staff(role: str) -> User:
+    user = User.objects.create_user(role.lower().replace(" ", "-"), password="pw", is_staff=True)
+    user.groups.add(Group.objects.get(name=role))
+    return user
+
+
+@pytest.fixture
+def world(db: None, artifact: SavedArtifact) -> Iterator[World]:
+    """One of everything: a champion and its history, a key, a scored decision sealed into a
+    checkpoint, an export by the compliance officer, a training run, an outcome, staff."""
+    model_cache.clear()
+    forget_clients()
+    champion = ModelVersion.objects.create(
+        label="m-matrix",
+        algorithm=ModelVersion.Algorithm.XGBOOST,
+        status=ModelVersion.Status.READY,
+        artifact_path=str(artifact.path),
+        artifact_sha256=artifact.sha256,
+        metrics={"auc": 0.75},
+        data_fingerprint="d" * 64,
+        ready_at=timezone.now(),
+    )
+    model_version_promote(label=champion.label, reason="the matrix's champion")
+    api_client, key = api_client_create(name="los-matrix", rule_set_name="fintech")
+    application_score(
+        payload={**EXAMPLE_APPLICATION, "application_id": "MATRIX-1"},
+        actor=actor_of(client=api_client, user=None),
+        endpoint=Endpoint.EXPLAIN,
+        idempotency_key=None,
+    )
+    record = DecisionRecord.objects.get()
+    audit_seal(now=timezone.now() + timedelta(hours=1))
+    users = {role: _staff(role) for role in roles.ROLES}
+    access, _ = decision_records_export(
+        record_filter=RecordFilter(), fmt="csv", user=users[roles.COMPLIANCE_OFFICER]
+    )
+    run = TrainingRun.objects.create(
+        status=TrainingRun.Status.SUCCEEDED,
+        algorithm="xgboost",
+        data_path="/data/applications.csv",
+        data_sha256="a" * 64,
+        model_version=champion,
+    )
+    Outcome.objects.create(
+        request_id=record.request_id, defaulted=False, observed_at=timezone.localdate()
+    )
+    yield World(champion, record, key, access.pk, run.pk, users)
+    model_cache.clear()
+    forget_clients()
+
+
+def _fill(text: str, values: dict[str, str]) -> str:
+    for placeholder, value in values.items():
+        text = text.replace(placeholder, value)
+    assert "<" not in text, text
+    return text
+
+
+def outcome(world: World, who: str, row: Row) -> str:
+    """What ``who`` gets for ``row``: one of ``OUTCOMES``, or what happened instead."""
+    probe = PROBES.get(row.key, Probe())
+    values = world.placeholders(row.path)
+    url = _fill(row.path, values)
+    client = world.client(who)
+    if row.method == "GET":
+        response = client.get(url, probe.query)
+    elif probe.json:
+        response = client.post(url, probe.data, content_type="application/json")
+    else:
+        data = {k: _fill(v, values) for k, v in (probe.data or {}).items()}
+        response = client.post(url, data)
+    status, location = response.status_code, response.get("Location", "")
+    if status == 302 and location.startswith(LOGIN):
+        return "login"
+    if status == probe.ok and (probe.ok_location is None or location.startswith(probe.ok_location)):
+        return "ok"
+    if status in (401, 403):
+        return str(status)
+    return f"{status} {location}".strip()
+
+
+@pytest.mark.parametrize("who", WHO)
+def test_each_role_gets_what_the_readme_says(world: World, who: str) -> None:
+    rows = readme_table()
+    observed = {row.key: outcome(world, who, row) for row in rows}
+    assert observed == {row.key: row.cells[who] for row in rows}
+
+
+@pytest.mark.parametrize("role", list(roles.ROLES))
+def test_each_role_sees_on_the_admin_home_exactly_the_lists_it_may_open(
+    world: World, role: str
+) -> None:
+    response = world.client(role).get("/admin/")
+    shown = {model["admin_url"] for app in response.context["app_list"] for model in app["models"]}
+    may_open = {
+        row.path
+        for row in readme_table()
+        if row.method == "GET"
+        and re.fullmatch(r"/admin/\w+/\w+/", row.path)
+        and row.cells[role] == "ok"
+    }
+    assert shown == may_open
+    assert shown  # every role has work to do in the admin
