@@ -20,7 +20,7 @@ import re
 import uuid
 from collections.abc import Iterator
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
 from django.contrib import admin
@@ -68,7 +68,13 @@ _LABEL = re.compile(r"(NIK|phone|reference|request id) [\w *+.@/:-]{1,64}")
 _PHONE = re.compile(r"\+?[\d\s().-]{6,}")
 
 
-class CappedCountPaginator(Paginator):
+if TYPE_CHECKING:  # generic in django-stubs only
+    _Paginator = Paginator[Any]
+else:
+    _Paginator = Paginator
+
+
+class CappedCountPaginator(_Paginator):
     """Counts at most ``COUNT_CAP`` rows (``SELECT COUNT(*) FROM (... LIMIT n)``), never the
     whole table: on millions of rows the pages beyond the cap are reached by filtering."""
 
@@ -503,7 +509,7 @@ class DecisionRecordAdmin(ReadOnlyAdmin):
 
     def get_urls(self) -> list[URLPattern]:
         def view(function: Any, route: str, name: str) -> URLPattern:
-            return path(route, self.admin_site.admin_view(function), name=name)
+            return cast(URLPattern, path(route, self.admin_site.admin_view(function), name=name))
 
         return [
             view(self.export_view, "export/<int:export_id>/", "audit_export"),

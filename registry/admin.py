@@ -7,7 +7,7 @@ is not used (loan systems authenticate as ``ApiClient``), so it is taken out of 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
 from django.http import HttpRequest
@@ -16,8 +16,13 @@ from rest_framework_api_key.models import APIKey
 
 from registry.models import ApiClient
 
+if TYPE_CHECKING:  # generic in django-stubs only
+    _ModelAdmin = admin.ModelAdmin[Any]
+else:
+    _ModelAdmin = admin.ModelAdmin
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+
+class ReadOnlyAdmin(_ModelAdmin):
     """The view permission only: these rows are written by services, never by hand."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:

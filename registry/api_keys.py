@@ -75,7 +75,7 @@ def api_client_of(request: Request) -> ApiClient | None:
     return request.auth if isinstance(request.auth, ApiClient) else None
 
 
-class ApiKeyScheme(OpenApiAuthenticationExtension):
+class ApiKeyScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call,unused-ignore]
     """Documents ``Authorization: Api-Key <key>`` in the OpenAPI schema."""
 
     target_class = "registry.api_keys.ApiKeyAuthentication"

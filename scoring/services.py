@@ -199,7 +199,7 @@ def _idempotency_record_create(*, key: IdempotencyKey, body: dict[str, Any]) -> 
 
 def _with_application_ids(body: dict[str, Any], payload: Any) -> dict[str, Any]:
     """Put the echoed ``application_id`` back: the stored copy never keeps it."""
-    restored = json.loads(json.dumps(body))
+    restored: dict[str, Any] = json.loads(json.dumps(body))
     if "results" in restored:
         items = payload.get("applications", []) if isinstance(payload, Mapping) else []
         for result in restored["results"]:
@@ -212,7 +212,7 @@ def _with_application_ids(body: dict[str, Any], payload: Any) -> dict[str, Any]:
 
 
 def _without_application_ids(body: dict[str, Any]) -> dict[str, Any]:
-    stripped = json.loads(json.dumps(body))
+    stripped: dict[str, Any] = json.loads(json.dumps(body))
     for item in stripped.get("results", [stripped]):
         item.pop("application_id", None)
     return stripped

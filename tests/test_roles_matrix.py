@@ -163,7 +163,7 @@ def _left_out(route: str) -> bool:
 def routes() -> set[tuple[str, str]]:
     """(method, route) of every admin page and API endpoint the table should list; admin
     pages are GET (the table may list them with POST), API views name their methods."""
-    found = set()
+    found: set[tuple[str, str]] = set()
     for pattern, callback in _patterns(get_resolver().url_patterns):
         route = _route(pattern)
         if _left_out(route):

@@ -72,7 +72,7 @@ ERROR_EXAMPLE = OpenApiExample(
 )
 
 
-def _field(spec: FieldSpec) -> serializers.Field:
+def _field(spec: FieldSpec) -> serializers.Field[Any, Any, Any, Any]:
     common: dict[str, Any] = {
         "required": spec.required,
         "allow_null": not spec.required,
@@ -92,13 +92,15 @@ def _field(spec: FieldSpec) -> serializers.Field:
 
 
 @cache
-def application_serializer(schema: ApplicationSchema = INDONESIAN_SCHEMA) -> serializers.Serializer:
+def application_serializer(
+    schema: ApplicationSchema = INDONESIAN_SCHEMA,
+) -> serializers.Serializer[Any]:
     fields = {spec.name: _field(spec) for spec in schema.fields}
     return inline_serializer(name="Application", fields=fields)
 
 
 @cache
-def _error_serializer() -> serializers.Serializer:
+def _error_serializer() -> serializers.Serializer[Any]:
     return inline_serializer(
         name="Error",
         fields={
@@ -131,7 +133,7 @@ def _error_responses() -> dict[int, OpenApiResponse]:
 
 
 @cache
-def _decision_serializer() -> serializers.Serializer:
+def _decision_serializer() -> serializers.Serializer[Any]:
     return inline_serializer(
         name="Decision",
         fields={

@@ -104,7 +104,7 @@ def version(db: None) -> ModelVersion:
     )
 
 
-def recorded(version: ModelVersion, **overrides: Any) -> RecordedDecision:
+def recorded(version: ModelVersion | type[Any], **overrides: Any) -> RecordedDecision:
     """``real_decision`` as the scoring API records it; ``overrides`` change plain columns
     (dates, the client's name, the decision) for tests of filters and ordering."""
     real = real_decision()

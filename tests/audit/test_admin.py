@@ -6,6 +6,7 @@ import hashlib
 import json
 import re
 from html.parser import HTMLParser
+from typing import Any
 
 import pytest
 from django.contrib import admin
@@ -31,7 +32,7 @@ def page(record: DecisionRecord) -> str:
 
 
 def test_a_compliance_officer_sees_the_list_in_bounded_queries(
-    compliance: User, make_records: MakeRecords, django_assert_max_num_queries
+    compliance: User, make_records: MakeRecords, django_assert_max_num_queries: Any
 ) -> None:
     make_records(30)
     client = signed_in(compliance)
@@ -185,7 +186,7 @@ def test_filtering_on_a_digest_column_by_url_is_refused(
 
 
 def test_the_decision_page_shows_why_and_logs_the_view(
-    compliance: User, make_records: MakeRecords, django_assert_max_num_queries
+    compliance: User, make_records: MakeRecords, django_assert_max_num_queries: Any
 ) -> None:
     (record,) = make_records(1)
     client = signed_in(compliance)
@@ -253,7 +254,7 @@ def test_the_export_action_logs_the_export_and_shows_the_file_and_its_manifest(
     assert f'<a href="{download_url}" class="export-file">' in page.text
     assert f'<a href="{manifest_url}" class="export-manifest">' in page.text
     download = client.get(download_url)
-    body = b"".join(download.streaming_content)
+    body = b"".join(download.streaming_content)  # type: ignore[attr-defined]
     assert body.decode().count("\r\n") == 3
     manifest = client.get(manifest_url).json()
     assert (manifest["row_count"], manifest["sha256"]) == (2, hashlib.sha256(body).hexdigest())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.db import DatabaseError, connection, transaction
 
@@ -31,13 +33,14 @@ def test_checkpoints_and_access_rows_are_append_only_too(make_records: MakeRecor
     make_records()
     checkpoint = audit_seal(now=SEAL_AT)
     access = AuditAccess.objects.create(action="VIEW", what={}, row_count=1)
+    assert checkpoint is not None
     for row in (checkpoint, access):
         with pytest.raises(AppendOnlyError):
             row.delete()
     assert (AuditCheckpoint.objects.count(), AuditAccess.objects.count()) == (1, 1)
 
 
-def test_retention_is_ten_years_by_default(settings) -> None:
+def test_retention_is_ten_years_by_default(settings: Any) -> None:
     from kreditax.settings import base
 
     assert base.KREDITAX_RETENTION_YEARS == 10

@@ -55,7 +55,7 @@ def test_a_reviewer_lists_newest_first_with_filters_and_a_cursor(
     make_records(3)
     make_records(2, start=T0 + timedelta(days=1), decision="APPROVE")
     client = signed_in(compliance)
-    first = client.get(LIST, {"decision": "REJECT", "page_size": 2}).json()
+    first = client.get(LIST, {"decision": "REJECT", "page_size": "2"}).json()
     assert [r["decision"] for r in first["results"]] == ["REJECT", "REJECT"]
     assert first["results"][0]["created_at"] > first["results"][1]["created_at"]
     second = client.get(first["next"]).json()
@@ -100,7 +100,7 @@ def test_an_export_streams_and_its_manifest_matches_the_file(
     response = client.get(f"{LIST}/export", {"format": fmt})
     assert response.status_code == 200
     assert response.streaming
-    content = b"".join(response.streaming_content)
+    content = b"".join(response.streaming_content)  # type: ignore[attr-defined]
     manifest = client.get(response["X-Audit-Manifest"]).json()
     assert manifest["row_count"] == 3
     assert manifest["sha256"] == hashlib.sha256(content).hexdigest()

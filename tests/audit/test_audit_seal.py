@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import timedelta
+from typing import Any
 
 from audit.models import AuditCheckpoint
 from audit.sealing import GENESIS_HASH, audit_seal, audit_verify, checkpoint_hash
@@ -52,7 +53,7 @@ def test_nothing_new_means_no_checkpoint(make_records: MakeRecords) -> None:
 
 
 def test_records_younger_than_the_settle_delay_wait_for_the_next_seal(
-    make_records: MakeRecords, settings
+    make_records: MakeRecords, settings: Any
 ) -> None:
     settings.KREDITAX_AUDIT_SEAL_DELAY_SECONDS = 120
     make_records(1)
@@ -62,7 +63,9 @@ def test_records_younger_than_the_settle_delay_wait_for_the_next_seal(
     assert checkpoint.record_count == 1
 
 
-def test_the_beat_task_seals_and_returns_the_sequence(make_records: MakeRecords, settings) -> None:
+def test_the_beat_task_seals_and_returns_the_sequence(
+    make_records: MakeRecords, settings: Any
+) -> None:
     settings.KREDITAX_AUDIT_SEAL_DELAY_SECONDS = 0
     make_records(2)
     assert seal_audit_trail.delay().get() == 1
@@ -70,7 +73,7 @@ def test_the_beat_task_seals_and_returns_the_sequence(make_records: MakeRecords,
     assert AuditCheckpoint.objects.get().record_count == 2
 
 
-def test_the_beat_schedule_seals_every_minute(settings) -> None:
+def test_the_beat_schedule_seals_every_minute(settings: Any) -> None:
     entry = settings.CELERY_BEAT_SCHEDULE["seal-audit-trail"]
     assert entry == {"task": "audit.tasks.seal_audit_trail", "schedule": 60.0}
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from audit.masking import (
     AGE_BANDS,
     RUPIAH_BANDS,
@@ -37,7 +39,7 @@ def test_nik_digest_is_a_keyed_hmac_that_changes_with_the_key() -> None:
     assert "3171014101900001" not in digest
 
 
-def test_records_name_the_pii_key_they_were_digested_with(settings) -> None:
+def test_records_name_the_pii_key_they_were_digested_with(settings: Any) -> None:
     first = pii_key_id()
     settings.KREDITAX_PII_KEY = "rotated-key"
     assert len(first) == 12

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from io import StringIO
+from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -33,7 +34,7 @@ def refused(*args: str) -> tuple[str, str]:
     return out.getvalue(), str(error.value)
 
 
-def tamper(sql: str, params: list[object]) -> None:
+def tamper(sql: str, params: list[Any]) -> None:
     with connection.cursor() as cursor:
         cursor.execute("ALTER TABLE audit_decisionrecord DISABLE TRIGGER ALL")
         cursor.execute("ALTER TABLE audit_auditcheckpoint DISABLE TRIGGER ALL")

@@ -69,7 +69,7 @@ def test_a_database_error_from_the_insert_itself_is_503_and_nothing_is_written(
     url: str, idempotency_key: str | None, api: APIClient, champion: ModelVersion
 ) -> None:
     body = {"applications": [VALID, VALID]} if url.endswith("batch") else VALID
-    headers = {"HTTP_IDEMPOTENCY_KEY": idempotency_key} if idempotency_key else {}
+    headers: dict[str, Any] = {"HTTP_IDEMPOTENCY_KEY": idempotency_key} if idempotency_key else {}
     with connection.execute_wrapper(_locked):
         response = api.post(url, body, format="json", **headers)
     assert_unavailable(response, "audit_unavailable")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from typing import Any
 
 import pytest
 from rest_framework.test import APIClient
@@ -76,7 +77,7 @@ def test_the_log_lines_of_a_predict_carry_the_requests_id(
     champion: ModelVersion,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    headers = {"HTTP_X_REQUEST_ID": incoming} if incoming else {}
+    headers: dict[str, Any] = {"HTTP_X_REQUEST_ID": incoming} if incoming else {}
     with caplog.at_level(logging.INFO):
         response = api.post(PREDICT, VALID, format="json", **headers)
     request_id = response["X-Request-ID"]

@@ -46,7 +46,7 @@ RAW = [
 
 def stored_text() -> str:
     rows = [*DecisionRecord.objects.all(), *IdempotencyRecord.objects.all()]
-    return serializers.serialize("json", rows)
+    return str(serializers.serialize("json", rows))
 
 
 def assert_absent(text: str) -> None:

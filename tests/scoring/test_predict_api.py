@@ -49,7 +49,7 @@ def dsr_rule(body: dict[str, Any], code: str = DSR_RULE) -> dict[str, Any]:
 
 def dsr(values: dict[str, Any], *, amount: float, term: int) -> float:
     installment = float(annuity_installment(amount, values["annual_interest_rate"], term))
-    return (values["existing_monthly_installments"] + installment) / values["monthly_income"]
+    return float((values["existing_monthly_installments"] + installment) / values["monthly_income"])
 
 
 # ---- the decision and its record --------------------------------------------------------

@@ -18,7 +18,7 @@ PREDICT = "/api/v1/predict"
 
 @pytest.fixture
 def challenger(register: Any, champion: ModelVersion) -> ModelVersion:
-    version = register("m-scoring-b")
+    version: ModelVersion = register("m-scoring-b")
     model_version_make_challenger(label=version.label, by=None, reason="shadow test")
     return version
 
