@@ -20,6 +20,8 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from credit_ml.schema import INDONESIAN_SCHEMA, ApplicationSchema, FieldSpec
@@ -154,3 +156,40 @@ def file_sha256(path: Path) -> str:
         while chunk := stream.read(_CHUNK_BYTES):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def row_keys(frame: pd.DataFrame, columns: list[str]) -> npt.NDArray[np.uint64]:
+    """A 64-bit hash of each row's values in ``columns``, equal for equal rows whatever the
+    dtypes they were read with (a column of numbers compares as float64, even when held as
+    text or objects; anything else as text).
+
+    Used to find rows of one file among the rows another version was trained on.
+    """
+    comparable = pd.DataFrame(
+        {name: _comparable(frame[name]) for name in columns}, index=range(len(frame))
+    )
+    return pd.util.hash_pandas_object(comparable, index=False).to_numpy(dtype=np.uint64)
+
+
+def _comparable(column: pd.Series) -> pd.Series:
+    """float64 for a column of numbers (also numbers held as objects or text), else text."""
+    values = column.reset_index(drop=True)
+    if pd.api.types.is_bool_dtype(values.dtype):
+        return values.astype("object").map(str, na_action="ignore").fillna("\x00missing")
+    numbers = pd.to_numeric(values, errors="coerce").astype("float64")
+    if numbers.notna().sum() == values.notna().sum():
+        return numbers
+    text = values.astype("object").map(str, na_action="ignore")
+    return text.where(values.notna(), "\x00missing")
+
+
+def missing_shares(frame: pd.DataFrame, schema: ApplicationSchema) -> dict[str, float]:
+    """Share (0..1) of rows with no value, per application field of ``schema`` in ``frame``
+    (identity fields left out), in schema order."""
+    if len(frame) == 0:
+        return {}
+    return {
+        spec.name: float(frame[spec.name].isna().mean())
+        for spec in schema.fields
+        if spec.is_feature_kind and spec.name in frame.columns
+    }

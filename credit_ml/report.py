@@ -186,6 +186,39 @@ def _settings_rows(result: TrainingResult) -> list[tuple[str, Any]]:
     ]
 
 
+def _bands_section(result: TrainingResult) -> str:
+    """The model's decisions on the holdout: PD range, share and bad rate per band."""
+    bands = result.metrics.get("decision_bands")
+    if not bands:
+        return "<p>Not recorded for this version.</p>"
+    rows = [
+        (
+            band["decision"],
+            f"{band['pd_from']:.4f} to {band['pd_to']:.4f}",
+            band["count"],
+            band["share"],
+            band["bad_rate"],
+        )
+        for band in bands["bands"]
+    ]
+    rates = bands.get("target_rates")
+    chosen = (
+        f"<p>Cut-offs chosen on the holdout to approve {rates['approve_rate']:.0%} and review "
+        f"{rates['review_rate']:.0%}.</p>"
+        if rates
+        else "<p>Cut-offs as given.</p>"
+    )
+    headers = ["Decision", "PD", "n", "Share (approval rate for APPROVE)", "Bad rate"]
+    return chosen + _table(headers, rows)
+
+
+def _missing_section(result: TrainingResult) -> str:
+    shares = result.metrics.get("missing_share")
+    if shares is None:
+        return "<p>Not recorded for this version.</p>"
+    return _table(["Field", "Missing share"], list(shares.items()))
+
+
 def _fairness_section(result: TrainingResult) -> str:
     if not result.fairness:
         return "<p>No protected attribute in the data.</p>"
@@ -233,6 +266,10 @@ def _html(result: TrainingResult, label: str, images: dict[str, bytes]) -> str:
         "<h2>Global importance per field</h2>",
         _table(["Field", "Mean |SHAP| (log-odds)"], list(result.importance.items())),
         _image("importance.png", images["importance.png"]),
+        "<h2>Decisions on the holdout (thresholds only)</h2>",
+        _bands_section(result),
+        "<h2>Missing values per field (training data)</h2>",
+        _missing_section(result),
         "<h2>Fairness by protected group (holdout, thresholds only)</h2>",
         _fairness_section(result),
         "<h2>Decision thresholds and scaling</h2>",

@@ -21,6 +21,14 @@ Example (YAML)::
       - {name: age_in_years, type: numeric, bins: [0, 25, 35, 45, 55]}
     weight: null
     min_rows: 200
+    # Cells holding one of these read as missing (default: "", NA, N/A, NULL, null, NaN, .)
+    missing_values: ["", NA, N/A]
+    # The model's decision: PD cut-offs, or shares of the holdout to approve and review
+    thresholds: {approve_rate: 0.60, review_rate: 0.15}
+
+A column may say ``missing: allowed`` (the file may leave it empty, and loan systems may
+omit it or send null) or ``missing: refused`` (every row must hold a value); without it,
+the file may have gaps and loan systems must send it (``required``, default true).
 """
 
 from __future__ import annotations
@@ -37,16 +45,22 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from credit_ml.scaling import DecisionThresholds
 from credit_ml.schema import ApplicationSchema, FieldKind, FieldSpec
-from credit_ml.training import TrainingDataError
+from credit_ml.training import TargetRates, TrainingDataError
 
 SPEC_FORMAT = "kreditax.dataset-spec/1"
 DEFAULT_MIN_ROWS = 200
 _KINDS = {"numeric": FieldKind.NUMERIC, "categorical": FieldKind.CATEGORICAL}
 _KINDS["ordinal"] = FieldKind.ORDINAL
 _TOP_KEYS = {"format", "name", "version", "target", "features", "drop", "protected"}
-_TOP_KEYS |= {"weight", "min_rows", "description"}
-_COLUMN_KEYS = {"name", "type", "order", "monotone", "label", "bins", "required"}
+_TOP_KEYS |= {"weight", "min_rows", "description", "missing_values", "thresholds"}
+_COLUMN_KEYS = {"name", "type", "order", "monotone", "label", "bins", "required", "missing"}
+#: The cell values that mean "missing" unless a spec names its own ``missing_values``.
+DEFAULT_MISSING_VALUES: tuple[str, ...] = ("", "NA", "N/A", "NULL", "null", "NaN", ".")
+#: A column's ``missing``: the file may leave it empty (and the API may omit it), or not.
+MISSING_ALLOWED, MISSING_REFUSED = "allowed", "refused"
+_CUT_OFF_KEYS, _RATE_KEYS = {"approve_below", "reject_from"}, {"approve_rate", "review_rate"}
 
 
 class DatasetSpecError(ValueError):
@@ -59,7 +73,10 @@ class ColumnSpec:
 
     ``order``: an ordinal column's values from lowest to highest. ``monotone``: +1, -1
     or 0 (numeric and ordinal only). ``bins``: ascending edges for grouping a numeric
-    protected column in fairness reports (e.g. ages 0, 25, 35).
+    protected column in fairness reports (e.g. ages 0, 25, 35). ``missing``: "allowed"
+    (gaps in the file; loan systems may omit it, so ``required`` defaults to False),
+    "refused" (a gap fails the file), or "" (not said: gaps are kept, the API requires
+    it unless ``required`` is False).
     """
 
     name: str
@@ -69,6 +86,7 @@ class ColumnSpec:
     label: str = ""
     bins: tuple[float, ...] = ()
     required: bool = True
+    missing: str = ""
 
     def field_spec(self, *, protected: bool) -> FieldSpec:
         label = self.label or self.name
@@ -99,6 +117,8 @@ class ColumnSpec:
             out["bins"] = list(self.bins)
         if not self.required:
             out["required"] = False
+        if self.missing:
+            out["missing"] = self.missing
         return out
 
 
@@ -114,6 +134,10 @@ class DatasetSpec:
     weight: str | None = None
     min_rows: int = DEFAULT_MIN_ROWS
     description: str = ""
+    missing_values: tuple[str, ...] = DEFAULT_MISSING_VALUES
+    #: The model's decision: PD cut-offs, or target rates (at most one is set).
+    thresholds: DecisionThresholds | None = None
+    target_rates: TargetRates | None = None
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -154,7 +178,16 @@ class DatasetSpec:
             "protected": [c.to_dict() for c in self.protected],
             "weight": self.weight,
             "min_rows": self.min_rows,
+            "missing_values": list(self.missing_values),
+            **self._thresholds_dict(),
         }
+
+    def _thresholds_dict(self) -> dict[str, Any]:
+        if self.thresholds is not None:
+            return {"thresholds": self.thresholds.to_dict()}
+        if self.target_rates is not None:
+            return {"thresholds": self.target_rates.to_dict()}
+        return {}
 
     @classmethod
     def from_dict(cls, data: Any) -> DatasetSpec:
@@ -175,9 +208,34 @@ class DatasetSpec:
             weight=str(data["weight"]) if data.get("weight") else None,
             min_rows=_min_rows(data.get("min_rows", DEFAULT_MIN_ROWS)),
             description=str(data.get("description", "")),
+            missing_values=_missing_values(data.get("missing_values", DEFAULT_MISSING_VALUES)),
+            thresholds=_cut_offs(data.get("thresholds")),
+            target_rates=_target_rates(data.get("thresholds")),
         )
         _check_unique(spec)
         return spec
+
+
+#: What ``example_application`` sends for a categorical column (the spec lists no values;
+#: a model encodes a category it never saw as unseen).
+EXAMPLE_CATEGORY = "other"
+
+
+def example_application(spec: DatasetSpec) -> dict[str, Any]:
+    """A valid application of ``spec.schema()``, derived from the spec alone.
+
+    Every feature and protected column: 0.0 for a number, the lowest value of an ordinal's
+    order, ``EXAMPLE_CATEGORY`` for a categorical; identity columns are left out (they are
+    optional). ``validate_record(spec.schema(), example_application(spec))`` passes, so a
+    model trained on the spec that cannot score it is broken (the readiness check).
+    """
+    return {column.name: _example_value(column) for column in (*spec.features, *spec.protected)}
+
+
+def _example_value(column: ColumnSpec) -> float | str:
+    if column.kind == "numeric":
+        return 0.0
+    return column.order[0] if column.order else EXAMPLE_CATEGORY
 
 
 def load_spec(path: Path) -> DatasetSpec:
@@ -246,6 +304,15 @@ def _column(item: Any, key: str) -> ColumnSpec:
     bins = tuple(float(edge) for edge in item.get("bins") or ())
     if list(bins) != sorted(set(bins)):
         raise DatasetSpecError(f"{name}: bins must be strictly ascending.")
+    missing = item.get("missing", "")
+    if missing not in ("", MISSING_ALLOWED, MISSING_REFUSED):
+        raise DatasetSpecError(f"{name}: missing must be 'allowed' or 'refused'.")
+    required = bool(item.get("required", missing != MISSING_ALLOWED))
+    if missing == MISSING_REFUSED and not required:
+        raise DatasetSpecError(
+            f"{name}: 'missing: refused' trains on no gaps, so it cannot be optional "
+            "('required: false') for the loan systems."
+        )
     return ColumnSpec(
         name=name,
         kind=kind,
@@ -253,8 +320,50 @@ def _column(item: Any, key: str) -> ColumnSpec:
         monotone=int(monotone),
         label=str(item.get("label", "")),
         bins=bins,
-        required=bool(item.get("required", True)),
+        required=required,
+        missing=missing,
     )
+
+
+def _missing_values(values: Any) -> tuple[str, ...]:
+    if not isinstance(values, list | tuple) or not all(
+        isinstance(v, str | int | float) and not isinstance(v, bool) for v in values
+    ):
+        raise DatasetSpecError("'missing_values' must list the cell values meaning missing.")
+    return tuple(dict.fromkeys(str(value).strip() for value in values))
+
+
+def _thresholds_mapping(value: Any) -> Mapping[str, Any] | None:
+    if value is None:
+        return None
+    if not isinstance(value, Mapping) or set(value) not in (_CUT_OFF_KEYS, _RATE_KEYS):
+        raise DatasetSpecError(
+            "'thresholds' takes either approve_below and reject_from (PD cut-offs) or "
+            "approve_rate and review_rate (shares of the holdout, e.g. 0.60 and 0.15)."
+        )
+    if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in value.values()):
+        raise DatasetSpecError("'thresholds' values must be numbers between 0 and 1.")
+    return value
+
+
+def _cut_offs(value: Any) -> DecisionThresholds | None:
+    mapping = _thresholds_mapping(value)
+    if mapping is None or set(mapping) != _CUT_OFF_KEYS:
+        return None
+    try:
+        return DecisionThresholds.from_dict(mapping)
+    except ValueError as exc:
+        raise DatasetSpecError(f"'thresholds': {exc}") from exc
+
+
+def _target_rates(value: Any) -> TargetRates | None:
+    mapping = _thresholds_mapping(value)
+    if mapping is None or set(mapping) != _RATE_KEYS:
+        return None
+    try:
+        return TargetRates.from_dict(mapping)
+    except ValueError as exc:
+        raise DatasetSpecError(f"'thresholds': {exc}") from exc
 
 
 def _min_rows(value: Any) -> int:
@@ -292,7 +401,9 @@ def read_training_frame(path: Path, spec: DatasetSpec) -> pd.DataFrame:
 
     Raises ``TrainingDataError`` naming the problem: a duplicate or missing column, a
     column the spec does not mention, a missing or single-class target, fewer than
-    ``spec.min_rows`` rows, text in a numeric column, an ordinal value outside its order.
+    ``spec.min_rows`` rows, text in a numeric column, an ordinal value outside its order,
+    a gap in a column whose spec says ``missing: refused``. Cells holding one of the spec's
+    ``missing_values`` are missing, not text.
     """
     path = Path(path)
     if not path.is_file():
@@ -307,16 +418,55 @@ def read_training_frame(path: Path, spec: DatasetSpec) -> pd.DataFrame:
 
 
 def prepare_frame(frame: pd.DataFrame, spec: DatasetSpec) -> pd.DataFrame:
-    """Type the spec's columns of an already-read frame and map the target to 0/1."""
+    """Type the spec's columns of an already-read frame and map the target to 0/1.
+
+    Cells holding one of ``spec.missing_values`` (compared as trimmed text) become
+    missing first; a feature or protected column with ``missing: refused`` must then have
+    none, and the target never may.
+    """
+    frame = _with_markers_missing(frame, spec)
     out = frame.copy()
     out[spec.target] = _target(frame[spec.target], spec)
     for column in (*spec.features, *spec.protected):
         out[column.name] = _typed(frame[column.name], column)
+        if column.missing == MISSING_REFUSED:
+            _refuse_gaps(out[column.name], column.name)
     for name in spec.drop:
         out[name] = frame[name].astype("str").where(frame[name].notna())
     if spec.weight:
         out[spec.weight] = _numeric(frame[spec.weight], spec.weight)
     return out
+
+
+def _with_markers_missing(frame: pd.DataFrame, spec: DatasetSpec) -> pd.DataFrame:
+    """The spec's columns with every missing-value marker replaced by NaN: text compared
+    trimmed, numbers (a Parquet file's numeric columns) compared with the numeric markers
+    (e.g. ``-999``)."""
+    markers = list(spec.missing_values)
+    numbers = [float(v) for v in pd.to_numeric(pd.Series(markers), errors="coerce").dropna()]
+    out = frame.copy()
+    for name in spec.columns:
+        column = frame[name]
+        if pd.api.types.is_bool_dtype(column.dtype):
+            continue
+        if pd.api.types.is_numeric_dtype(column.dtype):
+            marked = column.isin(numbers).to_numpy(dtype=bool)
+        else:
+            text = column.astype("string").str.strip()
+            marked = text.isin(markers).fillna(False).to_numpy(dtype=bool)
+        if marked.any():
+            out[name] = column.astype("object").where(~marked, np.nan)
+    return out
+
+
+def _refuse_gaps(column: pd.Series, name: str) -> None:
+    gaps = column.isna().to_numpy()
+    if gaps.any():
+        row = int(np.flatnonzero(gaps)[0])
+        raise TrainingDataError(
+            f"Column '{name}' is missing in {int(gaps.sum())} row(s), e.g. data row "
+            f"{row + 1}, but the spec says 'missing: refused'."
+        )
 
 
 def _read(path: Path) -> pd.DataFrame:

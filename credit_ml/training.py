@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import lightgbm as lgb
@@ -25,7 +25,14 @@ from credit_ml import evaluation, explain, lgbm
 from credit_ml.fairness import fairness_report
 from credit_ml.features import FeatureConfig
 from credit_ml.preprocessing import Encoder, fit_encoder
-from credit_ml.scaling import DecisionThresholds, RiskGrades, ScoreScaling
+from credit_ml.scaling import (
+    APPROVE,
+    REJECT,
+    REVIEW,
+    DecisionThresholds,
+    RiskGrades,
+    ScoreScaling,
+)
 from credit_ml.schema import ApplicationSchema
 
 #: Global importance uses TreeSHAP on at most this many holdout rows.
@@ -43,12 +50,40 @@ class TrainingDataError(ValueError):
 
 
 @dataclass(frozen=True)
+class TargetRates:
+    """Decision thresholds asked for as shares of applications instead of PD cut-offs.
+
+    ``approve``: the share to approve, ``review``: the share to send to review (both 0..1,
+    together at most 1); the rest is rejected. ``train_model`` turns them into
+    ``DecisionThresholds`` on the holdout's PDs (``thresholds_for_rates``).
+    """
+
+    approve: float
+    review: float
+
+    def __post_init__(self) -> None:
+        if not (0.0 <= self.approve <= 1.0 and 0.0 <= self.review <= 1.0):
+            raise ValueError("The approval and review rates must each lie between 0 and 1.")
+        if self.approve + self.review > 1.0 + 1e-9:
+            raise ValueError("The approval and review rates together must be at most 1.")
+
+    def to_dict(self) -> dict[str, float]:
+        return {"approve_rate": self.approve, "review_rate": self.review}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> TargetRates:
+        return cls(approve=float(data["approve_rate"]), review=float(data["review_rate"]))
+
+
+@dataclass(frozen=True)
 class TrainConfig:
     """Hyper-parameters and conventions of one training run.
 
     ``folds`` = 0 skips cross-validation, otherwise at least 2. ``test_size`` is the
     stratified holdout fraction. ``n_threads`` is XGBoost's ``nthread``.
     ``min_category_frequency``: categories seen fewer times in training encode as unseen.
+    ``thresholds``: the PD cut-offs of the model's decision, unless ``target_rates`` is
+    given: then the cut-offs are chosen on the holdout to approve and review those shares.
     """
 
     algorithm: str = "xgboost"
@@ -68,6 +103,7 @@ class TrainConfig:
     scaling: ScoreScaling = field(default_factory=ScoreScaling)
     grades: RiskGrades = field(default_factory=RiskGrades)
     thresholds: DecisionThresholds = field(default_factory=DecisionThresholds)
+    target_rates: TargetRates | None = None
     feature_config: FeatureConfig = field(default_factory=FeatureConfig)
 
     def __post_init__(self) -> None:
@@ -110,6 +146,7 @@ class TrainConfig:
             "scaling": self.scaling.to_dict(),
             "grades": self.grades.to_dict(),
             "thresholds": self.thresholds.to_dict(),
+            **({"target_rates": self.target_rates.to_dict()} if self.target_rates else {}),
             "feature_config": {
                 "default_annual_interest_rate": self.feature_config.default_annual_interest_rate
             },
@@ -126,6 +163,8 @@ class TrainConfig:
             nested["grades"] = RiskGrades.from_dict(data["grades"])
         if "thresholds" in data:
             nested["thresholds"] = DecisionThresholds.from_dict(data["thresholds"])
+        if data.get("target_rates"):
+            nested["target_rates"] = TargetRates.from_dict(data["target_rates"])
         if "feature_config" in data:
             nested["feature_config"] = FeatureConfig(**data["feature_config"])
         return cls(**plain, **nested)
@@ -209,6 +248,87 @@ def _target(column: pd.Series, name: str) -> np.ndarray:
     return y
 
 
+# ---- decision thresholds -------------------------------------------------------------
+
+
+def thresholds_for_rates(pds: npt.ArrayLike, rates: TargetRates) -> DecisionThresholds:
+    """PD cut-offs that approve ``rates.approve`` and review ``rates.review`` of ``pds``.
+
+    With the PDs sorted ascending, ``approve_below`` lies halfway between the last PD
+    approved and the first one not approved (``round(approve * n)`` approved), and
+    ``reject_from`` likewise after ``round((approve + review) * n)``; 0 approves nothing,
+    1.0 (n rows) everything. Ties can make a share come out smaller: equal PDs are never
+    split between two decisions.
+    """
+    ordered = np.sort(np.asarray(pds, dtype=np.float64))
+    if ordered.size == 0:
+        raise TrainingDataError("Target rates need holdout PDs to choose cut-offs on.")
+    approve_below = _cut(ordered, rates.approve)
+    reject_from = max(_cut(ordered, min(rates.approve + rates.review, 1.0)), approve_below)
+    return DecisionThresholds(approve_below=approve_below, reject_from=reject_from)
+
+
+def _cut(ordered: npt.NDArray[np.float64], share: float) -> float:
+    """A PD with ``round(share * n)`` of the sorted PDs strictly below it."""
+    k = round(share * ordered.size)
+    if k <= 0:
+        return 0.0
+    if k >= ordered.size:
+        return 1.0
+    return float((ordered[k - 1] + ordered[k]) / 2.0)
+
+
+def config_with_thresholds(config: TrainConfig, pds: npt.ArrayLike) -> TrainConfig:
+    """``config`` with the cut-offs its ``target_rates`` give on ``pds`` (the holdout's);
+    unchanged when it has PD cut-offs of its own."""
+    if config.target_rates is None:
+        return config
+    return replace(config, thresholds=thresholds_for_rates(pds, config.target_rates))
+
+
+def decision_bands(y: npt.ArrayLike, pds: npt.ArrayLike, *, config: TrainConfig) -> dict[str, Any]:
+    """The model's decisions on labelled rows (the holdout) under ``config.thresholds``.
+
+    ``bands``: for APPROVE, REVIEW and REJECT the PD range, ``count``, ``share`` of all
+    rows and ``bad_rate`` (defaults among them; None for an empty band); ``approval_rate``
+    is APPROVE's share. ``chosen_from`` says whether the cut-offs were given or chosen
+    from target rates (then ``target_rates`` too).
+    """
+    labels = np.asarray(y, dtype=np.float64)
+    values = np.asarray(pds, dtype=np.float64)
+    thresholds = config.thresholds
+    edges = {
+        APPROVE: (0.0, thresholds.approve_below),
+        REVIEW: (thresholds.approve_below, thresholds.reject_from),
+        REJECT: (thresholds.reject_from, 1.0),
+    }
+    masks = {
+        APPROVE: values < thresholds.approve_below,
+        REVIEW: (values >= thresholds.approve_below) & (values < thresholds.reject_from),
+        REJECT: values >= thresholds.reject_from,
+    }
+    bands = [
+        {
+            "decision": decision,
+            "pd_from": edges[decision][0],
+            "pd_to": edges[decision][1],
+            "count": int(mask.sum()),
+            "share": float(mask.mean()) if values.size else 0.0,
+            "bad_rate": float(labels[mask].mean()) if mask.any() else None,
+        }
+        for decision, mask in masks.items()
+    ]
+    rates = config.target_rates
+    return {
+        "approve_below": thresholds.approve_below,
+        "reject_from": thresholds.reject_from,
+        "chosen_from": "target rates" if rates else "cut-offs",
+        **({"target_rates": rates.to_dict()} if rates else {}),
+        "approval_rate": bands[0]["share"],
+        "bands": bands,
+    }
+
+
 # ---- the pipeline --------------------------------------------------------------------
 
 
@@ -241,6 +361,7 @@ def train_model(
     clock.lap("final_fit")
     report("evaluating on the holdout", 0.95)
     holdout = _evaluate(encoder, booster, data.take(test_idx), y[test_idx], config)
+    config = config_with_thresholds(config, holdout.pd)
     fairness = fairness_report(
         frame.take(test_idx), holdout.pd, schema=schema, thresholds=config.thresholds
     )
@@ -252,7 +373,11 @@ def train_model(
         config=config,
         schema_version=schema.version,
         monotone_constraints=monotone or (0,) * len(encoder.columns),
-        metrics={**holdout.metrics, **_cv_summary(cv_aucs)},
+        metrics={
+            **holdout.metrics,
+            **_cv_summary(cv_aucs),
+            "decision_bands": decision_bands(holdout.y, holdout.pd, config=config),
+        },
         calibration=holdout.calibration,
         importance=holdout.importance,
         y_holdout=holdout.y,

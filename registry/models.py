@@ -118,7 +118,11 @@ class ModelAlias(models.Model):
 
 
 class ModelAliasChange(models.Model):
-    """Append-only history: who moved which alias, when, from which version to which, why."""
+    """Append-only history: who moved which alias, when, from which version to which, why.
+
+    A champion alias change's ``to_version`` is a former champion from then on: rollbacks
+    go only to those (unless overridden with a reason).
+    """
 
     alias = models.CharField(max_length=16, choices=ModelAlias.Name.choices)
     from_version = models.ForeignKey(
@@ -128,8 +132,11 @@ class ModelAliasChange(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    # Null when the alias was cleared (a challenger that became champion).
     to_version = models.ForeignKey(
         ModelVersion,
+        null=True,
+        blank=True,
         on_delete=models.PROTECT,
         related_name="+",
     )
@@ -140,6 +147,10 @@ class ModelAliasChange(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    # Who, as text: the user's username, or ``os:NAME`` for a command run without --user
+    # (the operating-system account that ran it). A database default, so that code of the
+    # previous release still writes rows while a deployment rolls out.
+    changed_by_name = models.CharField(max_length=150, blank=True, db_default="")
     reason = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -156,7 +167,7 @@ class ModelAliasChange(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.alias}: {self.from_version_id or '-'} -> {self.to_version_id}"
+        return f"{self.alias}: {self.from_version_id or '-'} -> {self.to_version_id or '-'}"
 
 
 class RuleSet(models.Model):

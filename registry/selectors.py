@@ -11,11 +11,11 @@ from django.db.models import Exists, OuterRef, QuerySet
 
 from credit_ml.artifacts import ArtifactError, read_manifest, read_verified_files
 from credit_ml.policy import RuleSet as PolicyRuleSet
-from credit_ml.schema import INDONESIAN_SCHEMA, ApplicationSchema
+from credit_ml.schema import INDONESIAN_SCHEMA, ApplicationSchema, FieldSpec
 from credit_ml.scoring import ModelManifest
 from credit_ml.spec import DatasetSpec
 from registry.errors import ModelVersionNotReady
-from registry.models import ModelAlias, ModelVersion, RuleSet
+from registry.models import ModelAlias, ModelAliasChange, ModelVersion, RuleSet
 
 
 def champion_version() -> ModelVersion | None:
@@ -26,12 +26,33 @@ def champion_version() -> ModelVersion | None:
     return alias.version if alias is not None else None
 
 
-def model_version_list() -> QuerySet[ModelVersion]:
-    """All versions, newest first, annotated with ``champion_flag`` (one query, no N+1)."""
+def model_version_list(*, include_failed: bool = True) -> QuerySet[ModelVersion]:
+    """Versions, newest first, annotated with ``champion_flag`` and ``challenger_flag`` (one
+    query, no N+1); without FAILED ones when ``include_failed`` is False."""
     champion = ModelAlias.objects.filter(name=ModelAlias.Name.CHAMPION, version=OuterRef("pk"))
-    return ModelVersion.objects.annotate(champion_flag=Exists(champion)).order_by(
-        "-created_at", "-id"
+    challenger = ModelAlias.objects.filter(name=ModelAlias.Name.CHALLENGER, version=OuterRef("pk"))
+    versions = ModelVersion.objects.annotate(
+        champion_flag=Exists(champion), challenger_flag=Exists(challenger)
     )
+    if not include_failed:
+        versions = versions.exclude(status=ModelVersion.Status.FAILED)
+    return versions.order_by("-created_at", "-id")
+
+
+def model_version_aliases(*, version: ModelVersion) -> list[str]:
+    """The alias names pointing at a version from ``model_version_list`` (e.g. ["champion"])."""
+    flags = {
+        ModelAlias.Name.CHAMPION.value: getattr(version, "champion_flag", False),
+        ModelAlias.Name.CHALLENGER.value: getattr(version, "challenger_flag", False),
+    }
+    return [name for name, flag in flags.items() if flag]
+
+
+def model_version_was_champion(*, version: ModelVersion) -> bool:
+    """Whether the ``champion`` alias ever pointed at the version (a former champion)."""
+    return ModelAliasChange.objects.filter(
+        alias=ModelAlias.Name.CHAMPION, to_version=version
+    ).exists()
 
 
 def model_version_get(*, label: str) -> ModelVersion:
@@ -58,6 +79,81 @@ def model_version_schema(*, version: ModelVersion | None) -> ApplicationSchema:
     """The ``ApplicationSchema`` a version's applications follow (built-in if no spec)."""
     spec = model_version_spec(version=version) if version is not None else None
     return spec.schema() if spec is not None else INDONESIAN_SCHEMA
+
+
+def model_version_schema_changes(
+    *, serving: ModelVersion, candidate: ModelVersion
+) -> tuple[str, ...]:
+    """What loan systems sending ``serving``'s applications would meet with ``candidate``."""
+    return schema_changes(
+        serving=model_version_schema(version=serving),
+        candidate=model_version_schema(version=candidate),
+    )
+
+
+def schema_changes(*, serving: ApplicationSchema, candidate: ApplicationSchema) -> tuple[str, ...]:
+    """The ways in which ``candidate`` refuses applications that ``serving`` accepts.
+
+    One ``"field: problem"`` line per affected field, in ``serving``'s field order, then
+    the candidate's new required fields. A field no longer accepted (the loan system gets
+    400 "Unknown field" for sending it, even as null), a field that becomes required, a
+    number that becomes text (or the reverse) or a whole number, listed values dropped or a
+    free text that becomes a list, a narrower range or a shorter maximum length. Changes
+    that refuse nothing (a new optional field, a field that becomes optional, more listed
+    values, a wider range) are not listed. Empty: every application ``serving`` accepts
+    passes ``candidate``'s validation too.
+    """
+    changes = [
+        f"{spec.name}: {problem}"
+        for spec in serving.fields
+        for problem in _field_changes(spec, candidate)
+    ]
+    changes += [
+        f"{spec.name}: a new required field"
+        for spec in candidate.fields
+        if spec.required and spec.name not in serving.names
+    ]
+    return tuple(changes)
+
+
+def _field_changes(old: FieldSpec, schema: ApplicationSchema) -> list[str]:
+    if old.name not in schema.names:
+        return ["no longer accepted"]
+    new = schema.field(old.name)
+    problems = [] if old.required or not new.required else ["becomes required"]
+    if (old.dtype == "str") != (new.dtype == "str"):
+        return [*problems, f"changes from {_type_name(old)} to {_type_name(new)}"]
+    if old.dtype == "float" and new.dtype == "int":
+        problems.append("must now be a whole number")
+    return problems + _choice_changes(old, new) + _limit_changes(old, new)
+
+
+def _type_name(spec: FieldSpec) -> str:
+    return "text" if spec.dtype == "str" else "a number"
+
+
+def _choice_changes(old: FieldSpec, new: FieldSpec) -> list[str]:
+    if not new.choices:
+        return []
+    if not old.choices:
+        return [f"accepts only {', '.join(new.choices)} now"]
+    dropped = [value for value in old.choices if value not in new.choices]
+    return [f"no longer accepts {', '.join(dropped)}"] if dropped else []
+
+
+def _limit_changes(old: FieldSpec, new: FieldSpec) -> list[str]:
+    problems = []
+    if new.minimum is not None and (old.minimum is None or new.minimum > old.minimum):
+        problems.append(f"minimum rises from {_limit(old.minimum)} to {new.minimum:g}")
+    if new.maximum is not None and (old.maximum is None or new.maximum < old.maximum):
+        problems.append(f"maximum falls from {_limit(old.maximum)} to {new.maximum:g}")
+    if new.max_length is not None and (old.max_length is None or new.max_length < old.max_length):
+        problems.append(f"maximum length falls from {old.max_length or 'none'} to {new.max_length}")
+    return problems
+
+
+def _limit(value: float | None) -> str:
+    return "none" if value is None else f"{value:g}"
 
 
 def champion_schema() -> ApplicationSchema:

@@ -1,4 +1,5 @@
-"""Read-only registry views; the one write is the "Promote to champion" action."""
+"""Read-only registry views; the writes are the alias switches: "Promote to champion",
+"Make challenger" and the promotion override page."""
 
 from __future__ import annotations
 
@@ -21,8 +22,8 @@ from credit_ml.artifacts import ArtifactError
 from registry.admin import ReadOnlyAdmin
 from registry.errors import ModelVersionNotReady, PromotionRefused
 from registry.models import ModelAlias, ModelAliasChange, ModelVersion
-from registry.selectors import model_version_list
-from registry.services import model_version_promote
+from registry.selectors import model_version_aliases, model_version_list
+from registry.services import model_version_make_challenger, model_version_promote
 from training.api.serializers import path_under_data_roots
 from training.comparison import challenger_comparison
 from training.models import Outcome, TrainingRun
@@ -35,12 +36,12 @@ MANAGE_PERMISSION = "registry.add_modelversion"
 
 @admin.register(ModelVersion)
 class ModelVersionAdmin(ReadOnlyAdmin):
-    list_display = ["label", "algorithm", "status", "champion", "test_auc", "created_at"]
+    list_display = ["label", "algorithm", "status", "aliases", "test_auc", "created_at"]
     list_filter = ["status", "algorithm"]
     search_fields = ["label"]
     date_hierarchy = "created_at"
     show_full_result_count = False
-    actions = ["promote_to_champion"]
+    actions = ["promote_to_champion", "make_challenger"]
 
     readonly_fields = ["pages"]
 
@@ -88,6 +89,7 @@ class ModelVersionAdmin(ReadOnlyAdmin):
                     label=version.label,
                     promoted_by=user,
                     override_reason=form.cleaned_data["override_reason"],
+                    schema_change_reason=form.cleaned_data["schema_change_reason"],
                 )
             except PromotionRefused as exc:
                 form.add_error(None, str(exc))
@@ -127,9 +129,9 @@ class ModelVersionAdmin(ReadOnlyAdmin):
         }
         return TemplateResponse(request, "admin/registry/modelversion/challenger.html", context)
 
-    @admin.display(boolean=True, description="champion")
-    def champion(self, obj: ModelVersion) -> bool:
-        return obj.is_champion
+    @admin.display(description="aliases")
+    def aliases(self, obj: ModelVersion) -> str:
+        return ", ".join(model_version_aliases(version=obj)) or "-"
 
     @admin.display(description="test AUC")
     def test_auc(self, obj: ModelVersion) -> str:
@@ -146,13 +148,34 @@ class ModelVersionAdmin(ReadOnlyAdmin):
             return
         user = request.user if isinstance(request.user, User) else None
         try:
-            version = model_version_promote(
+            promotion = model_version_promote(
                 label=labels[0], promoted_by=user, reason="promoted in the admin"
             )
-        except PromotionRefused as exc:  # e.g. worse than the champion: override by command
+        except PromotionRefused as exc:  # worse, or a schema change: the override page
             self.message_user(request, str(exc), messages.ERROR)
             return
-        self.message_user(request, f"{version.label} is the champion.", messages.SUCCESS)
+        comparison = promotion.comparison
+        for warning in comparison.warnings if comparison is not None else ():
+            self.message_user(request, warning, messages.WARNING)
+        self.message_user(request, f"{promotion.version.label} is the champion.", messages.SUCCESS)
+
+    @admin.action(
+        description="Make challenger (scores in the champion's shadow)", permissions=["promote"]
+    )
+    def make_challenger(self, request: HttpRequest, queryset: QuerySet[ModelVersion]) -> None:
+        labels = list(queryset.values_list("label", flat=True)[:2])
+        if len(labels) != 1:
+            self.message_user(request, "Select exactly one version.", messages.ERROR)
+            return
+        user = request.user if isinstance(request.user, User) else None
+        try:
+            version = model_version_make_challenger(
+                label=labels[0], by=user, reason="made challenger in the admin"
+            )
+        except PromotionRefused as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+            return
+        self.message_user(request, f"{version.label} is the challenger.", messages.SUCCESS)
 
 
 class PromoteOverrideForm(forms.Form):
@@ -162,11 +185,22 @@ class PromoteOverrideForm(forms.Form):
         help_text="Why this version should be champion although it was not compared or lost.",
     )
 
+    schema_change_reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=1000,
+        required=False,
+        help_text="Only if the version refuses applications the champion accepts: why the "
+        "loan systems' payloads fit it (they changed their fields).",
+    )
+
     def clean_override_reason(self) -> str:
         value = str(self.cleaned_data["override_reason"]).strip()
         if not value:
             raise forms.ValidationError("An override needs a reason.")
         return value
+
+    def clean_schema_change_reason(self) -> str:
+        return str(self.cleaned_data["schema_change_reason"]).strip()
 
 
 @admin.register(ModelAlias)
@@ -177,11 +211,19 @@ class ModelAliasAdmin(ReadOnlyAdmin):
 
 @admin.register(ModelAliasChange)
 class ModelAliasChangeAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "alias", "from_version", "to_version", "changed_by", "reason"]
+    list_display = ["created_at", "alias", "from_version", "to_version", "who", "reason"]
     list_filter = ["alias"]
     list_select_related = ["from_version", "to_version", "changed_by"]
     date_hierarchy = "created_at"
     show_full_result_count = False
+
+    @admin.display(description="who")
+    def who(self, obj: ModelAliasChange) -> str:
+        """The recorded name (``os:NAME`` for a command without --user); older rows have
+        only the user."""
+        if obj.changed_by_name:
+            return obj.changed_by_name
+        return obj.changed_by.get_username() if obj.changed_by is not None else "-"
 
 
 class TrainingRunStartForm(forms.Form):

@@ -1,4 +1,5 @@
-"""Training runs: queue, execute (in a Celery worker), cancel, and reap lost workers.
+"""Training runs: queue, execute (in a Celery worker, a background thread without a broker,
+or in-process for ``train_model``), cancel, and reap lost workers. Every training is a run.
 
 State machine: QUEUED → RUNNING → SUCCEEDED | FAILED | CANCELLED, and QUEUED → CANCELLED.
 Every transition happens under ``select_for_update`` on the run row, so the worker, a
@@ -84,22 +85,46 @@ def training_run_start(
     Raises ``TrainingRefused`` (nothing written) for an unknown algorithm or parameter, a
     missing data file or an unusable spec. Only the run's primary key travels to the
     worker; the task id is chosen here so that it is on the row before the task exists.
+    Without a broker (Celery eager) the run executes in a background thread of this
+    process after the commit, so that the caller (a web request) answers at once.
     """
+    run = training_run_create(
+        data_path=data_path,
+        algorithm=algorithm,
+        params=params,
+        spec_path=spec_path,
+        requested_by=requested_by,
+        task_id=str(uuid.uuid4()),
+    )
+    transaction.on_commit(lambda: _enqueue(run))
+    logger.info("training run %s queued (task %s)", run.pk, run.celery_task_id)
+    return run
+
+
+def training_run_create(
+    *,
+    data_path: Path,
+    algorithm: str,
+    params: Mapping[str, Any],
+    spec_path: Path | None = None,
+    requested_by: User | None,
+    task_id: str = "",
+) -> TrainingRun:
+    """Check the request and create a QUEUED run, enqueued nowhere (``training_run_start``
+    enqueues; ``model_version_train`` executes it in-process). Raises ``TrainingRefused``
+    (nothing written) as ``training_run_start`` does."""
     _refuse_unusable(data_path=data_path, algorithm=algorithm)
-    train_config_build(algorithm=algorithm, params=params)
-    dataset_spec_load(spec_path=spec_path)
-    run = TrainingRun.objects.create(
+    spec = dataset_spec_load(spec_path=spec_path)
+    train_config_build(algorithm=algorithm, params=params, spec=spec)
+    return TrainingRun.objects.create(
         algorithm=algorithm,
         params=json_safe(dict(params)),
         data_path=str(data_path),
         data_sha256=file_sha256(data_path),
         spec_path=str(spec_path) if spec_path is not None else "",
         requested_by=requested_by,
-        celery_task_id=str(uuid.uuid4()),
+        celery_task_id=task_id,
     )
-    transaction.on_commit(lambda: _enqueue(run))
-    logger.info("training run %s queued (task %s)", run.pk, run.celery_task_id)
-    return run
 
 
 def _refuse_unusable(*, data_path: Path, algorithm: str) -> None:
@@ -111,6 +136,20 @@ def _refuse_unusable(*, data_path: Path, algorithm: str) -> None:
 
 
 def _enqueue(run: TrainingRun) -> None:
+    """Send the run to a Celery worker; without a broker, run it in a background thread.
+
+    Celery's eager mode would run the task inside this call, that is inside the web
+    request that started it: the request would answer after the training (minutes) and a
+    web worker's timeout could kill it half-way. The thread is not a daemon, so a command
+    that queued a run (``train_model --async``) waits for it before the process exits; if
+    the process dies anyway, the reaper fails the run when its heartbeat stops.
+    """
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        thread = threading.Thread(
+            target=_execute_in_background, args=(run.pk,), name=f"{BACKGROUND_PREFIX}{run.pk}"
+        )
+        thread.start()
+        return
     from training.tasks import run_training  # tasks import this module
 
     run_training.apply_async(
@@ -119,6 +158,20 @@ def _enqueue(run: TrainingRun) -> None:
         soft_time_limit=settings.KREDITAX_TRAINING_SOFT_TIME_LIMIT,
         time_limit=settings.KREDITAX_TRAINING_TIME_LIMIT,
     )
+
+
+#: Name prefix of the threads that execute runs without a broker (``_enqueue``).
+BACKGROUND_PREFIX = "training-run-"
+
+
+def _execute_in_background(run_id: int) -> None:
+    """``training_run_execute`` in its own thread and database connection, closed after."""
+    try:
+        training_run_execute(run_id=run_id)
+    except Exception:  # the run records its own failures; this is anything beyond them
+        logger.exception("training run %s: background execution failed", run_id)
+    finally:
+        connection.close()
 
 
 # --------------------------------------------------------------------------------------
@@ -175,7 +228,8 @@ def _claim(*, run_id: int) -> _Claim | None:
             logger.info("training run %s is %s: nothing to do", run.pk, run.status)
             return None
         try:
-            config, spec = _config(run), _spec(run)
+            spec = _spec(run)
+            config = _config(run, spec)
         except (TrainingRefused, OSError) as exc:  # the spec file changed or went away
             _set_finished(run, Status.FAILED, error=str(exc))
             return None
@@ -204,8 +258,8 @@ def _claim(*, run_id: int) -> _Claim | None:
     return _Claim(run=run, version=version, config=config, spec=spec)
 
 
-def _config(run: TrainingRun) -> TrainConfig:
-    config = train_config_build(algorithm=run.algorithm, params=run.params)
+def _config(run: TrainingRun, spec: DatasetSpec | None) -> TrainConfig:
+    config = train_config_build(algorithm=run.algorithm, params=run.params, spec=spec)
     return train_config_for_run(config=config, algorithm=run.algorithm)
 
 

@@ -1,4 +1,5 @@
-"""Writes to the model registry: train, promote, evaluate and load model versions.
+"""Training and evaluating model versions: the steps a training run takes, the in-process
+run (``model_version_train``), evaluation, and who runs a command (``command_operator``).
 
 Training runs outside any transaction on purpose: the ``PENDING`` row is committed before
 the (long) fit starts so that people can see it, and it ends ``READY`` or ``FAILED``.
@@ -7,6 +8,7 @@ the (long) fit starts so that people can see it, and it ends ``READY`` or ``FAIL
 from __future__ import annotations
 
 import dataclasses
+import getpass
 import logging
 import math
 import os
@@ -21,15 +23,17 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from credit_ml.artifacts import (
     ArtifactExistsError,
     save_artifact,
 )
-from credit_ml.datasets import DatasetError, file_sha256, read_dataset
+from credit_ml.datasets import DatasetError, missing_shares, read_dataset
 from credit_ml.evaluation import binary_metrics
 from credit_ml.features import FeatureInputError
+from credit_ml.scaling import DecisionThresholds
 from credit_ml.schema import INDONESIAN_SCHEMA
 from credit_ml.spec import DatasetSpec, DatasetSpecError, load_spec, read_training_frame
 from credit_ml.training import (
@@ -40,7 +44,7 @@ from credit_ml.training import (
 )
 from registry.models import ModelVersion
 from registry.selectors import model_version_get
-from registry.services import champion_claim_if_vacant, labelled_frame_read, model_version_load
+from registry.services import labelled_frame_read, model_version_load
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -72,12 +76,33 @@ class TrainingFailed(Exception):
         self.version = version
 
 
-class PromotionRefused(ValueError):
-    """Promotion was refused and nothing was written."""
+@dataclass(frozen=True)
+class Operator:
+    """Who runs a command: ``user`` when --user named one, and ``name`` as recorded
+    (the username, or ``os:NAME`` for the operating-system account)."""
+
+    user: User | None
+    name: str
 
 
-class ModelVersionNotReady(ValueError):
-    """The version has no usable artifact (it is PENDING or FAILED)."""
+def command_operator(*, username: str | None) -> Operator:
+    """The user named by ``--user`` (who must exist), else the operating-system account.
+
+    Raises ``ValueError`` naming an unknown username (nothing is written then).
+    """
+    if username:
+        user = get_user_model().objects.filter(username=username).first()
+        if user is None:
+            raise ValueError(f"No user is named {username!r}; --user takes an existing username.")
+        return Operator(user=user, name=user.get_username())
+    return Operator(user=None, name=f"os:{_os_account()}")
+
+
+def _os_account() -> str:
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no login name and no passwd entry (some containers)
+        return f"uid-{os.getuid()}"
 
 
 @dataclass(frozen=True)
@@ -93,16 +118,45 @@ class TrainedArtifact:
 # --------------------------------------------------------------------------------------
 
 
-def train_config_build(*, algorithm: str, params: Mapping[str, Any]) -> TrainConfig:
-    """A ``TrainConfig`` from command-line or task parameters; unknown names are refused."""
+def train_config_build(
+    *, algorithm: str, params: Mapping[str, Any], spec: DatasetSpec | None = None
+) -> TrainConfig:
+    """A ``TrainConfig`` from command-line, API or task parameters (``TrainConfig.to_dict``
+    names, nested ones as JSON objects); unknown names are refused.
+
+    The model's decision thresholds: ``thresholds`` (PD cut-offs ``approve_below``,
+    ``reject_from``) or ``target_rates`` (``approve_rate``, ``review_rate``: shares of the
+    holdout), not both; when the parameters give neither, the spec's ``thresholds`` apply.
+    """
     known = {f.name for f in dataclasses.fields(TrainConfig)}
     unknown = sorted(set(params) - known)
     if unknown:
         raise TrainingRefused(f"Unknown training parameter(s): {', '.join(unknown)}.")
+    if params.get("thresholds") and params.get("target_rates"):
+        raise TrainingRefused(
+            "Give either PD cut-offs (thresholds) or target rates (target_rates), not both."
+        )
     try:
-        return TrainConfig(**{**params, "algorithm": algorithm})
-    except (TypeError, ValueError) as exc:
-        raise TrainingRefused(f"Invalid training parameters: {exc}") from exc
+        config = TrainConfig.from_dict({**params, "algorithm": algorithm})
+    except (TypeError, ValueError, KeyError, AttributeError) as exc:
+        raise TrainingRefused(f"Invalid training parameters: {exc!s}") from exc
+    if spec is None or params.get("thresholds") or params.get("target_rates"):
+        return config
+    if spec.target_rates is not None:
+        return dataclasses.replace(config, target_rates=spec.target_rates)
+    if spec.thresholds is not None:
+        return dataclasses.replace(config, thresholds=spec.thresholds)
+    return config
+
+
+def train_params(*, config: TrainConfig) -> dict[str, Any]:
+    """The parameters (JSON) ``train_config_build`` turns back into ``config``; the
+    algorithm and thread count are the run's own. Default cut-offs are left out, so that
+    a spec's thresholds apply to a config that did not set its own."""
+    params = json_safe(config.to_dict())
+    if config.target_rates is None and config.thresholds == DecisionThresholds():
+        del params["thresholds"]
+    return {name: value for name, value in params.items() if name not in {"algorithm", "n_threads"}}
 
 
 def model_version_train(
@@ -112,42 +166,39 @@ def model_version_train(
     config: TrainConfig | None = None,
     created_by: User | None = None,
     spec_path: Path | None = None,
+    params: Mapping[str, Any] | None = None,
 ) -> ModelVersion:
-    """Train a new version on ``data_path`` and register it.
+    """Train a new version on ``data_path`` in this process and register it.
 
-    Commits a ``PENDING`` row first, then ends ``READY`` (artifact saved under
-    ``KREDITAX_ARTIFACT_DIR / label``, SHA-256 and metrics recorded) or ``FAILED`` (readable
-    ``error``, no artifact directory left, champion unchanged) and raises ``TrainingFailed``.
-    The first ``READY`` version becomes champion when there is none. ``algorithm`` wins over
-    ``config.algorithm``; ``n_threads`` always comes from ``KREDITAX_TRAINING_THREADS``.
-    ``spec_path``: a lender's dataset spec (``credit_ml.spec``); without it the file must
-    follow the built-in Indonesian schema.
+    The one training path: a ``TrainingRun`` is created and executed here
+    (``training.runs.training_run_execute``), as a worker would. Its ``PENDING`` version
+    ends ``READY`` (artifact saved under ``KREDITAX_ARTIFACT_DIR / label``, SHA-256 and
+    metrics recorded) or ``FAILED`` (readable ``error``, no artifact directory left,
+    champion unchanged), and then ``TrainingFailed`` is raised. The first ``READY`` version
+    becomes champion when there is none. ``algorithm`` wins over ``config.algorithm``;
+    ``n_threads`` always comes from ``KREDITAX_TRAINING_THREADS``. ``spec_path``: a
+    lender's dataset spec (``credit_ml.spec``); without it the file must follow the
+    built-in Indonesian schema. ``params`` (``train_config_build``'s, as the command and
+    the API give them) instead of ``config``. Raises ``TrainingRefused`` (nothing written)
+    for an unknown algorithm, a missing file, bad parameters or an unusable spec.
     """
-    _refuse_unusable(data_path=data_path, algorithm=algorithm)
-    spec = dataset_spec_load(spec_path=spec_path)
-    config = train_config_for_run(config=config or TrainConfig(), algorithm=algorithm)
-    version = model_version_create_pending(
-        algorithm=algorithm,
-        config=config,
-        data_fingerprint=file_sha256(data_path),
-        created_by=created_by,
-        spec=spec,
+    from training.runs import training_run_create, training_run_execute  # runs import this
+
+    run = training_run_create(
         data_path=data_path,
+        algorithm=algorithm,
+        params=params if params is not None else train_params(config=config or TrainConfig()),
+        spec_path=spec_path,
+        requested_by=created_by,
     )
-    logger.info("training %s on %s (%s)", version.label, data_path, version.data_fingerprint)
-    try:
-        trained = model_version_fit(
-            version=version,
-            data_path=data_path,
-            config=config,
-            spec=spec,
-            progress=_progress_logger(version.label),
-        )
-        model_version_mark_ready(version=version, trained=trained)
-    except Exception as exc:
-        model_version_mark_failed(version=version, exc=exc)
-        raise TrainingFailed(f"Training {version.label} failed: {version.error}", version) from exc
-    champion_claim_if_vacant(version=version, claimed_by=created_by)
+    logger.info("training run %s in-process on %s", run.pk, data_path)
+    run = training_run_execute(run_id=run.pk)
+    version = run.model_version
+    if version is None:  # refused when claimed (the spec changed since it was checked)
+        raise TrainingFailed(f"Training run {run.pk} failed: {run.error}")
+    version.refresh_from_db()
+    if version.status != ModelVersion.Status.READY:
+        raise TrainingFailed(f"Training {version.label} failed: {version.error}", version)
     return version
 
 
@@ -180,14 +231,6 @@ def model_version_create_pending(
         created_by=created_by,
         dataset_spec=spec.to_dict() if spec is not None else None,
     )
-
-
-def _refuse_unusable(*, data_path: Path, algorithm: str) -> None:
-    if algorithm not in ModelVersion.Algorithm.values:
-        choices = ", ".join(ModelVersion.Algorithm.values)
-        raise TrainingRefused(f"Unknown algorithm {algorithm!r}; choose one of: {choices}.")
-    if not data_path.is_file():
-        raise TrainingRefused(f"Training data not found: {data_path}")
 
 
 def train_config_for_run(*, config: TrainConfig, algorithm: str) -> TrainConfig:
@@ -228,6 +271,10 @@ def model_version_fit(
     frame = training_frame_read(data_path=data_path, spec=spec)
     schema = spec.schema() if spec is not None else INDONESIAN_SCHEMA
     result = train_model(frame, schema=schema, config=config, progress=progress)
+    # Kept with the metrics (manifest and registry), so the reports can show them.
+    result = dataclasses.replace(
+        result, metrics={**result.metrics, "missing_share": missing_shares(frame, schema)}
+    )
     progress("saving the artifact", 0.97)
     root = Path(settings.KREDITAX_ARTIFACT_DIR)
     root.mkdir(parents=True, exist_ok=True)
@@ -244,13 +291,6 @@ def model_version_fit(
         metrics=json_safe({**result.metrics, "fairness": result.fairness}),
         data_rows=len(frame),
     )
-
-
-def _progress_logger(label: str) -> Callable[[str, float], None]:
-    def progress(stage: str, fraction: float) -> None:
-        logger.info("training %s: %s (%.0f %%)", label, stage, 100 * fraction)
-
-    return progress
 
 
 def model_version_mark_ready(*, version: ModelVersion, trained: TrainedArtifact) -> None:

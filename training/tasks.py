@@ -9,20 +9,20 @@ from celery import shared_task
 from django.contrib.auth import get_user_model
 
 from training.runs import retrain_from_folder, training_run_execute, training_runs_reap_stale
-from training.services import model_version_train, train_config_build
+from training.services import model_version_train
 
 
 @shared_task(name="training.tasks.train_model_task")
 def train_model_task(
     data_path: str, algorithm: str, params: dict[str, Any], user_id: int | None
 ) -> str:
-    """Train a version on ``data_path`` (as the worker sees it); returns the new label."""
+    """Train a version on ``data_path`` (as the worker sees it); returns the new label.
+
+    Kept for tasks queued by earlier releases; new work is queued as ``run_training``.
+    """
     user = get_user_model().objects.get(pk=user_id) if user_id is not None else None
     version = model_version_train(
-        data_path=Path(data_path),
-        algorithm=algorithm,
-        config=train_config_build(algorithm=algorithm, params=params),
-        created_by=user,
+        data_path=Path(data_path), algorithm=algorithm, params=params, created_by=user
     )
     return version.label
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -12,9 +13,12 @@ from credit_ml.datasets import (
     DatasetError,
     column_dtypes,
     file_sha256,
+    missing_shares,
     read_dataset,
+    row_keys,
     write_dataset,
 )
+from credit_ml.schema import INDONESIAN_SCHEMA
 from credit_ml.synthetic import generate_applications
 
 FORMATS = ["csv", "parquet"]
@@ -174,3 +178,30 @@ def test_column_dtypes_lists_every_schema_field_and_the_target() -> None:
     assert dtypes["monthly_income"] == "float64"
     assert dtypes["is_default"] == "int64"
     assert len(dtypes) == 26
+
+
+def test_row_keys_are_equal_for_equal_rows_whatever_their_dtypes(
+    applications: pd.DataFrame,
+) -> None:
+    columns = ["age", "monthly_income", "education", "worst_collectibility_24m", "is_default"]
+    as_read = applications.head(50)
+    as_text = as_read.astype("object").where(as_read.notna(), None)
+    as_text["education"] = as_text["education"].astype(str)
+    as_floats = as_read.assign(age=as_read["age"].astype("float64"))
+    keys = row_keys(as_read, columns)
+    assert keys.dtype == np.uint64
+    assert (row_keys(as_floats, columns) == keys).all()
+    assert (row_keys(as_text.reset_index(drop=True), columns) == keys).all()
+    changed = as_read.assign(monthly_income=as_read["monthly_income"] + 1)
+    assert not np.isin(row_keys(changed, columns), keys).any()
+
+
+def test_missing_shares_name_every_application_field_but_identity(
+    applications: pd.DataFrame,
+) -> None:
+    shares = missing_shares(applications, INDONESIAN_SCHEMA)
+    assert list(shares) == [s.name for s in INDONESIAN_SCHEMA.fields if s.is_feature_kind]
+    expected = float(applications["worst_collectibility_24m"].isna().mean())
+    assert shares["worst_collectibility_24m"] == pytest.approx(expected)
+    assert shares["monthly_income"] == 0.0
+    assert missing_shares(applications.head(0), INDONESIAN_SCHEMA) == {}

@@ -34,12 +34,13 @@ def test_promotion_points_the_champion_alias_and_records_who_when_from_to_and_wh
         label="new", promoted_by=officer, reason="better KS", override_reason="no artifacts"
     )
 
-    assert returned == new
+    assert (returned.version, returned.comparison, returned.changed) == (new, None, True)
     assert champion_version() == new
     change = ModelAliasChange.objects.order_by("-id").first()
     assert change is not None
     assert (change.alias, change.from_version, change.to_version) == ("champion", old, new)
     assert (change.changed_by, change.reason) == (officer, "override: no artifacts; better KS")
+    assert change.changed_by_name == "risk-officer"
     assert ModelAliasChange.objects.count() == 2
 
 
@@ -69,7 +70,7 @@ def test_promoting_the_current_champion_again_changes_and_records_nothing(
 ) -> None:
     make_version("same")
     model_version_promote(label="same", reason="first")
-    model_version_promote(label="same", reason="again")
+    assert not model_version_promote(label="same", reason="again").changed
     assert list(ModelAliasChange.objects.values_list("reason", flat=True)) == ["first"]
     assert ModelAlias.objects.get(name="champion").version.label == "same"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from credit_ml.datasets import write_dataset
 from credit_ml.synthetic import generate_applications
 from credit_ml.training import TrainConfig
 from registry.models import ModelVersion
+from training.runs import BACKGROUND_PREFIX
 from training.services import model_version_train
 
 TRAINING_ROWS = 3000
@@ -61,9 +63,14 @@ def ready_version(db: None, training_csv: Path, tiny_config: TrainConfig) -> Mod
 
 @pytest.fixture
 def make_version(db: None) -> Callable[..., ModelVersion]:
-    """A registry row without training (promotion never opens the artifact)."""
+    """A registry row without training (promotion never opens the artifact);
+    ``dataset_spec`` as ``DatasetSpec.to_dict`` stores it (None: the built-in schema)."""
 
-    def make(label: str, status: str = ModelVersion.Status.READY) -> ModelVersion:
+    def make(
+        label: str,
+        status: str = ModelVersion.Status.READY,
+        dataset_spec: dict[str, Any] | None = None,
+    ) -> ModelVersion:
         ready = status == ModelVersion.Status.READY
         return ModelVersion.objects.create(
             label=label,
@@ -75,9 +82,14 @@ def make_version(db: None) -> Callable[..., ModelVersion]:
             data_fingerprint="f" * 64,
             error="Training failed." if status == ModelVersion.Status.FAILED else "",
             ready_at=timezone.now() if ready else None,
+            dataset_spec=dataset_spec,
         )
 
     return make
+
+
+#: The German credit example spec, as a version trained on it stores it.
+GERMAN_SPEC = Path(__file__).resolve().parents[2] / "examples" / "specs" / "german_credit.yaml"
 
 
 TINY_PARAMS = {"n_estimators": 10, "max_depth": 2, "folds": 0, "seed": 1}
@@ -100,3 +112,16 @@ def data_dir(settings: Any, tmp_path: Path, training_frame: pd.DataFrame) -> Pat
     settings.KREDITAX_DATA_DIR = path
     write_dataset(training_frame, path / "applications.csv")
     return path
+
+
+def background_runs() -> list[threading.Thread]:
+    """The threads executing training runs without a broker (``training.runs._enqueue``)."""
+    return [t for t in threading.enumerate() if t.name.startswith(BACKGROUND_PREFIX)]
+
+
+def join_background_runs(timeout: float = 120.0) -> None:
+    """Wait for every background training run to end (transactional tests only: the thread
+    sees committed rows)."""
+    for thread in background_runs():
+        thread.join(timeout)
+        assert not thread.is_alive(), f"{thread.name} did not finish in {timeout} s"

@@ -15,7 +15,7 @@ from django.urls import reverse
 from audit.models import DecisionRecord
 from audit.services import decision_records_create
 from registry.models import ModelVersion
-from tests.audit.conftest import recorded
+from tests.audit.conftest import real_decision, recorded
 from training.comparison import challenger_comparison
 from training.models import Outcome
 
@@ -31,6 +31,22 @@ ROWS: list[tuple[str, str, float, float, str, bool | None]] = [
 ]
 
 
+#: The challenger's model decisions on two applications the champion's rules rejected (the
+#: real decision: a REJECT by the repayment-to-income cap): not flips, the same rule
+#: rejects the challenger's decision too.
+RULE_REJECTED_SHADOWS: list[tuple[float, str]] = [(0.04, "APPROVE"), (0.09, "REVIEW")]
+
+
+def _shadow(pd: float, decision: str) -> dict[str, Any]:
+    return {
+        "model_label": "challenger-1",
+        "probability_of_default": pd,
+        "credit_score": 600,
+        "risk_grade": "B",
+        "model_decision": decision,
+    }
+
+
 @pytest.fixture
 def shadowed(make_version: Callable[..., ModelVersion]) -> list[DecisionRecord]:
     version = make_version("champion")
@@ -40,16 +56,12 @@ def shadowed(make_version: Callable[..., ModelVersion]) -> list[DecisionRecord]:
             decision=decision,
             risk_grade=grade,
             probability_of_default=pd,
-            shadow={
-                "model_label": "challenger-1",
-                "probability_of_default": shadow_pd,
-                "credit_score": 600,
-                "risk_grade": "B",
-                "model_decision": shadow_decision,
-            },
+            failed_rules=[],  # the rules passed: the decision is the model's
+            shadow=_shadow(shadow_pd, shadow_decision),
         )
         for decision, grade, pd, shadow_pd, shadow_decision, _ in ROWS
     ]
+    decisions += [recorded(version, shadow=_shadow(*row)) for row in RULE_REJECTED_SHADOWS]
     decisions.append(recorded(version, shadow=None))  # no challenger at the time
     decisions.append(
         recorded(version, shadow={**decisions[0].shadow, "model_label": "other"})  # type: ignore[dict-item]
@@ -67,13 +79,19 @@ def test_the_comparison_counts_agreement_pd_differences_flips_and_aucs(
     shadowed: list[DecisionRecord],
 ) -> None:
     comparison = challenger_comparison(label="challenger-1")
-    assert comparison.count == 5
-    assert comparison.agreement_rate == pytest.approx(2 / 5)
+    real_pd = real_decision().decision.probability_of_default
+    assert comparison.count == 7
+    assert comparison.agreement_rate == pytest.approx(4 / 7)
+    assert comparison.model_agreement_rate == pytest.approx(2 / 5)
     assert comparison.mean_abs_pd_difference == pytest.approx(
-        (0.01 + 0.05 + 0.13 + 0.04 + 0.10) / 5
+        (0.01 + 0.05 + 0.13 + 0.04 + 0.10 + abs(0.04 - real_pd) + abs(0.09 - real_pd)) / 7
     )
-    assert comparison.max_abs_pd_difference == pytest.approx(0.13)
+    assert comparison.max_abs_pd_difference == pytest.approx(
+        max(0.13, abs(0.04 - real_pd), abs(0.09 - real_pd))
+    )
     assert comparison.flips_by_grade == {"B": 1, "C": 2}
+    assert comparison.rule_rejections == 2
+    assert comparison.rule_rejections_by_rule == {"OJK_MAX_REPAYMENT_TO_INCOME": 2}
     assert comparison.with_outcome == 4
     # champion PDs 0.02 (good), 0.05 (bad), 0.12 (bad), 0.30 (good): 2 of 4 pairs ordered
     assert comparison.champion_auc == pytest.approx(0.5)
@@ -97,20 +115,37 @@ def test_an_unknown_challenger_has_an_empty_comparison(db: None) -> None:
         "label": "ghost",
         "count": 0,
         "agreement_rate": None,
+        "model_agreement_rate": None,
         "mean_abs_pd_difference": None,
         "max_abs_pd_difference": None,
         "flips_by_grade": {},
+        "rule_rejections": 0,
+        "rule_rejections_by_rule": {},
         "with_outcome": 0,
         "champion_auc": None,
         "challenger_auc": None,
     }
 
 
+def test_a_rule_rejection_is_never_a_flip_whatever_the_challengers_model_says(
+    make_version: Callable[..., ModelVersion],
+) -> None:
+    """Today's report counted these as flips: the champion's REJECT came from a rule."""
+    version = make_version("champion")
+    decision_records_create(
+        decisions=[recorded(version, shadow=_shadow(0.01, "APPROVE")) for _ in range(3)]
+    )
+    comparison = challenger_comparison(label="challenger-1")
+    assert (comparison.count, comparison.agreement_rate, comparison.flips_by_grade) == (3, 1.0, {})
+    assert (comparison.rule_rejections, comparison.model_agreement_rate) == (3, None)
+
+
 def test_compare_challenger_prints_json(shadowed: list[DecisionRecord]) -> None:
     stdout = StringIO()
     call_command("compare_challenger", "challenger-1", "--json", stdout=stdout)
     data: dict[str, Any] = json.loads(stdout.getvalue())
-    assert (data["count"], data["flips_by_grade"], data["with_outcome"]) == (5, {"B": 1, "C": 2}, 4)
+    assert (data["count"], data["flips_by_grade"], data["with_outcome"]) == (7, {"B": 1, "C": 2}, 4)
+    assert data["rule_rejections_by_rule"] == {"OJK_MAX_REPAYMENT_TO_INCOME": 2}
     assert data == challenger_comparison(label="challenger-1").to_dict()
 
 
@@ -118,9 +153,13 @@ def test_compare_challenger_prints_a_readable_summary(shadowed: list[DecisionRec
     stdout = StringIO()
     call_command("compare_challenger", "challenger-1", stdout=stdout)
     lines = stdout.getvalue().splitlines()
-    assert lines[0] == "challenger challenger-1: 5 shadowed decision(s)"
-    assert lines[1] == "agreement rate: 0.4000"
+    assert lines[0] == "challenger challenger-1: 7 shadowed decision(s)"
+    assert lines[1] == "agreement rate (both under the same rules): 0.5714"
     assert lines[4] == "decision flips by champion grade: B: 1, C: 2"
+    assert lines[5] == (
+        "rejected by rules (both sides, not flips): 2 (OJK_MAX_REPAYMENT_TO_INCOME: 2)"
+    )
+    assert lines[6] == "model agreement rate (decisions no rule rejected): 0.4000"
 
 
 def _viewer(codename: str | None) -> User:
@@ -140,7 +179,8 @@ def test_the_admin_comparison_page_needs_the_view_permission(
     client.force_login(_viewer("view_modelversion"))
     response = client.get(url)
     assert response.status_code == 200
-    assert response.context["comparison"].count == 5
-    assert b'<td id="count">5</td>' in response.content
+    assert response.context["comparison"].count == 7
+    assert b'<td id="count">7</td>' in response.content
+    assert b'<td id="rule-rejections">2</td>' in response.content
     change = client.get(reverse("admin:registry_modelversion_change", args=[challenger.pk]))
     assert url.encode() in change.content

@@ -3,20 +3,26 @@
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 from io import StringIO
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
 
-from credit_ml.training import TrainConfig
+from credit_ml.datasets import read_dataset, write_dataset
+from credit_ml.evaluation import binary_metrics
+from credit_ml.schema import INDONESIAN_SCHEMA
+from credit_ml.training import TrainConfig, holdout_rows
 from registry.errors import PromotionRefused
 from registry.models import ModelAliasChange, ModelVersion
 from registry.selectors import champion_version
-from registry.services import holdout_comparison, model_version_promote
+from registry.services import holdout_comparison, model_version_load, model_version_promote
 from training.services import model_version_train
 
 pytestmark = pytest.mark.django_db
@@ -94,8 +100,10 @@ def test_the_comparison_can_use_a_given_labelled_file(
 ) -> None:
     comparison = holdout_comparison(candidate=weak, champion=strong, data_path=holdout_csv)
     assert comparison.n == 1000
-    assert comparison.source == "holdout.csv"
-    with pytest.raises(PromotionRefused, match=r"on the same 1000 rows \(holdout.csv\)"):
+    assert (comparison.source, comparison.warnings) == ("all rows of holdout.csv", ())
+    with pytest.raises(
+        PromotionRefused, match=r"on the same 1000 rows \(all rows of holdout.csv\)"
+    ):
         model_version_promote(label=weak.label, data_path=holdout_csv)
     assert champion_version() == strong
 
@@ -202,3 +210,94 @@ def test_the_admin_override_page_is_refused_to_view_only_staff(
     assert client.post(_override_url(weak), {"override_reason": "x"}).status_code == 403
     assert champion_version() == strong
     assert ModelAliasChange.objects.count() == 1
+
+
+# ---- rows neither version was trained on ------------------------------------------------
+
+
+def _frame(path: Path) -> pd.DataFrame:
+    return read_dataset(path)
+
+
+def test_a_candidate_split_otherwise_from_the_champions_file_is_compared_on_rows_both_held_out(
+    training_csv: Path, strong: ModelVersion
+) -> None:
+    """Same file, another seed: 80 % of the candidate's holdout trained the champion."""
+    other_seed = model_version_train(data_path=training_csv, config=replace(STRONG, seed=2))
+    frame = _frame(training_csv)
+    ours = holdout_rows(frame, schema=INDONESIAN_SCHEMA, config=replace(STRONG, seed=2))
+    theirs = holdout_rows(frame, schema=INDONESIAN_SCHEMA, config=STRONG)
+    both = np.intersect1d(ours, theirs)
+
+    comparison = holdout_comparison(candidate=other_seed, champion=strong)
+
+    assert 0 < both.size < 600
+    assert comparison.n == both.size
+    assert comparison.source == (
+        f"the holdout of applications.csv, without {600 - both.size} row(s) a version was "
+        f"trained on ({both.size} of 600 left)"
+    )
+    assert comparison.warnings == ()
+    y = frame["is_default"].to_numpy()[both]
+    pds = model_version_load(version=strong).score_frame(frame.take(both))
+    assert comparison.champion_auc == pytest.approx(binary_metrics(y, pds)["auc"])
+
+
+def test_a_candidate_trained_on_a_file_containing_the_champions_rows_leaves_those_out(
+    tmp_path: Path, training_csv: Path, db: None
+) -> None:
+    """Another fingerprint, overlapping rows: the champion's file is the first 2000 rows."""
+    frame = _frame(training_csv)
+    first = tmp_path / "first-2000.csv"
+    write_dataset(frame.iloc[:2000], first)
+    champion = model_version_train(data_path=first, config=STRONG)
+    candidate = model_version_train(data_path=training_csv, config=STRONG)
+    trained_champion = set(range(2000)) - set(
+        holdout_rows(frame.iloc[:2000], schema=INDONESIAN_SCHEMA, config=STRONG).tolist()
+    )
+    held_out = holdout_rows(frame, schema=INDONESIAN_SCHEMA, config=STRONG)
+    unseen = [p for p in held_out.tolist() if p not in trained_champion]
+
+    comparison = holdout_comparison(candidate=candidate, champion=champion)
+
+    assert champion.data_fingerprint != candidate.data_fingerprint
+    assert 0 < len(unseen) < 600
+    assert comparison.n == len(unseen)
+    assert comparison.source.endswith(f"({len(unseen)} of 600 left)")
+
+
+def test_rows_both_versions_trained_on_are_kept_with_a_warning_when_nothing_else_remains(
+    tmp_path: Path, training_csv: Path, strong: ModelVersion, weak: ModelVersion
+) -> None:
+    frame = _frame(training_csv)
+    held_out = holdout_rows(frame, schema=INDONESIAN_SCHEMA, config=STRONG)
+    trained = tmp_path / "trained-rows.csv"
+    write_dataset(frame.drop(index=frame.index[held_out]), trained)
+
+    comparison = holdout_comparison(candidate=weak, champion=strong, data_path=trained)
+
+    assert (comparison.n, comparison.source) == (2400, "all rows of trained-rows.csv")
+    assert comparison.warnings == (
+        f"{weak.label} was trained on 2400 of these 2400 rows and no rows with both defaults "
+        "and goods remain without them: its AUC is flattered.",
+        f"{strong.label} was trained on 2400 of these 2400 rows and no rows with both "
+        "defaults and goods remain without them: its AUC is flattered.",
+    )
+
+
+def test_promote_model_prints_the_rows_both_aucs_and_why_the_overlap_could_not_be_checked(
+    strong: ModelVersion, weak: ModelVersion
+) -> None:
+    model_version_promote(label=weak.label, override_reason="set up")
+    ModelVersion.objects.filter(pk=weak.pk).update(data_path="")  # its file went away
+    stdout = StringIO()
+    call_command("promote_model", strong.label, "--reason", "better", stdout=stdout)
+    comparison = holdout_comparison(candidate=strong, champion=ModelVersion.objects.get(pk=weak.pk))
+    assert stdout.getvalue().splitlines() == [
+        "compared on 600 rows: the holdout of applications.csv",
+        f"  candidate AUC {comparison.candidate_auc:.4f}, "
+        f"champion AUC {comparison.champion_auc:.4f}",
+        f"warning: Cannot check whether {weak.label} was trained on some of these rows: its "
+        "training file is not available unchanged.",
+        f"{strong.label} is the champion.",
+    ]

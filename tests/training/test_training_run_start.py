@@ -8,7 +8,7 @@ from django.contrib.auth.models import User
 
 from credit_ml.datasets import file_sha256
 from registry.models import ModelVersion
-from tests.training.conftest import TINY_PARAMS
+from tests.training.conftest import TINY_PARAMS, background_runs, join_background_runs
 from training.models import TrainingRun
 from training.runs import training_run_start
 from training.services import TrainingRefused
@@ -36,13 +36,15 @@ def test_a_run_is_queued_with_its_file_hash_and_enqueued_only_on_commit(
     assert ModelVersion.objects.count() == 0
 
 
-def test_the_committed_run_executes_eagerly_and_succeeds(
-    training_csv: Path, django_capture_on_commit_callbacks: Any
+@pytest.mark.django_db(transaction=True)
+def test_without_a_broker_the_committed_run_executes_in_a_background_thread_and_succeeds(
+    training_csv: Path,
 ) -> None:
-    with django_capture_on_commit_callbacks(execute=True):
-        run = training_run_start(
-            data_path=training_csv, algorithm="xgboost", params=TINY_PARAMS, requested_by=None
-        )
+    run = training_run_start(
+        data_path=training_csv, algorithm="xgboost", params=TINY_PARAMS, requested_by=None
+    )
+    assert [thread.name for thread in background_runs()] == [f"training-run-{run.pk}"]
+    join_background_runs()
     run.refresh_from_db()
     assert run.status == TrainingRun.Status.SUCCEEDED
     assert run.stage == "done"

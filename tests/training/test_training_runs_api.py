@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -9,8 +11,10 @@ from rest_framework.test import APIClient
 
 from registry.models import ModelVersion
 from registry.services import api_client_create
-from tests.training.conftest import TINY_PARAMS
+from tests.training.conftest import TINY_PARAMS, background_runs, join_background_runs
+from training import runs
 from training.models import TrainingRun
+from training.runs import training_run_cancel, training_run_create
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.training.urls")]
 
@@ -27,29 +31,72 @@ def _body(data_dir: Path, **change: Any) -> dict[str, Any]:
     return {"data_path": str(data_dir / "applications.csv"), "params": TINY_PARAMS, **change}
 
 
-def test_a_model_manager_starts_a_run_and_watches_it_succeed(
-    manager: User, data_dir: Path, django_capture_on_commit_callbacks: Any
+@pytest.fixture
+def held_training(monkeypatch: pytest.MonkeyPatch) -> Iterator[threading.Event]:
+    """Training waits until the test sets the event (so the test sees it unfinished)."""
+    release = threading.Event()
+    fit = runs.model_version_fit
+
+    def held_fit(**kwargs: Any) -> Any:
+        assert release.wait(timeout=120), "the test never released the training"
+        return fit(**kwargs)
+
+    monkeypatch.setattr(runs, "model_version_fit", held_fit)
+    yield release
+    release.set()  # never leave a thread waiting
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_run_is_answered_202_at_once_and_trains_after_the_response(
+    manager: User, data_dir: Path, held_training: threading.Event
 ) -> None:
+    """Celery is eager here (no broker), as in the demo: the run must not train inside the
+    request. The response comes while the training is held, and the run then succeeds."""
     client = _signed_in(manager)
-    with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(URL, _body(data_dir), format="json")
-    assert response.status_code == 201
+    response = client.post(URL, _body(data_dir), format="json")
+
+    assert response.status_code == 202
     run = TrainingRun.objects.get()
     assert response.json()["id"] == run.pk
     assert response.json()["status"] == "QUEUED"
     assert run.requested_by == manager
+    assert [thread.name for thread in background_runs()] == [f"training-run-{run.pk}"]
+    assert run.status in {TrainingRun.Status.QUEUED, TrainingRun.Status.RUNNING}
+    assert ModelVersion.objects.filter(status=ModelVersion.Status.READY).count() == 0
 
-    detail = client.get(f"{URL}/{run.pk}")
-    assert detail.status_code == 200
-    body = detail.json()
+    held_training.set()
+    join_background_runs()
+
+    body = client.get(f"{URL}/{run.pk}").json()
     assert (body["status"], body["stage"], body["progress"]) == ("SUCCEEDED", "done", 1.0)
     assert body["model_version"] == ModelVersion.objects.get().label
     assert body["requested_by"] == "model-manager"
 
 
+def test_the_run_is_sent_to_the_broker_after_commit_when_celery_is_not_eager(
+    manager: User,
+    data_dir: Path,
+    settings: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from training.tasks import run_training
+
+    sent: list[dict[str, Any]] = []
+    monkeypatch.setattr(run_training, "apply_async", lambda **kwargs: sent.append(kwargs))
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _signed_in(manager).post(URL, _body(data_dir), format="json")
+    assert response.status_code == 202
+    run = TrainingRun.objects.get()
+    assert [(call["args"], call["task_id"]) for call in sent] == [([run.pk], run.celery_task_id)]
+    assert background_runs() == []
+
+
 def test_anonymous_requests_are_refused_with_401(data_dir: Path) -> None:
     response = APIClient().post(URL, _body(data_dir), format="json")
     assert response.status_code == 401
+    assert APIClient().get(URL).status_code == 401
     assert TrainingRun.objects.count() == 0
 
 
@@ -58,6 +105,7 @@ def test_a_loan_system_key_is_refused_with_403(data_dir: Path) -> None:
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Api-Key {key}")
     assert client.post(URL, _body(data_dir), format="json").status_code == 403
+    assert client.get(URL).status_code == 403
     assert client.get(f"{URL}/1").status_code == 403
     assert TrainingRun.objects.count() == 0
 
@@ -66,6 +114,7 @@ def test_a_signed_in_user_without_the_permission_is_refused_with_403(data_dir: P
     user = User.objects.create_user("officer", is_staff=True)
     response = _signed_in(user).post(URL, _body(data_dir), format="json")
     assert response.status_code == 403
+    assert _signed_in(user).get(URL).status_code == 403
     assert TrainingRun.objects.count() == 0
 
 
@@ -93,3 +142,52 @@ def test_unknown_parameters_are_refused_with_the_reason(manager: User, data_dir:
 
 def test_an_unknown_run_is_404(manager: User) -> None:
     assert _signed_in(manager).get(f"{URL}/999").status_code == 404
+
+
+@pytest.fixture
+def three_runs(data_dir: Path, manager: User) -> list[TrainingRun]:
+    """Three queued runs, oldest first; the middle one cancelled."""
+    made = [
+        training_run_create(
+            data_path=data_dir / "applications.csv",
+            algorithm="xgboost",
+            params=TINY_PARAMS,
+            requested_by=manager,
+        )
+        for _ in range(3)
+    ]
+    training_run_cancel(run_id=made[1].pk, by=manager)
+    return made
+
+
+def test_the_runs_are_listed_newest_first_in_pages(
+    manager: User, three_runs: list[TrainingRun]
+) -> None:
+    client = _signed_in(manager)
+    body = client.get(URL).json()
+    assert body["count"] == 3
+    assert [run["id"] for run in body["results"]] == [r.pk for r in reversed(three_runs)]
+    assert [run["status"] for run in body["results"]] == ["QUEUED", "CANCELLED", "QUEUED"]
+    assert body["results"][0]["requested_by"] == "model-manager"
+
+    first = client.get(URL, {"page_size": 2}).json()
+    second = client.get(URL, {"page_size": 2, "page": 2}).json()
+    assert [run["id"] for run in first["results"]] == [three_runs[2].pk, three_runs[1].pk]
+    assert [run["id"] for run in second["results"]] == [three_runs[0].pk]
+    assert first["next"].endswith("page=2&page_size=2")
+    assert second["next"] is None
+
+
+def test_the_runs_can_be_filtered_by_status(manager: User, three_runs: list[TrainingRun]) -> None:
+    body = _signed_in(manager).get(URL, {"status": "CANCELLED"}).json()
+    assert (body["count"], [run["id"] for run in body["results"]]) == (1, [three_runs[1].pk])
+
+
+def test_an_unknown_status_filter_is_a_400_naming_the_field(
+    manager: User, three_runs: list[TrainingRun]
+) -> None:
+    response = _signed_in(manager).get(URL, {"status": "DONE"})
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"] == {
+        "status": ["Must be one of: QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED."]
+    }

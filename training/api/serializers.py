@@ -72,3 +72,12 @@ class TrainingRunSerializer(serializers.ModelSerializer[TrainingRun]):
             "cancel_requested",
         ]
         read_only_fields = fields
+
+
+class MakeChallengerSerializer(serializers.Serializer[Any]):
+    reason = serializers.CharField(max_length=1000, help_text="Why (kept in the alias history).")
+
+
+class ChallengerSerializer(serializers.Serializer[Any]):
+    alias = serializers.CharField(help_text="challenger")
+    model_version = serializers.CharField(help_text="the label of the version it points at")

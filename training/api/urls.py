@@ -11,4 +11,9 @@ urlpatterns = [
         views.TrainingRunDetailView.as_view(),
         name="training-run-detail",
     ),
+    path(
+        "models/<str:label>/challenger",
+        views.ChallengerView.as_view(),
+        name="model-challenger",
+    ),
 ]

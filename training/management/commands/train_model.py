@@ -1,4 +1,8 @@
-"""Train a model version and register it (or queue the training as a Celery task)."""
+"""Train a model version and register it (or queue the training as a Celery task).
+
+Both ways create a ``TrainingRun``: without ``--async`` this process executes it at once,
+as a worker would (``training.runs.training_run_execute``).
+"""
 
 from __future__ import annotations
 
@@ -10,12 +14,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from registry.models import ModelVersion
 from training.runs import training_run_start
-from training.services import (
-    TrainingFailed,
-    TrainingRefused,
-    model_version_train,
-    train_config_build,
-)
+from training.services import TrainingFailed, TrainingRefused, model_version_train
 
 #: Command-line option to ``TrainConfig`` field; options left out keep the core's defaults.
 CONFIG_OPTIONS = ("folds", "seed", "n_estimators", "max_depth", "learning_rate", "test_size")
@@ -36,6 +35,23 @@ class Command(BaseCommand):
         parser.add_argument(
             "--spec", type=Path, help="a dataset spec (.yaml/.json) for a lender's own data"
         )
+        cut_offs = parser.add_argument_group(
+            "decision thresholds (default: the spec's, else PD 0.08 and 0.20)"
+        )
+        cut_offs.add_argument(
+            "--approve-below", type=float, help="approve when the PD is below this (0..1)"
+        )
+        cut_offs.add_argument("--reject-from", type=float, help="reject from this PD (0..1)")
+        cut_offs.add_argument(
+            "--approve-rate",
+            type=float,
+            help="instead of cut-offs: the share to approve (0..1), on the holdout",
+        )
+        cut_offs.add_argument(
+            "--review-rate",
+            type=float,
+            help="with --approve-rate: the share to send to review (0..1)",
+        )
         parser.add_argument(
             "--async",
             action="store_true",
@@ -48,6 +64,7 @@ class Command(BaseCommand):
         algorithm: str = options["algorithm"]
         spec: Path | None = options["spec"].resolve() if options["spec"] else None
         params = {name: options[name] for name in CONFIG_OPTIONS if options[name] is not None}
+        params.update(_thresholds(options))
         try:
             if options["run_async"]:
                 self._queue(data=data, algorithm=algorithm, params=params, spec=spec)
@@ -59,9 +76,8 @@ class Command(BaseCommand):
     def _train(
         self, *, data: Path, algorithm: str, params: dict[str, Any], spec: Path | None
     ) -> None:
-        config = train_config_build(algorithm=algorithm, params=params)
         version = model_version_train(
-            data_path=data, algorithm=algorithm, config=config, spec_path=spec
+            data_path=data, algorithm=algorithm, params=params, spec_path=spec
         )
         self.stdout.write(version.label)
         self.stdout.write(f"  test AUC    {_fmt(version.metrics.get('auc'))}")
@@ -79,6 +95,24 @@ class Command(BaseCommand):
             data_path=data, algorithm=algorithm, params=params, spec_path=spec, requested_by=None
         )
         self.stdout.write(f"Queued training run {run.pk} (task {run.celery_task_id})")
+
+
+def _thresholds(options: dict[str, Any]) -> dict[str, Any]:
+    """``thresholds`` or ``target_rates`` parameters from the options (both sides needed)."""
+    pairs = {
+        "thresholds": ("approve_below", "reject_from"),
+        "target_rates": ("approve_rate", "review_rate"),
+    }
+    params: dict[str, Any] = {}
+    for param, (first, second) in pairs.items():
+        given = [options[first], options[second]]
+        if given == [None, None]:
+            continue
+        if None in given:
+            flags = f"--{first.replace('_', '-')} and --{second.replace('_', '-')}"
+            raise CommandError(f"Give both {flags}.")
+        params[param] = {first: given[0], second: given[1]}
+    return params
 
 
 def _fmt(value: object) -> str:
