@@ -104,6 +104,7 @@ PROBES: dict[str, Probe] = {
     "POST /api/v1/explain": Probe(data={}, json=True, ok=400),
     "POST /api/v1/predict/batch": Probe(data={}, json=True, ok=400),
     "POST /api/v1/training-runs": Probe(data={}, json=True, ok=400),
+    "POST /api/v1/models/<label>/challenger": Probe(data={}, json=True, ok=400),
     "GET /api/v1/audit-log/export": Probe(query={"format": "csv"}),
     "POST /admin/audit/decisionrecord/ action=export_csv": Probe(
         data={"action": "export_csv", "_selected_action": "<record_pk>"},
