@@ -66,6 +66,7 @@ bench: install-dev ## Run the benchmarks that need no services (see benchmarks/R
 	$(PY) benchmarks/bench_generate.py
 	$(PY) benchmarks/bench_training.py
 	$(PY) benchmarks/bench_memory.py
+	$(PY) benchmarks/bench_treeshap.py --rows 10000 --repeats 5
 
 bench-services: install-dev ## Scoring (PostgreSQL + wrk) and admin (PostgreSQL) benchmarks
 	$(PY) benchmarks/bench_scoring.py
