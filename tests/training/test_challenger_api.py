@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth.models import User
 from rest_framework.test import APIClient
 
-from audit import roles
+from registry import roles
 from registry.models import ModelAlias, ModelAliasChange, ModelVersion
 from registry.services import api_client_create, model_version_promote
 from tests.audit.conftest import staff_in
