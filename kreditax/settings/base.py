@@ -57,6 +57,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First, so that every response (errors, the admin, static files) carries X-Request-ID.
     "scoring.api.request_id.RequestIdMiddleware",
+    # Chunked bodies (411) and bodies over DATA_UPLOAD_MAX_MEMORY_SIZE (413), as JSON.
+    "scoring.api.framing.BodyFramingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -26,7 +26,7 @@ from typing import IO, Any
 import orjson
 from django.conf import settings
 from rest_framework.exceptions import ParseError
-from rest_framework.parsers import JSONParser
+from rest_framework.parsers import BaseParser
 
 from scoring.api.errors import ApiError, invalid
 
@@ -98,9 +98,16 @@ def too_large(limit: int) -> ApiError:
     )
 
 
-class StrictJSONParser(JSONParser):
-    """Reads at most the configured number of bytes; refuses bad UTF-8 and deep nesting."""
+class StrictJSONParser(BaseParser):
+    """Reads at most the configured number of bytes; refuses bad UTF-8 and deep nesting.
 
+    Not a ``JSONParser`` subclass on purpose: DRF reads the whole ``request.body`` for those
+    before the parser runs (Django's ``RequestDataTooBig``, an HTML 400, above
+    ``DATA_UPLOAD_MAX_MEMORY_SIZE``); this one gets the stream and reads at most the limit,
+    so a body over it is the 413 below at every size.
+    """
+
+    media_type = "application/json"
     limit_setting = "KREDITAX_MAX_BODY_BYTES"
 
     def parse(
@@ -112,7 +119,7 @@ class StrictJSONParser(JSONParser):
         limit = int(getattr(settings, self.limit_setting))
         request = (parser_context or {}).get("request")
         declared = request.META.get("CONTENT_LENGTH") if request is not None else None
-        if declared and declared.isdigit() and int(declared) > limit:
+        if declared and declared.isascii() and declared.isdigit() and int(declared) > limit:
             raise too_large(limit)
         raw = stream.read(limit + 1) if stream is not None else b""
         if len(raw) > limit:

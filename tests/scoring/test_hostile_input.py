@@ -83,7 +83,7 @@ def test_a_bad_key_and_nested_values_are_named_by_their_path(
     [
         str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"),
         str.maketrans("0123456789", "０１２３４５６７８９"),
-    ],  # noqa: E501
+    ],
     ids=["arabic-indic", "full-width"],
 )
 def test_nik_and_phone_in_other_digits_are_a_400_naming_them(
