@@ -170,4 +170,4 @@ def server_error(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonRespons
     """
     if isinstance(sys.exc_info()[1], DATABASE_DOWN):
         return JsonResponse(error_body(*DATABASE_UNAVAILABLE), status=503)
-    return _internal_error(request, *args, **kwargs)  # type: ignore[no-any-return]
+    return _internal_error(request, *args, **kwargs)
