@@ -137,6 +137,21 @@ KREDITAX_CHAMPION_REFRESH_SECONDS = envfloat("KREDITAX_CHAMPION_REFRESH_SECONDS"
 # hash and expiry are checked on every request. 0 reads the row on every request.
 KREDITAX_API_KEY_REFRESH_SECONDS = envfloat("KREDITAX_API_KEY_REFRESH_SECONDS", 2.0)
 
+# --- Rate limits ------------------------------------------------------------------------
+# Scoring calls (predict, explain, batch) per API client or signed-in user, e.g. "600/min".
+KREDITAX_SCORING_RATE = env("KREDITAX_SCORING_RATE", "600/min")
+# Failed API-key attempts per source address before its keyed requests get 429.
+KREDITAX_API_KEY_FAILURES = env("KREDITAX_API_KEY_FAILURES", "20/min")
+# The counts live in Redis when REDIS_URL is set (shared by every worker), else in memory.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "throttle": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "throttle"}
+    ),
+}
+
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
