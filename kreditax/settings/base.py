@@ -67,6 +67,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "scoring.api.security.ContentSecurityPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "kreditax.urls"
@@ -136,6 +137,9 @@ KREDITAX_CHAMPION_REFRESH_SECONDS = envfloat("KREDITAX_CHAMPION_REFRESH_SECONDS"
 # How long a worker may reuse an API client's row (revocation, rule set) it read; the key's
 # hash and expiry are checked on every request. 0 reads the row on every request.
 KREDITAX_API_KEY_REFRESH_SECONDS = envfloat("KREDITAX_API_KEY_REFRESH_SECONDS", 2.0)
+
+# /api/schema/ and /api/docs/ open to everyone (True) or to signed-in users only.
+KREDITAX_PUBLIC_API_DOCS = envbool("KREDITAX_PUBLIC_API_DOCS", True)
 
 # --- Rate limits ------------------------------------------------------------------------
 # Scoring calls (predict, explain, batch) per API client or signed-in user, e.g. "600/min".
