@@ -15,8 +15,10 @@ from typing import Any
 
 from credit_ml.schema import PROVINCES
 
-_NIK_RE = re.compile(r"^\d{16}$")
-_PHONE_RE = re.compile(r"^(\+62|62|0)8\d{7,11}$")
+# [0-9], never \d: \d and str.isdigit() accept Arabic-Indic or full-width digits, which would
+# give the same number a second look-up digest that a compliance search never finds.
+_NIK_RE = re.compile(r"[0-9]{16}")
+_PHONE_RE = re.compile(r"(\+62|62|0)8[0-9]{7,11}")
 _EMAIL_RE = re.compile(r"^[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
 
 
@@ -35,8 +37,11 @@ class NikInfo:
 
 
 def parse_nik(nik: str, *, today: date | None = None) -> NikInfo:
-    """Parse and validate a NIK. Two-digit years are read as the latest past century."""
-    if not isinstance(nik, str) or not _NIK_RE.match(nik):
+    """Parse and validate a NIK of 16 ASCII digits.
+
+    Two-digit years are read as the latest past century.
+    """
+    if not isinstance(nik, str) or not _NIK_RE.fullmatch(nik):
         raise InvalidNik("NIK must be exactly 16 digits.")
     province, regency, district = nik[0:2], nik[2:4], nik[4:6]
     if province not in PROVINCES:
@@ -62,11 +67,11 @@ def parse_nik(nik: str, *, today: date | None = None) -> NikInfo:
 
 
 def is_valid_phone(phone: str) -> bool:
-    """Indonesian mobile numbers: 08…, 628… or +628…, then 7 to 11 more digits.
+    """Indonesian mobile numbers: 08…, 628… or +628…, then 7 to 11 more ASCII digits.
 
     Spaces and dashes are ignored.
     """
-    return bool(_PHONE_RE.match(re.sub(r"[\s-]", "", phone)))
+    return bool(_PHONE_RE.fullmatch(re.sub(r"[\s-]", "", phone)))
 
 
 def is_valid_email(email: str) -> bool:

@@ -5,6 +5,11 @@ revoked, expired or unknown key is a 401. The key itself is checked against its 
 SHA-512 hash and its expiry on every request; a worker may reuse a client row it read less
 than ``KREDITAX_API_KEY_REFRESH_SECONDS`` ago (default 2; 0 reads it on every request), so a
 revocation reaches every worker within that many seconds.
+
+Failed attempts are counted per source address (``REMOTE_ADDR``: the reverse proxy must set
+it to the client's address) in the ``throttle`` cache; once an address has failed
+``KREDITAX_API_KEY_FAILURES`` times ("20/min") within the period, its requests with a key
+are refused with 429 before any key is looked up, until the period has passed.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
+from django.core.cache import caches
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
@@ -50,6 +56,32 @@ def forget_clients() -> None:
         _recent.clear()
 
 
+_PERIODS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hour": 3600, "d": 86400}
+
+
+def failure_limit() -> tuple[int, int]:
+    """``KREDITAX_API_KEY_FAILURES`` ("20/min") as (failures, seconds)."""
+    count, _, period = str(settings.KREDITAX_API_KEY_FAILURES).partition("/")
+    return int(count), _PERIODS[period]
+
+
+def _failures_key(request: Request) -> str:
+    return f"kreditax:api-key-failures:{request.META.get('REMOTE_ADDR', '')}"
+
+
+def _refuse(request: Request, message: str) -> exceptions.AuthenticationFailed:
+    """Count the failed attempt of this address, and the exception to raise."""
+    cache = caches["throttle"]
+    key = _failures_key(request)
+    _, seconds = failure_limit()
+    if not cache.add(key, 1, timeout=seconds):
+        try:
+            cache.incr(key)
+        except ValueError:  # expired in between
+            cache.add(key, 1, timeout=seconds)
+    return exceptions.AuthenticationFailed(message)
+
+
 class ApiKeyAuthentication(authentication.BaseAuthentication):
     keyword = "Api-Key"
     parser = KeyParser()
@@ -58,13 +90,16 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         key = self.parser.get(request)
         if key is None:
             return None
+        limit, seconds = failure_limit()
+        if int(caches["throttle"].get(_failures_key(request), 0)) >= limit:
+            raise exceptions.Throttled(wait=seconds)
         client = _client_by_prefix(key.partition(".")[0])
         if client is None or not client.is_valid(key):
-            raise exceptions.AuthenticationFailed("The API key is invalid.")
+            raise _refuse(request, "The API key is invalid.")
         if client.revoked:
-            raise exceptions.AuthenticationFailed("The API key has been revoked.")
+            raise _refuse(request, "The API key has been revoked.")
         if client.has_expired:
-            raise exceptions.AuthenticationFailed("The API key has expired.")
+            raise _refuse(request, "The API key has expired.")
         return AnonymousUser(), client
 
     def authenticate_header(self, request: Request) -> str:

@@ -21,7 +21,7 @@ from enum import StrEnum
 from typing import Any
 
 from django.conf import settings
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
 from audit.models import DecisionRecord
@@ -228,6 +228,8 @@ def _serving() -> model_cache.Serving:
         return model_cache.serving()
     except model_cache.NoChampion:
         raise NoChampion("No champion model is available.") from None
+    except (OperationalError, InterfaceError):
+        raise  # the database is down, not the model: the API answers database_unavailable
     except Exception:
         logger.exception("The champion model could not be loaded")
         raise ChampionUnloadable("The champion model could not be loaded.") from None

@@ -64,3 +64,27 @@ def test_production_refuses_to_start_with_an_unreadable_secret_file(tmp_path: Pa
         f"UnreadableFile: KREDITAX_PII_KEY_FILE={missing} cannot be read: "
         "No such file or directory." in done.stderr
     )
+
+
+def test_check_deploy_reports_nothing_under_production_settings(tmp_path: Path) -> None:
+    from cryptography.fernet import Fernet
+
+    env = {k: v for k, v in os.environ.items() if k not in COMPLETE}
+    env.update(
+        COMPLETE,
+        DJANGO_SECRET_KEY="k" * 60 + "Xy9!zQ-production-only",
+        KREDITAX_AUDIT_KEYS=Fernet.generate_key().decode(),
+        KREDITAX_ARTIFACT_DIR=str(tmp_path),
+        DJANGO_SETTINGS_MODULE="kreditax.settings.production",
+        PYTHONPATH=str(ROOT),
+    )
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), "check", "--deploy", "--fail-level", "WARNING"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "System check identified no issues" in result.stdout

@@ -57,6 +57,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First, so that every response (errors, the admin, static files) carries X-Request-ID.
     "scoring.api.request_id.RequestIdMiddleware",
+    # Chunked bodies (411) and bodies over DATA_UPLOAD_MAX_MEMORY_SIZE (413), as JSON.
+    "scoring.api.framing.BodyFramingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -65,6 +67,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "scoring.api.security.ContentSecurityPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "kreditax.urls"
@@ -134,6 +137,24 @@ KREDITAX_CHAMPION_REFRESH_SECONDS = envfloat("KREDITAX_CHAMPION_REFRESH_SECONDS"
 # How long a worker may reuse an API client's row (revocation, rule set) it read; the key's
 # hash and expiry are checked on every request. 0 reads the row on every request.
 KREDITAX_API_KEY_REFRESH_SECONDS = envfloat("KREDITAX_API_KEY_REFRESH_SECONDS", 2.0)
+
+# /api/schema/ and /api/docs/ open to everyone (True) or to signed-in users only.
+KREDITAX_PUBLIC_API_DOCS = envbool("KREDITAX_PUBLIC_API_DOCS", True)
+
+# --- Rate limits ------------------------------------------------------------------------
+# Scoring calls (predict, explain, batch) per API client or signed-in user, e.g. "600/min".
+KREDITAX_SCORING_RATE = env("KREDITAX_SCORING_RATE", "600/min")
+# Failed API-key attempts per source address before its keyed requests get 429.
+KREDITAX_API_KEY_FAILURES = env("KREDITAX_API_KEY_FAILURES", "20/min")
+# The counts live in Redis when REDIS_URL is set (shared by every worker), else in memory.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "throttle": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "throttle"}
+    ),
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -28,3 +28,6 @@ STORAGES = {
 KREDITAX_CHAMPION_REFRESH_SECONDS = 0
 # Every request reads its API client, so a revocation in a test applies to the next request.
 KREDITAX_API_KEY_REFRESH_SECONDS = 0
+# Tests make many requests: no rate limit unless a test sets one.
+KREDITAX_SCORING_RATE = "1000000/min"
+KREDITAX_API_KEY_FAILURES = "1000000/min"

@@ -7,9 +7,11 @@ Internal exception text never reaches a client: unexpected errors become a gener
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Mapping
 from typing import Any
 
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -109,9 +111,23 @@ def _fields_of(detail: Any) -> dict[str, list[str]]:
     }
 
 
+#: The driver's "cannot reach or talk to the database" errors (wrapped by Django): the
+#: database is down or restarting, not a bug; Django reconnects on the next request.
+DATABASE_DOWN = (OperationalError, InterfaceError)
+DATABASE_UNAVAILABLE = ("database_unavailable", "The database is unavailable; retry later.")
+
+
+def database_unavailable(exc: BaseException) -> Response:
+    """503 without a traceback: one warning line naming the driver's error class."""
+    logger.warning("Database unavailable: %s", type(exc).__name__)
+    return Response(error_body(*DATABASE_UNAVAILABLE), status=status.HTTP_503_SERVICE_UNAVAILABLE)
+
+
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, ScoringError):
         return scoring_error_response(exc)
+    if isinstance(exc, DATABASE_DOWN):
+        return database_unavailable(exc)
     # Imported here: rest_framework.views reads the parser setting, which imports our
     # parsers, which import this module; a module-level import would make that a cycle.
     from rest_framework.views import exception_handler
@@ -142,6 +158,16 @@ def json_error_view(status_code: int, code: str, message: str) -> Any:
     return view
 
 
-server_error = json_error_view(
+_internal_error = json_error_view(
     status.HTTP_500_INTERNAL_SERVER_ERROR, "server_error", "An internal error occurred."
 )
+
+
+def server_error(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+    """``handler500``: a database outage outside DRF (the admin, a session look-up) is a 503.
+
+    Django calls it while handling the exception, so ``sys.exc_info()`` names it.
+    """
+    if isinstance(sys.exc_info()[1], DATABASE_DOWN):
+        return JsonResponse(error_body(*DATABASE_UNAVAILABLE), status=503)
+    return _internal_error(request, *args, **kwargs)

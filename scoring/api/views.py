@@ -20,6 +20,7 @@ from scoring.api.auth import CanReviewDecisions, CanScore, CanViewModelCards
 from scoring.api.errors import ApiError
 from scoring.api.parsers import StrictBatchJSONParser, StrictJSONParser
 from scoring.api.request_id import decision_request_id
+from scoring.api.throttling import RateLimitHeaders, ScoringRateThrottle
 
 IDEMPOTENCY = OpenApiParameter(
     "Idempotency-Key",
@@ -54,8 +55,9 @@ def _respond(result: services.ScoringResult) -> Response:
     return response
 
 
-class PredictView(APIView):
+class PredictView(RateLimitHeaders, APIView):
     permission_classes = [CanScore]
+    throttle_classes = [ScoringRateThrottle]
     parser_classes = [StrictJSONParser]
     endpoint = services.Endpoint.PREDICT
 
@@ -79,8 +81,9 @@ class ExplainView(PredictView):
         return super().post(request)
 
 
-class BatchView(APIView):
+class BatchView(RateLimitHeaders, APIView):
     permission_classes = [CanScore]
+    throttle_classes = [ScoringRateThrottle]
     parser_classes = [StrictBatchJSONParser]
 
     @extend_schema(**docs.batch_docs(), parameters=[IDEMPOTENCY])
