@@ -35,3 +35,12 @@ EXAMPLE_APPLICATION: dict[str, Any] = {
     "worst_collectibility_24m": 1,
     "active_lending_platforms": 1,
 }
+
+#: The same applicant with Rp 2.5 million of other installments a month: about 41 % of the
+#: income goes to repayments, over the 30 % OJK cap in force from 2026, so a rule rejects it
+#: whatever the model says, and the answer carries a counteroffer that meets the cap.
+RULE_REJECTED_APPLICATION: dict[str, Any] = {
+    **EXAMPLE_APPLICATION,
+    "application_id": "LOS-2026-000124",
+    "existing_monthly_installments": 2_500_000,
+}

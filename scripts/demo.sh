@@ -18,6 +18,13 @@ fi
 if ! $py manage.py list_models --json | $py -c 'import json,sys; sys.exit(0 if any(m["is_champion"] for m in json.load(sys.stdin)) else 1)'; then
   $py manage.py train_model --data "$data" --folds 3 --seed 7
 fi
+# A challenger that scores in the champion's shadow (recorded with each decision, never
+# returned): another model on the same data, without cross-validation, to keep the demo quick.
+if ! $py manage.py list_models --json | $py -c 'import json,sys; sys.exit(0 if any("challenger" in m["aliases"] for m in json.load(sys.stdin)) else 1)'; then
+  $py manage.py train_model --data "$data" --folds 0 --seed 11
+  label="$($py manage.py list_models --json | $py -c 'import json,sys; print(next(m["label"] for m in json.load(sys.stdin) if m["status"] == "READY" and not m["is_champion"]))')"
+  $py manage.py make_challenger "$label" --reason "demo: shadow scoring beside the champion"
+fi
 $py manage.py create_demo_users --password demo12345 --base-url "http://$host:$port" \
   > "$var/demo-users.txt"
 key="$($py manage.py create_api_key demo-loan-system --rule-set fintech --quiet)"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from scoring.examples import EXAMPLE_APPLICATION
+from scoring.examples import EXAMPLE_APPLICATION, RULE_REJECTED_APPLICATION
 
 
 def main() -> None:
@@ -18,6 +18,7 @@ def main() -> None:
     with open(sys.argv[1], encoding="utf-8") as handle:
         users = handle.read().rstrip()
     body = json.dumps(EXAMPLE_APPLICATION)
+    rejected = json.dumps(RULE_REJECTED_APPLICATION)
     print(
         f"""
 ================================================================================
@@ -30,7 +31,15 @@ def main() -> None:
      -H "Content-Type: application/json" \\
      -d '{body}' | python3 -m json.tool
 
- Also try:  {base}/api/docs/   (OpenAPI, interactive)
+ The same applicant with more debt, rejected by the OJK repayment-to-income cap (see
+ "policy", the reasons and the "counteroffer"):
+
+   curl -s -X POST {base}/api/v1/predict \\
+     -H "Authorization: Api-Key {key}" \\
+     -H "Content-Type: application/json" \\
+     -d '{rejected}' | python3 -m json.tool
+
+ Also try:  {base}/api/docs/   (OpenAPI, interactive, served offline)
             {base}/api/v1/health   {base}/api/v1/models
 
  Sign in to {base}/admin/ as one of (each role sees its own work):

@@ -16,6 +16,7 @@ from audit.models import DecisionRecord
 from credit_ml.features import annuity_installment
 from credit_ml.schema import INDONESIAN_SCHEMA, Unit
 from registry.models import ApiClient, ModelVersion
+from scoring.examples import RULE_REJECTED_APPLICATION
 from tests.scoring.support import DSR_35, VALID, application
 
 URL = "/api/v1/predict"
@@ -318,3 +319,15 @@ def test_the_decision_time_is_given_in_jakarta_time(api: APIClient, champion: Mo
     scored_at = datetime.fromisoformat(body["scored_at"])
     assert scored_at.utcoffset() == timedelta(hours=7)
     assert DecisionRecord.objects.get().created_at == scored_at
+
+
+def test_the_demos_rule_rejected_example_is_rejected_by_the_cap_with_a_counteroffer(
+    api: APIClient, champion: ModelVersion
+) -> None:
+    response = api.post("/api/v1/predict", RULE_REJECTED_APPLICATION, format="json")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["decision"] == "REJECT"
+    failed = [rule["code"] for rule in body["policy"]["rules"] if not rule["passed"]]
+    assert failed == ["OJK_MAX_REPAYMENT_TO_INCOME"]
+    assert body["counteroffer"]["max_amount"] < RULE_REJECTED_APPLICATION["loan_amount"]
