@@ -506,7 +506,7 @@ def api_client_create(
 
 
 def api_client_revoke(*, prefix: str) -> ApiClient:
-    client = ApiClient.objects.get(prefix=prefix)
+    client: ApiClient = ApiClient.objects.get(prefix=prefix)
     client.revoked = True
     client.save(update_fields=["revoked"])
     return client

@@ -144,7 +144,7 @@ def test_a_server_error_carries_the_id_and_its_log_line_too(
     assert response.json()["error"]["code"] == "server_error"
     assert generated(response["X-Request-ID"])
     errors = [r for r in caplog.records if r.name == "django.request"]
-    assert [r.request_id for r in errors] == [response["X-Request-ID"]]  # type: ignore[attr-defined]
+    assert [r.request_id for r in errors] == [response["X-Request-ID"]]  # type: ignore[attr-defined,unused-ignore]
 
 
 def _configured_handler() -> logging.Handler:

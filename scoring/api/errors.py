@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, JsonResponse
@@ -170,4 +170,4 @@ def server_error(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonRespons
     """
     if isinstance(sys.exc_info()[1], DATABASE_DOWN):
         return JsonResponse(error_body(*DATABASE_UNAVAILABLE), status=503)
-    return _internal_error(request, *args, **kwargs)
+    return cast(JsonResponse, _internal_error(request, *args, **kwargs))

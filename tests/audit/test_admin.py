@@ -254,7 +254,7 @@ def test_the_export_action_logs_the_export_and_shows_the_file_and_its_manifest(
     assert f'<a href="{download_url}" class="export-file">' in page.text
     assert f'<a href="{manifest_url}" class="export-manifest">' in page.text
     download = client.get(download_url)
-    body = b"".join(download.streaming_content)  # type: ignore[attr-defined]
+    body = b"".join(download.streaming_content)  # type: ignore[attr-defined,unused-ignore]
     assert body.decode().count("\r\n") == 3
     manifest = client.get(manifest_url).json()
     assert (manifest["row_count"], manifest["sha256"]) == (2, hashlib.sha256(body).hexdigest())

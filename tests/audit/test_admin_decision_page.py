@@ -114,7 +114,7 @@ def test_a_replay_that_differs_lists_the_differences(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     record = scored(applications)
-    real_decide = replay.decide  # type: ignore[attr-defined]
+    real_decide = replay.decide  # type: ignore[attr-defined,unused-ignore]
 
     def drifted(*args: Any, **kwargs: Any) -> Any:
         decision = real_decide(*args, **kwargs)

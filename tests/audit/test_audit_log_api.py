@@ -100,7 +100,7 @@ def test_an_export_streams_and_its_manifest_matches_the_file(
     response = client.get(f"{LIST}/export", {"format": fmt})
     assert response.status_code == 200
     assert response.streaming
-    content = b"".join(response.streaming_content)  # type: ignore[attr-defined]
+    content = b"".join(response.streaming_content)  # type: ignore[attr-defined,unused-ignore]
     manifest = client.get(response["X-Audit-Manifest"]).json()
     assert manifest["row_count"] == 3
     assert manifest["sha256"] == hashlib.sha256(content).hexdigest()

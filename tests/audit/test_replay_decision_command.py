@@ -40,7 +40,7 @@ def test_a_decision_that_no_longer_replays_lists_the_differences(
     record = scored(applications)
     from audit import replay
 
-    real_decide = replay.decide  # type: ignore[attr-defined]
+    real_decide = replay.decide  # type: ignore[attr-defined,unused-ignore]
 
     def drifted(*args: Any, **kwargs: Any) -> Any:
         decision = real_decide(*args, **kwargs)

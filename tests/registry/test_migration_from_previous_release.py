@@ -7,7 +7,7 @@ rows, the artifacts they point to, the API keys and the roles' grants must all s
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from django.contrib.auth.models import Group, User
@@ -42,7 +42,8 @@ def _migrate(targets: list[tuple[str, str]]) -> Any:
 
 
 def _latest() -> list[tuple[str, str]]:
-    return MigrationExecutor(connection).loader.graph.leaf_nodes()
+    leaves: list[tuple[str, str]] = MigrationExecutor(connection).loader.graph.leaf_nodes()
+    return leaves
 
 
 def _old_rows(old: Any, artifact: Path, sha256: str) -> dict[str, Any]:
@@ -108,7 +109,7 @@ def test_rows_keys_artifacts_and_grants_of_the_previous_release_keep_working(
     assert ModelAlias.objects.get(name="champion").version == version
     assert ModelAliasChange.objects.get().to_version == version
     assert TrainingRun.objects.get().model_version == version
-    client = ApiClient.objects.get_from_key(made["key"])
+    client = cast(ApiClient, ApiClient.objects.get_from_key(made["key"]))
     assert (client.prefix, client.name, client.rule_set) == (
         made["prefix"],
         "bank-lama",

@@ -16,10 +16,8 @@ MakeVersion = Callable[..., ModelVersion]
 
 
 def test_the_aliases_exist_and_point_nowhere_before_any_promotion() -> None:
-    assert list(ModelAlias.objects.values_list("name", "version")) == [
-        ("challenger", None),
-        ("champion", None),
-    ]
+    aliases: list[tuple[str, int | None]] = list(ModelAlias.objects.values_list("name", "version"))
+    assert aliases == [("challenger", None), ("champion", None)]
     assert champion_version() is None
 
 
@@ -72,7 +70,9 @@ def test_promoting_the_current_champion_again_changes_and_records_nothing(
     model_version_promote(label="same", reason="first")
     assert not model_version_promote(label="same", reason="again").changed
     assert list(ModelAliasChange.objects.values_list("reason", flat=True)) == ["first"]
-    assert ModelAlias.objects.get(name="champion").version.label == "same"
+    champion = ModelAlias.objects.get(name="champion").version
+    assert champion is not None
+    assert champion.label == "same"
 
 
 @pytest.mark.parametrize(

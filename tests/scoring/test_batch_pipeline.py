@@ -70,7 +70,7 @@ def _helper_threads() -> list[threading.Thread]:
 def test_an_item_the_model_cannot_take_is_invalid_alone(
     api: APIClient, champion: ModelVersion, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    original = scoring_services.decide_stream  # type: ignore[attr-defined]
+    original = scoring_services.decide_stream  # type: ignore[attr-defined,unused-ignore]
 
     def one_refused(*args: Any, **kwargs: Any) -> Iterator[list[Any]]:
         for chunk in original(*args, **kwargs):

@@ -52,7 +52,7 @@ def test_a_chunked_body_without_a_length_is_refused_with_411(
     response = api.generic(
         "POST",
         PREDICT,
-        data=b"",
+        data="",
         content_type="application/json",
         HTTP_TRANSFER_ENCODING="chunked",
     )

@@ -87,7 +87,7 @@ def test_the_log_lines_of_a_predict_carry_the_requests_id(
         f"Decision {decision['request_id']} recorded: {decision['decision']} by "
         f"{champion.label} under {decision['rule_set_version']}"
     ]
-    assert {r.request_id for r in caplog.records} == {request_id}  # type: ignore[attr-defined]
+    assert {r.request_id for r in caplog.records} == {request_id}  # type: ignore[attr-defined,unused-ignore]
 
 
 def test_a_refused_requests_warning_carries_its_id(
@@ -97,4 +97,4 @@ def test_a_refused_requests_warning_carries_its_id(
         response = api.post(PREDICT, application(age=10), format="json")
     assert response.status_code == 400
     warnings = [r for r in caplog.records if r.name == "django.request"]
-    assert [r.request_id for r in warnings] == [response["X-Request-ID"]]  # type: ignore[attr-defined]
+    assert [r.request_id for r in warnings] == [response["X-Request-ID"]]  # type: ignore[attr-defined,unused-ignore]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from rest_framework.test import APIClient
@@ -16,7 +17,7 @@ SURROGATE = "Must be valid Unicode text (a lone surrogate is not)."
 CONTROL = "Must not contain control characters (U+0000 to U+001F, U+007F)."
 
 
-def post_text(api: APIClient, url: str, text: str, **headers: str) -> object:
+def post_text(api: APIClient, url: str, text: str, **headers: Any) -> Any:
     return api.post(url, data=text.encode("utf-8"), content_type="application/json", **headers)
 
 

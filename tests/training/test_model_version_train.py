@@ -90,7 +90,7 @@ def test_the_pending_row_is_written_before_training_starts(
     training_csv: Path, tiny_config: TrainConfig, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     seen: list[str] = []
-    real_train = services.train_model
+    real_train = services.train_model  # type: ignore[attr-defined,unused-ignore]
 
     def spy(*args: Any, **kwargs: Any) -> Any:
         seen.extend(ModelVersion.objects.values_list("status", flat=True))

@@ -135,6 +135,7 @@ def test_a_worker_killed_mid_run_is_reaped_and_leaves_the_champion_alone(
     assert training_runs_reap_stale() == [run.pk]
 
     run.refresh_from_db()
+    assert run.model_version_id is not None
     version = ModelVersion.objects.get(pk=run.model_version_id)
     assert run.status == TrainingRun.Status.FAILED
     assert run.error.startswith("Worker lost: no heartbeat since ")

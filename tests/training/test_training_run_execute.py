@@ -109,7 +109,7 @@ def test_a_cancel_seen_at_a_progress_callback_stops_the_run(
     training_csv: Path, monkeypatch: pytest.MonkeyPatch, artifact_dir: Path
 ) -> None:
     run = _queued(training_csv)
-    real_fit = runs.model_version_fit
+    real_fit = runs.model_version_fit  # type: ignore[attr-defined,unused-ignore]
 
     def fit_cancelled_midway(**kwargs: Any) -> Any:
         def progress(stage: str, fraction: float) -> None:
@@ -134,7 +134,7 @@ def test_a_cancel_after_the_artifact_was_saved_removes_it(
     training_csv: Path, monkeypatch: pytest.MonkeyPatch, artifact_dir: Path
 ) -> None:
     run = _queued(training_csv)
-    real_fit = runs.model_version_fit
+    real_fit = runs.model_version_fit  # type: ignore[attr-defined,unused-ignore]
 
     def fit_then_cancel(**kwargs: Any) -> Any:
         trained = real_fit(**kwargs)

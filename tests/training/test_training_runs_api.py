@@ -35,7 +35,7 @@ def _body(data_dir: Path, **change: Any) -> dict[str, Any]:
 def held_training(monkeypatch: pytest.MonkeyPatch) -> Iterator[threading.Event]:
     """Training waits until the test sets the event (so the test sees it unfinished)."""
     release = threading.Event()
-    fit = runs.model_version_fit
+    fit = runs.model_version_fit  # type: ignore[attr-defined,unused-ignore]
 
     def held_fit(**kwargs: Any) -> Any:
         assert release.wait(timeout=120), "the test never released the training"
@@ -46,7 +46,7 @@ def held_training(monkeypatch: pytest.MonkeyPatch) -> Iterator[threading.Event]:
     release.set()  # never leave a thread waiting
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_run_is_answered_202_at_once_and_trains_after_the_response(
     manager: User, data_dir: Path, held_training: threading.Event
 ) -> None:
