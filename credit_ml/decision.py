@@ -42,10 +42,9 @@ from credit_ml.policy import (
 )
 from credit_ml.preprocessing import DERIVED, NUMERIC
 from credit_ml.reasons import Reason, ReasonBuilder, build_reasons
+from credit_ml.scaling import Outcome
 from credit_ml.schema import INDONESIAN_SCHEMA, ApplicationSchema
 from credit_ml.scoring import ModelInput, ModelOutput, ScoredRows, ScoringModel
-
-REJECT = "REJECT"
 
 
 @dataclass(frozen=True)
@@ -55,8 +54,8 @@ class Decision:
     probability_of_default: float
     credit_score: int
     risk_grade: str
-    decision: str
-    model_decision: str
+    decision: Outcome
+    model_decision: Outcome
     reasons: tuple[Reason, ...]
     policy: PolicyOutcome
     counteroffer: Counteroffer | None
@@ -92,7 +91,7 @@ def _compose(
     config: FeatureConfig,
     schema: ApplicationSchema,
 ) -> Decision:
-    decision = output.model_decision if policy.passed else REJECT
+    decision = output.model_decision if policy.passed else Outcome.REJECT
     derived = derived_values(values, config, schema)
     reasons = build_reasons(
         output.contributions, values=values, derived=derived, decision=decision, schema=schema
@@ -356,7 +355,7 @@ class _Batch:
     ) -> list[Decision]:
         policy = self.policy.evaluate(records, columns)
         decisions = [
-            model_decision if passed else REJECT
+            model_decision if passed else Outcome.REJECT
             for model_decision, passed in zip(
                 scored.model_decision, policy.passed.tolist(), strict=True
             )

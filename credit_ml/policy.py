@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypedDict
 
 import numpy as np
 import numpy.typing as npt
@@ -326,6 +326,29 @@ def meets_cap(dsr: float, cap: float) -> bool:
 # --------------------------------------------------------------------------------------
 
 
+class RuleResultDict(TypedDict):
+    """``RuleResult.to_dict``: one rule's result as returned and recorded."""
+
+    code: str
+    kind: str
+    in_force: bool
+    passed: bool
+    actual: float | None
+    limit: float | None
+    effective_from: str | None  # ISO date
+    message_id: str
+    message_en: str
+
+
+class PolicyDict(TypedDict):
+    """``PolicyOutcome.to_dict``."""
+
+    rule_set_version: str
+    decision_date: str  # ISO date
+    passed: bool
+    results: list[RuleResultDict]
+
+
 @dataclass(frozen=True)
 class RuleResult:
     """How one rule judged one application on the decision date.
@@ -344,7 +367,7 @@ class RuleResult:
     message_id: str
     message_en: str
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> RuleResultDict:
         return {
             "code": self.code,
             "kind": str(self.kind),
@@ -375,7 +398,7 @@ class PolicyOutcome:
     def failed(self) -> tuple[RuleResult, ...]:
         return tuple(result for result in self.results if result.in_force and not result.passed)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> PolicyDict:
         return {
             "rule_set_version": self.rule_set_version,
             "decision_date": self.decision_date.isoformat(),
@@ -648,6 +671,20 @@ def evaluate_policy(
 # --------------------------------------------------------------------------------------
 
 
+class CounterofferDict(TypedDict):
+    """``Counteroffer.to_dict``: a counteroffer as returned and recorded."""
+
+    cap: float
+    annual_interest_rate: float
+    requested_amount: float
+    requested_term_months: int
+    requested_dsr: float
+    max_amount: float | None
+    max_amount_dsr: float | None
+    min_term_months: int | None
+    min_term_dsr: float | None
+
+
 @dataclass(frozen=True)
 class Counteroffer:
     """What the applicant could get within the DSR ``cap`` (a fraction).
@@ -668,7 +705,7 @@ class Counteroffer:
     min_term_months: int | None
     min_term_dsr: float | None
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> CounterofferDict:
         return {
             "cap": self.cap,
             "annual_interest_rate": self.annual_interest_rate,

@@ -21,18 +21,17 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypedDict
 
 import numpy as np
 import numpy.typing as npt
 
 from credit_ml.formatting import format_field
+from credit_ml.scaling import Outcome
 from credit_ml.schema import ApplicationSchema, DerivedFeature, FieldKind, FieldSpec
 
 #: Adverse-action practice (ECOA Reg B): at most four specific reasons.
 MAX_REASONS = 4
-
-DECISIONS = ("APPROVE", "REVIEW", "REJECT")
 
 
 class Direction(StrEnum):
@@ -165,6 +164,18 @@ def _catalogue() -> dict[tuple[str, Direction], ReasonText]:
 REASON_CATALOGUE: dict[tuple[str, Direction], ReasonText] = _catalogue()
 
 
+class ReasonDict(TypedDict):
+    """``Reason.to_dict``: one reason as returned and recorded."""
+
+    code: str
+    field: str
+    value_id: str
+    value_en: str
+    contribution: float
+    text_id: str
+    text_en: str
+
+
 @dataclass(frozen=True)
 class Reason:
     """One reason for a decision. ``contribution`` is in log-odds of default (6 decimals);
@@ -178,7 +189,7 @@ class Reason:
     text_id: str
     text_en: str
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> ReasonDict:
         return {
             "code": self.code,
             "field": self.field,
@@ -238,11 +249,14 @@ def _group_spec(schema: ApplicationSchema, name: str) -> FieldSpec | DerivedFeat
     raise ValueError(f"{name!r} is neither a field nor a derived feature of {schema.version}.")
 
 
+_OUTCOMES = tuple(Outcome)
+
+
 def _direction_for(decision: str) -> Direction:
     """REVIEW and REJECT explain what raised the risk; APPROVE what lowered it."""
-    if decision not in DECISIONS:
-        raise ValueError(f"Unknown decision {decision!r}: use one of {', '.join(DECISIONS)}.")
-    return Direction.LOWERS if decision == "APPROVE" else Direction.RAISES
+    if decision not in _OUTCOMES:
+        raise ValueError(f"Unknown decision {decision!r}: use one of {', '.join(Outcome)}.")
+    return Direction.LOWERS if decision == Outcome.APPROVE else Direction.RAISES
 
 
 def _strongest(

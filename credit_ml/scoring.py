@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypedDict
 
 import lightgbm as lgb
 import numpy as np
@@ -27,14 +27,7 @@ from credit_ml import lgbm
 from credit_ml.explain import group_contributions, group_contributions_many
 from credit_ml.features import FeatureConfig
 from credit_ml.preprocessing import Encoder, Matrix
-from credit_ml.scaling import (
-    APPROVE,
-    REJECT,
-    REVIEW,
-    DecisionThresholds,
-    RiskGrades,
-    ScoreScaling,
-)
+from credit_ml.scaling import DecisionThresholds, Outcome, RiskGrades, ScoreScaling
 from credit_ml.schema import INDONESIAN_SCHEMA, ApplicationSchema
 from credit_ml.spec import DatasetSpec
 
@@ -138,10 +131,32 @@ class ModelOutput:
     margin: float
     credit_score: int
     risk_grade: str
-    model_decision: str
+    model_decision: Outcome
     base_value: float
     contributions: Mapping[str, float]
     encoded: npt.NDArray[np.float32]
+
+
+class ShadowDict(TypedDict):
+    """A challenger's result recorded beside the champion's decision
+    (``DecisionRecord.shadow``)."""
+
+    model_label: str
+    probability_of_default: float
+    credit_score: int
+    risk_grade: str
+    model_decision: Outcome
+
+
+def shadow_dict(label: str, output: ModelOutput) -> ShadowDict:
+    """What a decision record keeps of challenger ``label``'s ``output``."""
+    return {
+        "model_label": label,
+        "probability_of_default": output.probability_of_default,
+        "credit_score": output.credit_score,
+        "risk_grade": output.risk_grade,
+        "model_decision": output.model_decision,
+    }
 
 
 @dataclass(frozen=True)
@@ -162,7 +177,7 @@ class ScoredRows:
     margin: npt.NDArray[np.floating[Any]]
     credit_score: npt.NDArray[np.int64]
     risk_grade: tuple[str, ...]
-    model_decision: tuple[str, ...]
+    model_decision: tuple[Outcome, ...]
     base_value: npt.NDArray[np.floating[Any]]
     groups: tuple[str, ...]
     contributions: npt.NDArray[np.float64]
@@ -275,19 +290,13 @@ class ScoringModel:
         margins, pds, contribs = self._predict(data)
         manifest = self.manifest
         values = pds.astype(np.float64)
-        thresholds = manifest.thresholds
-        decisions = np.where(
-            values < thresholds.approve_below,
-            APPROVE,
-            np.where(values >= thresholds.reject_from, REJECT, REVIEW),
-        )
         groups, grouped = group_contributions_many(contribs, self.encoder.column_groups)
         return ScoredRows(
             probability_of_default=pds,
             margin=margins,
             credit_score=manifest.scaling.scores(values),
             risk_grade=tuple(manifest.grades.grades(values).tolist()),
-            model_decision=tuple(decisions.tolist()),
+            model_decision=tuple(manifest.thresholds.decisions(values)),
             base_value=np.asarray(contribs)[:, -1],
             groups=groups,
             contributions=grouped,

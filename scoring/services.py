@@ -27,6 +27,7 @@ from audit.services import RecordedDecision, decision_records_create, decision_r
 from credit_ml.decision import Decision, decide, decide_stream
 from credit_ml.features import FeatureInputError
 from credit_ml.schema import ApplicationSchema, ValidationFailed, validate_record
+from credit_ml.scoring import ShadowDict
 from scoring import charts, model_cache, presenters
 from scoring.errors import Conflict, Forbidden, InvalidInput, NotFound, Unavailable
 from scoring.models import ApiClient, IdempotencyRecord, RuleSet
@@ -69,7 +70,7 @@ class _Scored:
     request_id: uuid.UUID
     values: Mapping[str, Any]
     decision: Decision
-    shadow: dict[str, Any] | None = None
+    shadow: ShadowDict | None = None
 
 
 def decision_date() -> date:
@@ -199,7 +200,7 @@ def _serving() -> model_cache.Serving:
 
 def _shadow(
     challenger: model_cache.LoadedModel | None, values: Mapping[str, Any]
-) -> dict[str, Any] | None:
+) -> ShadowDict | None:
     """The challenger's shadow result: recorded with the decision, never returned."""
     if challenger is None:
         return None
@@ -208,7 +209,7 @@ def _shadow(
 
 def _shadows(
     challenger: model_cache.LoadedModel | None, values: Sequence[Mapping[str, Any]]
-) -> list[dict[str, Any] | None]:
+) -> list[ShadowDict | None]:
     """The challenger's shadow results for many applications (one prediction call)."""
     if challenger is None:
         return [None] * len(values)
