@@ -18,10 +18,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+import xgboost as xgb
 
 from credit_ml.artifacts import build_manifest
 from credit_ml.decision import WORKER_NAME, Decision, decide, decide_many, decide_stream
-from credit_ml.explain import group_contributions, group_contributions_many
+from credit_ml.explain import group_contributions
 from credit_ml.features import FeatureConfig, FeatureInputError, record_columns
 from credit_ml.formatting import format_number
 from credit_ml.policy import (
@@ -340,36 +341,29 @@ def test_encode_many_equals_encode_row_by_row(
     assert encoder.encode_many([]).shape == (0, len(encoder.columns))
 
 
-def test_score_input_equals_score_rows(
+def test_score_input_gives_xgboosts_own_predictions(
     scoring_model: ScoringModel, records: list[dict[str, Any]]
 ) -> None:
-    head = records[:100]
-    outputs = scoring_model.score_rows(head)
-    encoded = scoring_model.encoder.encode_many(head)
+    encoded = scoring_model.encoder.encode_many(records[:100])
     scored = scoring_model.score_input(scoring_model.model_input(encoded))
-    for i, output in enumerate(outputs):
-        assert output.probability_of_default == float(scored.probability_of_default[i])
-        assert output.margin == float(scored.margin[i])
-        assert output.base_value == float(scored.base_value[i])
-        assert output.credit_score == int(scored.credit_score[i])
-        assert output.risk_grade == scored.risk_grade[i]
-        assert output.model_decision == scored.model_decision[i]
-        assert output.contributions == dict(
-            zip(scored.groups, scored.contributions[i].tolist(), strict=True)
-        )
-
-
-def test_group_contributions_many_adds_columns_as_the_one_row_function_does() -> None:
-    rng = np.random.default_rng(4)
-    groups = ("a", *(["b"] * 9), "c", *(["d"] * 17), "e")
-    contribs = rng.normal(size=(500, len(groups) + 1)) * 10.0 ** rng.integers(-6, 2, 500)[:, None]
-    contribs = contribs.astype(np.float32)
-    names, grouped = group_contributions_many(contribs, groups)
-    assert names == ("a", "b", "c", "d", "e")
-    for row, sums in zip(contribs, grouped.tolist(), strict=True):
-        assert group_contributions(row, groups) == dict(zip(names, sums, strict=True))
-    with pytest.raises(ValueError, match="Expected an array"):
-        group_contributions_many(contribs[:, :3], groups)
+    matrix = xgb.DMatrix(encoded)
+    booster = scoring_model.booster
+    assert isinstance(booster, xgb.Booster)
+    margins = booster.predict(matrix, output_margin=True)
+    assert np.array_equal(scored.margin, margins)
+    # The PD is the logistic of the margin in float32 (XGBoost's own may differ by an ulp).
+    one = np.float32(1.0)
+    assert np.array_equal(scored.probability_of_default, one / (one + np.exp(-margins)))
+    assert np.max(np.abs(scored.probability_of_default - booster.predict(matrix))) < 1e-6
+    contribs = booster.predict(matrix, pred_contribs=True)
+    assert np.array_equal(scored.base_value, contribs[:, -1])
+    groups, grouped = group_contributions(contribs, scoring_model.encoder.column_groups)
+    assert scored.groups == groups
+    assert np.array_equal(scored.contributions, grouped)
+    pds = scored.probability_of_default.astype(np.float64)
+    manifest = scoring_model.manifest
+    assert scored.credit_score.tolist() == manifest.scaling.scores(pds).tolist()
+    assert scored.model_decision == tuple(manifest.thresholds.decisions(pds))
 
 
 def test_record_columns_reads_plain_numbers_and_flags_the_rest() -> None:
