@@ -117,7 +117,12 @@ _PLAIN = frozenset({int, float, type(None)})
 
 
 def _plain(value: Any) -> bool:
-    return type(value) in _PLAIN and (value is None or math.isfinite(value))
+    if type(value) not in _PLAIN:
+        return False
+    try:
+        return value is None or math.isfinite(value)
+    except OverflowError:  # an int too large for a float
+        return False
 
 
 def record_columns(
@@ -129,33 +134,42 @@ def record_columns(
     ``None`` or missing. An application is plain when each of these values is ``None`` or a
     finite ``int`` or ``float`` (what ``validate_record`` returns); its columns then mean
     exactly what its values do. Any other value (a bool, a string, NaN, a numpy number)
-    reads NaN and marks the application not plain, for a caller to hand it to a
-    one-application path.
+    reads NaN and marks the application not plain: a caller reads such an application's
+    values one at a time, as its one-application arithmetic would.
     """
-    plain = np.ones(len(records), dtype=np.bool_)
-    columns: dict[str, FloatArray] = {}
-    for name in dict.fromkeys(names):
-        values = [record.get(name) for record in records]
-        column: FloatArray | None = None
-        if set(map(type, values)) <= _PLAIN:
-            try:
-                column = np.array(values, dtype=np.float64)
-            except OverflowError:  # an int too large for a float
-                column = None
-        if column is not None:
-            non_finite = len(values) - int(np.count_nonzero(np.isfinite(column)))
-            if non_finite == values.count(None):  # no NaN or infinity but the Nones
-                columns[name] = column
-                continue
-        ok = [_plain(value) for value in values]
-        plain &= np.array(ok, dtype=np.bool_)
-        columns[name] = np.array(
+    wanted = list(dict.fromkeys(names))
+    table = [[record.get(name) for name in wanted] for record in records]
+    cells = [value for row in table for value in row]
+    if set(map(type, cells)) <= _PLAIN:
+        try:
+            matrix = np.array(table, dtype=np.float64).reshape(len(records), len(wanted))
+        except OverflowError:  # an int too large for a float
+            matrix = None
+        # No NaN or infinity but the Nones: every application is plain.
+        if matrix is not None and matrix.size - np.count_nonzero(np.isfinite(matrix)) == (
+            cells.count(None)
+        ):
+            return dict(zip(wanted, matrix.T.copy(), strict=True)), np.ones(
+                len(records), dtype=np.bool_
+            )
+    return _columns_one_by_one(table, wanted)
+
+
+def _columns_one_by_one(
+    table: list[list[Any]], names: list[str]
+) -> tuple[dict[str, FloatArray], BoolArray]:
+    ok = [[_plain(value) for value in row] for row in table]
+    plain = np.array([all(row) for row in ok], dtype=np.bool_).reshape(len(table))
+    columns = {
+        name: np.array(
             [
-                float(v) if good and v is not None else np.nan
-                for v, good in zip(values, ok, strict=True)
+                float(row[j]) if good[j] and row[j] is not None else np.nan
+                for row, good in zip(table, ok, strict=True)
             ],
             dtype=np.float64,
-        )
+        ).reshape(len(table))
+        for j, name in enumerate(names)
+    }
     return columns, plain
 
 
@@ -169,3 +183,33 @@ def derivable(columns: Mapping[str, npt.ArrayLike]) -> BoolArray:
     months = _as_float(columns["loan_term_months"])
     with np.errstate(invalid="ignore"):
         return np.isfinite(income) & (income > 0) & (months >= 1)
+
+
+def derive_rows(
+    columns: Mapping[str, FloatArray], config: FeatureConfig = FeatureConfig()
+) -> tuple[dict[str, FloatArray], dict[int, FeatureInputError]]:
+    """``derive_features`` of each row as if it were derived alone.
+
+    The rows ``derive_features`` refuses (zero income, a term under a month) get the error it
+    raises for them alone, and NaN features; the others their features. The ``derivable``
+    rows are derived in one pass, the few others one by one (a missing term, say, is not
+    ``derivable`` but derives, to NaN).
+    """
+    ok = derivable(columns)
+    if ok.all():
+        return derive_features(columns, config), {}
+    rows = np.flatnonzero(ok)
+    derived = derive_features({name: column[rows] for name, column in columns.items()}, config)
+    out = {name: np.full(ok.size, np.nan) for name in derived}
+    for name, values in derived.items():
+        out[name][rows] = values
+    errors: dict[int, FeatureInputError] = {}
+    for i in np.flatnonzero(~ok).tolist():
+        try:
+            alone = derive_features({k: column[i : i + 1] for k, column in columns.items()}, config)
+        except FeatureInputError as exc:
+            errors[i] = exc
+            continue
+        for name, values in alone.items():
+            out[name][i] = values[0]
+    return out, errors

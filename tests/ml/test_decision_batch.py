@@ -323,22 +323,16 @@ def test_a_lender_schema_decides_the_same_in_batches(applications: pd.DataFrame,
 # --------------------------------------------------------------------------------------
 
 
-def test_encode_many_equals_encode_row_by_row(
+def test_encode_many_equals_the_pandas_transform_with_or_without_columns_read(
     scoring_model: ScoringModel, records: list[dict[str, Any]]
 ) -> None:
-    plain = records
     encoder = scoring_model.encoder
-    expected = np.vstack([encoder.encode(values) for values in plain])
-    assert np.array_equal(encoder.encode_many(plain), expected, equal_nan=True)
-    names = [*encoder.derived_inputs, "age", "past_delinquencies"]
-    columns, usable = record_columns(plain, names)
-    assert usable.sum() == len(plain) - 4  # the numpy numbers
-    rows = np.flatnonzero(usable)
-    taken = {name: column[rows] for name, column in columns.items()}
-    assert np.array_equal(
-        encoder.encode_many([plain[i] for i in rows], columns=taken), expected[rows], equal_nan=True
-    )
-    assert encoder.encode_many([]).shape == (0, len(encoder.columns))
+    expected = encoder.transform(pd.DataFrame(records))
+    assert np.array_equal(encoder.encode_many(records), expected, equal_nan=True)
+    columns, plain = record_columns(records, [*encoder.number_fields, "age"])
+    assert plain.sum() == len(records) - 4  # the numpy numbers
+    read = encoder.encode_many(records, columns=columns, plain=plain)
+    assert np.array_equal(read, expected, equal_nan=True)
 
 
 def test_score_input_gives_xgboosts_own_predictions(
@@ -374,13 +368,17 @@ def test_record_columns_reads_plain_numbers_and_flags_the_rest() -> None:
         {"x": "3", "y": float("nan")},
         {"x": np.float64(4.0), "y": float("inf")},
         {"y": 7.0},
+        {"x": 10**400, "y": 1},  # an int no float can hold
     ]
     columns, plain = record_columns(rows, ["x", "y"])
-    assert plain.tolist() == [True, True, False, False, False, True]
+    assert plain.tolist() == [True, True, False, False, False, True, False]
     assert np.array_equal(
-        columns["x"], [1.0, np.nan, np.nan, np.nan, np.nan, np.nan], equal_nan=True
+        columns["x"], [1.0, np.nan, np.nan, np.nan, np.nan, np.nan, np.nan], equal_nan=True
     )
-    assert columns["y"][[0, 1, 2, 5]].tolist() == [2.5, 0.0, 1.0, 7.0]
+    assert columns["y"][[0, 1, 2, 5, 6]].tolist() == [2.5, 0.0, 1.0, 7.0, 1.0]
+    columns, plain = record_columns(rows[:2], ["y", "x"])  # all plain: one array pass
+    assert plain.tolist() == [True, True]
+    assert columns["x"].tolist()[0] == 1.0 and np.isnan(columns["x"][1])
 
 
 def _evaluated(
