@@ -378,7 +378,8 @@ def test_record_columns_reads_plain_numbers_and_flags_the_rest() -> None:
     assert columns["y"][[0, 1, 2, 5, 6]].tolist() == [2.5, 0.0, 1.0, 7.0, 1.0]
     columns, plain = record_columns(rows[:2], ["y", "x"])  # all plain: one array pass
     assert plain.tolist() == [True, True]
-    assert columns["x"].tolist()[0] == 1.0 and np.isnan(columns["x"][1])
+    assert columns["x"][0] == 1.0
+    assert np.isnan(columns["x"][1])
 
 
 def _evaluated(
