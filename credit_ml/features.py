@@ -49,8 +49,7 @@ def annuity_installment(
     """
     p, n = _as_float(principal), _as_float(months)
     r = _as_float(annual_rate) / 12.0
-    if np.any(n < 1):
-        raise FeatureInputError("loan_term_months", "Must be at least 1 month.")
+    require_term(n)
     with np.errstate(divide="ignore", invalid="ignore"):
         annuity = p * r / (1.0 - np.power(1.0 + r, -n))
     return np.where(r == 0, p / n, annuity)
@@ -67,8 +66,16 @@ def principal_for_installment(
     return np.where(r == 0, a * n, principal)
 
 
-def _require_income(monthly_income: FloatArray) -> None:
-    if np.any(~np.isfinite(monthly_income)) or np.any(monthly_income <= 0):
+def require_term(months: npt.ArrayLike) -> None:
+    """Refuse a loan term under one month (a missing term, NaN, passes)."""
+    if np.any(_as_float(months) < 1):
+        raise FeatureInputError("loan_term_months", "Must be at least 1 month.")
+
+
+def require_income(monthly_income: npt.ArrayLike) -> None:
+    """Refuse a monthly income that is not a positive amount (zero, negative, NaN, infinite)."""
+    income = _as_float(monthly_income)
+    if np.any(~np.isfinite(income)) or np.any(income <= 0):
         raise FeatureInputError("monthly_income", "Must be a positive amount.")
 
 
@@ -79,7 +86,7 @@ def debt_service_ratio(
 ) -> FloatArray:
     """(existing monthly obligations + new installment) / monthly income."""
     income = _as_float(monthly_income)
-    _require_income(income)
+    require_income(income)
     return (_as_float(existing_installments) + _as_float(new_installment)) / income
 
 
@@ -92,7 +99,7 @@ def derive_features(
     application wrapped in one-element arrays). Missing interest uses the configured default.
     """
     income = _as_float(columns["monthly_income"])
-    _require_income(income)
+    require_income(income)
     rate = _as_float(columns.get("annual_interest_rate", np.nan))
     rate = np.where(np.isnan(rate), config.default_annual_interest_rate, rate)
     amount = _as_float(columns["loan_amount"])
@@ -133,9 +140,10 @@ def record_columns(
     Column ``name`` holds ``float(value)`` of each application's ``name``, NaN where it is
     ``None`` or missing. An application is plain when each of these values is ``None`` or a
     finite ``int`` or ``float`` (what ``validate_record`` returns); its columns then mean
-    exactly what its values do. Any other value (a bool, a string, NaN, a numpy number)
-    reads NaN and marks the application not plain: a caller reads such an application's
-    values one at a time, as its one-application arithmetic would.
+    exactly what its values do. Any other value (a bool, a string, NaN, a numpy number, an
+    int too large for a float) reads NaN and marks the application not plain: a caller
+    reads such an application's values again one at a time, converting each as it would
+    any value (``float``), errors included.
     """
     wanted = list(dict.fromkeys(names))
     table = [[record.get(name) for name in wanted] for record in records]
@@ -177,7 +185,7 @@ def derivable(columns: Mapping[str, npt.ArrayLike]) -> BoolArray:
     """True for the rows ``derive_features`` computes without ``FeatureInputError``.
 
     That is a finite, positive ``monthly_income`` and a ``loan_term_months`` of at least 1
-    (a missing term is False too: the rows left out can take a one-application path).
+    (a missing term is False too, though it derives, to NaN: see ``derive_rows``).
     """
     income = _as_float(columns["monthly_income"])
     months = _as_float(columns["loan_term_months"])
