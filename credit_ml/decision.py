@@ -26,13 +26,23 @@ import numpy.typing as npt
 
 from credit_ml.features import (
     BoolArray,
+    FeatureConfig,
     FeatureInputError,
     FloatArray,
     derive_rows,
     record_columns,
 )
-from credit_ml.policy import Counteroffer, PolicyBatch, PolicyEvaluator, PolicyOutcome, RuleSet
-from credit_ml.reasons import Reason, ReasonBuilder
+from credit_ml.memo import IdentityMemo
+from credit_ml.policy import (
+    Counteroffer,
+    PolicyBatch,
+    PolicyEvaluator,
+    PolicyOutcome,
+    RuleSet,
+    policy_evaluator,
+)
+from credit_ml.preprocessing import Encoder
+from credit_ml.reasons import Reason, ReasonBuilder, reason_builder
 from credit_ml.scaling import Outcome
 from credit_ml.schema import INDONESIAN_SCHEMA, ApplicationSchema
 from credit_ml.scoring import ModelInput, ScoredRows, ScoringModel
@@ -190,39 +200,78 @@ class _Prepared:
     errors: Mapping[int, Exception]
 
 
+@dataclass(frozen=True)
+class _Plan:
+    """What deciding with an encoder, a rule set on a date and a schema needs, worked out
+    once: the rules' evaluator and the reason builder (they cache results and texts), the
+    inputs of the schema's derived features, every field read as a number, and whether the
+    derived features the reasons quote are the model's own inputs (then derived once)."""
+
+    policy: PolicyEvaluator
+    reasons: ReasonBuilder
+    derived_inputs: tuple[str, ...]
+    numeric: tuple[str, ...]
+    shared_derived: bool
+
+    @classmethod
+    def make(
+        cls,
+        encoder: Encoder,
+        rule_set: RuleSet,
+        on: date,
+        config: FeatureConfig,
+        schema: ApplicationSchema,
+    ) -> _Plan:
+        policy = policy_evaluator(rule_set, on=on, feature_config=config, collected=schema.names)
+        derived_inputs = tuple(
+            dict.fromkeys(name for feature in schema.derived for name in feature.inputs)
+        )
+        numeric = (*encoder.number_fields, *policy.numeric_fields, *derived_inputs)
+        return cls(
+            policy=policy,
+            reasons=reason_builder(tuple(dict.fromkeys(encoder.column_groups)), schema=schema),
+            derived_inputs=derived_inputs,
+            numeric=tuple(dict.fromkeys(numeric)),
+            shared_derived=bool(schema.derived)
+            and set(encoder.derived_inputs) <= set(derived_inputs)
+            and encoder.feature_config == config,
+        )
+
+
+_PLANS: IdentityMemo[_Plan] = IdentityMemo(8)
+
+
 class _Batch:
-    """What the chunks of one call share: the model, the rules on the date, the schema, and
-    the evaluators that work out their constants once and cache repeated texts."""
+    """What the chunks of one call share: the model, the schema and the plan."""
 
     def __init__(
         self, model: ScoringModel, *, rule_set: RuleSet, on: date, schema: ApplicationSchema
     ) -> None:
         self.model = model
         self.schema = schema
-        self.config = model.manifest.feature_config
-        self.policy = PolicyEvaluator(
-            rule_set, on=on, feature_config=self.config, collected=schema.names
+        self.config = config = model.manifest.feature_config
+        encoder = model.encoder
+        plan = _PLANS.get(
+            (encoder, rule_set, schema),
+            (on, config),
+            lambda: _Plan.make(encoder, rule_set, on, config, schema),
         )
-        self.derived_inputs = tuple(
-            dict.fromkeys(name for feature in schema.derived for name in feature.inputs)
-        )
-        self.numeric = tuple(
-            dict.fromkeys(
-                [*model.encoder.number_fields, *self.policy.numeric_fields, *self.derived_inputs]
-            )
-        )
-        self.reasons = ReasonBuilder(
-            tuple(dict.fromkeys(model.encoder.column_groups)), schema=schema
-        )
+        self.policy = plan.policy
+        self.reasons = plan.reasons
+        self.derived_inputs = plan.derived_inputs
+        self.numeric = plan.numeric
+        self.shared_derived = plan.shared_derived
 
     def prepare(self, chunk: Sequence[Mapping[str, Any]]) -> _Prepared:
         """Read a chunk, apply the rules, derive its features and encode it."""
         columns, plain = record_columns(chunk, self.numeric)
         policy = self.policy.evaluate(chunk, columns=columns, plain=plain)
-        encoded, errors = self.model.encoder.encode_each(chunk, columns=columns, plain=plain)
-        errors.update(policy.errors)  # the rules come first
         derived, refused = self._derived(chunk, columns, plain)
-        for i, error in refused.items():
+        encoded, errors = self.model.encoder.encode_each(
+            chunk, columns=columns, plain=plain, derived=derived if self.shared_derived else None
+        )
+        errors.update(policy.errors)  # the rules come first
+        for i, error in refused.items():  # then encoding, then the derived features
             errors.setdefault(i, error)
         rows = _without(errors, len(chunk))
         model_input = None
@@ -379,5 +428,6 @@ def _rows_of(columns: Mapping[str, FloatArray], rows: list[int]) -> list[dict[st
     if not columns:
         return [{} for _ in rows]
     names = tuple(columns)
-    values = zip(*(column[rows].tolist() for column in columns.values()), strict=True)
-    return [dict(zip(names, row, strict=True)) for row in values]
+    every = len(rows) == len(next(iter(columns.values())))  # usually: no row has an error
+    lists = (column.tolist() if every else column[rows].tolist() for column in columns.values())
+    return [dict(zip(names, row, strict=True)) for row in zip(*lists, strict=True)]

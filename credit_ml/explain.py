@@ -38,12 +38,13 @@ def contributions(
 @dataclass(frozen=True)
 class _Layout:
     """Where each group's columns are: ``single`` groups have one column each, at
-    ``single_columns``; every other group's columns are listed in ``blocks``."""
+    ``single_columns``; every other group's columns are listed in ``blocks`` (a slice when
+    they are adjacent, as an encoder lays them out)."""
 
     groups: tuple[str, ...]
     single: npt.NDArray[np.intp]
     single_columns: npt.NDArray[np.intp]
-    blocks: tuple[tuple[int, npt.NDArray[np.intp]], ...]
+    blocks: tuple[tuple[int, slice | npt.NDArray[np.intp]], ...]
 
 
 @lru_cache(maxsize=64)
@@ -58,11 +59,16 @@ def _layout(column_groups: tuple[str, ...]) -> _Layout:
         single=np.array(single, dtype=np.intp),
         single_columns=np.array([columns[groups[i]][0] for i in single], dtype=np.intp),
         blocks=tuple(
-            (i, np.array(columns[group], dtype=np.intp))
-            for i, group in enumerate(groups)
-            if len(columns[group]) > 1
+            (i, _block(columns[group])) for i, group in enumerate(groups) if len(columns[group]) > 1
         ),
     )
+
+
+def _block(columns: list[int]) -> slice | npt.NDArray[np.intp]:
+    first, last = columns[0], columns[-1]
+    if columns == list(range(first, last + 1)):
+        return slice(first, last + 1)
+    return np.array(columns, dtype=np.intp)
 
 
 def group_contributions(
@@ -81,10 +87,11 @@ def group_contributions(
         raise ValueError(f"Expected an array (n, {k}) or (n, {k + 1}).")
     layout = _layout(tuple(column_groups))
     out = np.empty((values.shape[0], len(layout.groups)), dtype=np.float64)
-    # Adding 0.0 last gives what starting from 0.0 gives: it only turns -0.0 into 0.0.
-    out[:, layout.single] = values[:, layout.single_columns] + 0.0
+    out[:, layout.single] = values[:, layout.single_columns]
     for group, columns in layout.blocks:
-        out[:, group] = np.cumsum(values[:, columns], axis=1)[:, -1] + 0.0
+        out[:, group] = values[:, columns].cumsum(axis=1)[:, -1]
+    # Adding 0.0 last gives what starting from 0.0 gives: it only turns -0.0 into 0.0.
+    out += 0.0
     return layout.groups, out
 
 

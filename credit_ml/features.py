@@ -146,39 +146,38 @@ def record_columns(
     any value (``float``), errors included.
     """
     wanted = list(dict.fromkeys(names))
-    table = [[record.get(name) for name in wanted] for record in records]
+    block, plain = record_block(records, wanted)
+    return dict(zip(wanted, block, strict=True)), plain
+
+
+def record_block(
+    records: Sequence[Mapping[str, Any]], names: Sequence[str]
+) -> tuple[FloatArray, BoolArray]:
+    """``record_columns`` as one float64 array ``(len(names), len(records))``: row ``j`` is
+    the column of ``names[j]``."""
+    table = [[record.get(name) for name in names] for record in records]
     cells = [value for row in table for value in row]
+    shape = (len(records), len(names))
     if set(map(type, cells)) <= _PLAIN:
         try:
-            matrix = np.array(table, dtype=np.float64).reshape(len(records), len(wanted))
+            matrix = np.array(table, dtype=np.float64).reshape(shape)
         except OverflowError:  # an int too large for a float
             matrix = None
         # No NaN or infinity but the Nones: every application is plain.
         if matrix is not None and matrix.size - np.count_nonzero(np.isfinite(matrix)) == (
             cells.count(None)
         ):
-            return dict(zip(wanted, matrix.T.copy(), strict=True)), np.ones(
-                len(records), dtype=np.bool_
-            )
-    return _columns_one_by_one(table, wanted)
-
-
-def _columns_one_by_one(
-    table: list[list[Any]], names: list[str]
-) -> tuple[dict[str, FloatArray], BoolArray]:
+            return matrix.T.copy(), np.ones(len(records), dtype=np.bool_)
     ok = [[_plain(value) for value in row] for row in table]
-    plain = np.array([all(row) for row in ok], dtype=np.bool_).reshape(len(table))
-    columns = {
-        name: np.array(
-            [
-                float(row[j]) if good[j] and row[j] is not None else np.nan
-                for row, good in zip(table, ok, strict=True)
-            ],
-            dtype=np.float64,
-        ).reshape(len(table))
-        for j, name in enumerate(names)
-    }
-    return columns, plain
+    read = [
+        [
+            float(value) if good and value is not None else np.nan
+            for value, good in zip(row, good_row, strict=True)
+        ]
+        for row, good_row in zip(table, ok, strict=True)
+    ]
+    plain = np.array([all(row) for row in ok], dtype=np.bool_).reshape(len(records))
+    return np.array(read, dtype=np.float64).reshape(shape).T.copy(), plain
 
 
 def derivable(columns: Mapping[str, npt.ArrayLike]) -> BoolArray:
@@ -203,9 +202,11 @@ def derive_rows(
     rows are derived in one pass, the few others one by one (a missing term, say, is not
     ``derivable`` but derives, to NaN).
     """
-    ok = derivable(columns)
-    if ok.all():
+    try:  # the usual case: every row derives
         return derive_features(columns, config), {}
+    except FeatureInputError:
+        pass
+    ok = derivable(columns)
     rows = np.flatnonzero(ok)
     derived = derive_features({name: column[rows] for name, column in columns.items()}, config)
     out = {name: np.full(ok.size, np.nan) for name in derived}

@@ -41,6 +41,7 @@ from credit_ml.formatting import (
     format_percent_both,
     format_value,
 )
+from credit_ml.memo import IdentityMemo
 from credit_ml.schema import INDONESIAN_SCHEMA, ApplicationSchema, Unit
 
 #: A DSR this close above the cap still meets it: absorbs floating-point noise only
@@ -329,6 +330,8 @@ def _powers(base: FloatArray, exponent: FloatArray) -> FloatArray:
     may differ in the last bits (a one-month term is the exponent -1). The DSR of the rules
     has always raised scalars to scalars, so it keeps doing so, array or not.
     """
+    if exponent.size and (exponent == exponent[0]).all():  # one exponent (not NaN)
+        return np.power(base, exponent[0])
     out = np.empty(base.shape, dtype=np.float64)
     for value in np.unique(exponent):
         rows = np.isnan(exponent) if np.isnan(value) else exponent == value
@@ -341,19 +344,19 @@ def _installments(principal: FloatArray, rate: FloatArray, months: FloatArray) -
 
     Kept beside ``annuity_installment`` (which the derived model features use, its powers
     in the vector kernel) because the two round a one-month term's power differently, by a
-    few ulps: merging them would change either recorded DSRs or the model's inputs.
+    few ulps: merging them would change either recorded DSRs or the model's inputs. (The
+    callers silence NumPy's float warnings: a zero rate divides by zero, then is replaced.)
     """
     r = rate / 12.0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        annuity = principal * r / (1.0 - _powers(1.0 + r, -months))
-        return np.where(r == 0, principal / months, annuity)
+    annuity = principal * r / (1.0 - _powers(1.0 + r, -months))
+    return np.where(r == 0, principal / months, annuity)
 
 
 def _principals(installment: FloatArray, rate: FloatArray, months: FloatArray) -> FloatArray:
-    """The inverse annuity (``features.principal_for_installment``) with ``_powers``."""
+    """The inverse annuity (``features.principal_for_installment``) with ``_powers`` (the
+    caller silences float warnings)."""
     r = rate / 12.0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        principal = installment * (1.0 - _powers(1.0 + r, -months)) / r
+    principal = installment * (1.0 - _powers(1.0 + r, -months)) / r
     return np.where(r == 0, installment * months, principal)
 
 
@@ -388,24 +391,15 @@ class _Figures:
         ``_DSR_INPUTS``), and by position the error of each application whose inputs
         ``_dsr_inputs`` refuses. Plain, complete and possible inputs are taken as read; the
         other applications' are read one by one by ``_dsr_inputs``."""
-        amount = columns["loan_amount"].copy()
-        months = columns["loan_term_months"].copy()
-        existing = columns["existing_monthly_installments"].copy()
-        income = columns["monthly_income"].copy()
+        names = ("loan_amount", "loan_term_months", "existing_monthly_installments")
+        block = np.stack([columns[name] for name in (*names, "monthly_income")])
+        amount, months, existing, income = block  # rows of a copy, patched below
         rate = columns["annual_interest_rate"]
         rate = np.where(np.isnan(rate), config.default_annual_interest_rate, rate)
         if whole_term:
-            months = np.trunc(months)
+            np.trunc(months, out=months)
         with np.errstate(invalid="ignore"):
-            odd = ~(
-                plain
-                & np.isfinite(amount)
-                & np.isfinite(existing)
-                & (months >= 1)
-                & np.isfinite(months)
-                & (income > 0)
-                & np.isfinite(income)
-            )
+            odd = ~(plain & np.isfinite(block).all(axis=0) & (months >= 1) & (income > 0))
         errors: dict[int, Exception] = {}
         for i in np.flatnonzero(odd).tolist():
             try:
@@ -741,8 +735,9 @@ def _in_force_result(rule: Rule, limit: float, since: date, check: _Check) -> Ru
 #: What the DSR reads: ``RULE_FIELDS`` of the cap and the interest rate.
 _DSR_INPUTS = (*RULE_FIELDS[RuleKind.MAX_DSR], "annual_interest_rate")
 
-#: Rule results kept per evaluator (one per distinct deciding figure), at most.
-_CACHE_SIZE = 65_536
+#: Rule results kept per evaluator (one per distinct deciding figure), at most: evaluators
+#: are reused from request to request (``policy_evaluator``), so this bounds their memory.
+_CACHE_SIZE = 8_192
 
 
 @dataclass(frozen=True)
@@ -919,6 +914,28 @@ class PolicyEvaluator:
 _NO_RESULT = RuleResult("", "", False, True, None, None, None, "", "")
 
 
+_EVALUATORS: IdentityMemo[PolicyEvaluator] = IdentityMemo(8)
+
+
+def policy_evaluator(
+    rule_set: RuleSet,
+    *,
+    on: date,
+    feature_config: FeatureConfig,
+    collected: Collection[str] | None = None,
+    schema: ApplicationSchema = INDONESIAN_SCHEMA,
+) -> PolicyEvaluator:
+    """``PolicyEvaluator(...)``, reused while the same rule set, ``collected`` and schema
+    objects are applied on the same date: it keeps the results it has worked out."""
+    return _EVALUATORS.get(
+        (rule_set, collected, schema),
+        (on, feature_config),
+        lambda: PolicyEvaluator(
+            rule_set, on=on, feature_config=feature_config, collected=collected, schema=schema
+        ),
+    )
+
+
 def evaluate_policy(
     rule_set: RuleSet,
     values: Mapping[str, Any],
@@ -929,7 +946,9 @@ def evaluate_policy(
 ) -> PolicyOutcome:
     """``PolicyEvaluator.evaluate`` of one cleaned application: its outcome, or its error
     raised (``FeatureInputError`` when its DSR cannot be computed)."""
-    evaluator = PolicyEvaluator(rule_set, on=on, feature_config=feature_config, collected=collected)
+    evaluator = policy_evaluator(
+        rule_set, on=on, feature_config=feature_config, collected=collected
+    )
     batch = evaluator.evaluate([values])
     outcome = batch.outcomes[0]
     if outcome is None:
@@ -1089,7 +1108,7 @@ def _max_amounts(
     """
     within = cap + DSR_TOLERANCE
     room = cap * figures.income - figures.existing
-    with np.errstate(invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         principal = _principals(room, figures.rate, term)
         fits = wanted & (room > 0)
     # float64 steps through whole rupiah exactly below 2**52; beyond, Python ints do.

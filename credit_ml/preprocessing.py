@@ -30,7 +30,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from credit_ml.features import FeatureConfig, derive_features, derive_rows, record_columns
+from credit_ml.features import FeatureConfig, derive_features, derive_rows, record_block
 from credit_ml.schema import ApplicationSchema, FieldKind
 
 ENCODER_FORMAT = "kreditax.encoder/1"
@@ -82,6 +82,14 @@ class _Plan:
     categorical: tuple[tuple[str, dict[str, int]], ...]
     derived: tuple[tuple[str, int], ...]
     width: int
+
+    @property
+    def numeric_positions(self) -> list[int]:
+        return [position for _, position in self.numeric]
+
+    @property
+    def ordinal_positions(self) -> list[int]:
+        return [position for _, position, _ in self.ordinal]
 
 
 @dataclass(frozen=True)
@@ -205,39 +213,44 @@ class Encoder:
         *,
         columns: Mapping[str, npt.NDArray[np.float64]] | None = None,
         plain: npt.NDArray[np.bool_] | None = None,
+        derived: Mapping[str, npt.NDArray[np.float64]] | None = None,
     ) -> tuple[Matrix, dict[int, Exception]]:
         """``encode_many`` that gives, by position, the error of each application that
         cannot be encoded (``EncodingError`` for a value that is not a number, the
         ``FeatureInputError`` of its derived features...); its row is left zero.
 
         ``columns`` and ``plain``: ``record_columns(records, names)`` for names including
-        ``number_fields``, to save reading them again.
+        ``number_fields``, to save reading them again. ``derived``: the records' derived
+        features already worked out (``derive_rows`` of the same numbers with this
+        encoder's ``feature_config``), to save deriving them again; the caller then has
+        the errors of the applications they refuse.
         """
         plan = self._plan
         out = np.zeros((len(records), plan.width), dtype=np.float32)
         if not records:
             return out, {}
-        if columns is None or plain is None:
-            columns, plain = record_columns(records, self.number_fields)
         numbers, errors = self._numbers(records, columns, plain)
         if plan.numeric:
-            positions = [position for _, position in plan.numeric]
-            out[:, positions] = np.stack([numbers[name] for name, _ in plan.numeric], axis=1)
-        for name, position, index in plan.ordinal:
-            out[:, position] = [
-                index.get(value, np.nan) if isinstance(value, str) else np.nan
-                for value in (values.get(name) for values in records)
+            out[:, plan.numeric_positions] = numbers[: len(plan.numeric)].T
+        if plan.ordinal:
+            out[:, plan.ordinal_positions] = [
+                [_choice_index(values.get(name), index) for name, _, index in plan.ordinal]
+                for values in records
             ]
-        for name, slots in plan.categorical:
-            hot = [
-                (row, slots.get(value))
-                for row, value in enumerate(values.get(name) for values in records)
-                if isinstance(value, str) and value in slots
-            ]
-            if hot:
-                rows, cells = zip(*hot, strict=True)
-                out[list(rows), list(cells)] = 1.0
-        if plan.derived:
+        rows: list[int] = []
+        cells: list[int] = []
+        for row, values in enumerate(records):
+            for name, slots in plan.categorical:
+                value = values.get(name)
+                slot = slots.get(value) if isinstance(value, str) else None
+                if slot is not None:
+                    rows.append(row)
+                    cells.append(slot)
+        out[rows, cells] = 1.0
+        if plan.derived and derived is not None:
+            for name, position in plan.derived:
+                out[:, position] = derived[name]
+        elif plan.derived:
             self._fill_derived_each(out, numbers, errors)
         for row in errors:
             out[row] = 0.0
@@ -246,33 +259,33 @@ class Encoder:
     def _numbers(
         self,
         records: Sequence[Mapping[str, Any]],
-        columns: Mapping[str, npt.NDArray[np.float64]],
-        plain: npt.NDArray[np.bool_],
-    ) -> tuple[dict[str, npt.NDArray[np.float64]], dict[int, Exception]]:
-        """``number_fields`` as float64 columns: the application's values that are not plain
-        are read one at a time, and one that is not a number is its application's error."""
-        numbers = {name: columns[name] for name in self.number_fields}
+        columns: Mapping[str, npt.NDArray[np.float64]] | None,
+        plain: npt.NDArray[np.bool_] | None,
+    ) -> tuple[npt.NDArray[np.float64], dict[int, Exception]]:
+        """``number_fields`` as one float64 array, a row per field (``record_block``): the
+        values of an application that are not plain are read one at a time, and one that
+        is not a number is its application's error."""
+        names = self.number_fields
+        if columns is None or plain is None:
+            numbers, plain = record_block(records, names)
+        else:
+            numbers = np.stack([columns[name] for name in names])
         errors: dict[int, Exception] = {}
-        odd = np.flatnonzero(~plain).tolist()
-        if odd:
-            numbers = {name: column.copy() for name, column in numbers.items()}
-        for row in odd:
+        for row in np.flatnonzero(~plain).tolist():
             values = records[row]
-            for name, column in numbers.items():
+            for j, name in enumerate(names):
                 try:
-                    column[row] = _scalar(values.get(name), name)
+                    numbers[j, row] = _scalar(values.get(name), name)
                 except Exception as exc:  # what encoding this application alone raises
                     errors[row] = exc
                     break
         return numbers, errors
 
     def _fill_derived_each(
-        self,
-        out: Matrix,
-        numbers: Mapping[str, npt.NDArray[np.float64]],
-        errors: dict[int, Exception],
+        self, out: Matrix, numbers: npt.NDArray[np.float64], errors: dict[int, Exception]
     ) -> None:
-        inputs = {name: numbers[name] for name in self.derived_inputs}
+        at = {name: j for j, name in enumerate(self.number_fields)}
+        inputs = {name: numbers[at[name]] for name in self.derived_inputs}
         try:
             derived, refused = derive_rows(inputs, self.feature_config)
         except KeyError as exc:
@@ -381,6 +394,11 @@ def _numeric(column: pd.Series, name: str) -> npt.NDArray[np.float64]:
         return column.to_numpy(dtype=np.float64, na_value=np.nan)
     except (TypeError, ValueError):
         raise EncodingError(f"{name}: must be numeric.") from None
+
+
+def _choice_index(value: Any, index: Mapping[str, float]) -> float:
+    """An ordinal value's index in its choices; NaN when missing or unknown."""
+    return index.get(value, np.nan) if isinstance(value, str) else np.nan
 
 
 def _scalar(value: Any, name: str) -> float:

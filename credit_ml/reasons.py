@@ -27,6 +27,7 @@ import numpy as np
 import numpy.typing as npt
 
 from credit_ml.formatting import format_field
+from credit_ml.memo import IdentityMemo
 from credit_ml.scaling import Outcome
 from credit_ml.schema import ApplicationSchema, DerivedFeature, FieldKind, FieldSpec
 
@@ -306,14 +307,15 @@ def build_reasons(
     field). ``values`` are the cleaned application, ``derived`` the derived features, both in
     original units.
     """
-    builder = ReasonBuilder(tuple(contributions), schema=schema, limit=limit)
+    builder = reason_builder(tuple(contributions), schema=schema, limit=limit)
     row = np.array([[float(value) for value in contributions.values()]], dtype=np.float64)
     (reasons,) = builder.build(row, values=[values], derived=[derived], decisions=[decision])
     return reasons
 
 
-#: Reason texts kept per builder (one per group, direction and value), at most.
-_CACHE_SIZE = 65_536
+#: Reason texts kept per builder (one per group, direction and value), at most: builders
+#: are reused from request to request (``reason_builder``), so this bounds their memory.
+_CACHE_SIZE = 8_192
 
 
 class ReasonBuilder:
@@ -409,3 +411,17 @@ class ReasonBuilder:
             self._parts.clear()
         self._parts[key] = parts
         return parts
+
+
+_BUILDERS: IdentityMemo[ReasonBuilder] = IdentityMemo(8)
+
+
+def reason_builder(
+    groups: Sequence[str], *, schema: ApplicationSchema, limit: int = MAX_REASONS
+) -> ReasonBuilder:
+    """``ReasonBuilder(...)``, reused while the same groups are explained with the same
+    schema object: it keeps the reason texts it has written."""
+    names = tuple(groups)
+    return _BUILDERS.get(
+        (schema,), (names, limit), lambda: ReasonBuilder(names, schema=schema, limit=limit)
+    )

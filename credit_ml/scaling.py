@@ -12,6 +12,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -36,7 +37,7 @@ def _check_pd(pd: float) -> None:
 
 
 def _check_pds(pds: npt.NDArray[np.float64]) -> None:
-    if not np.all((pds >= 0.0) & (pds <= 1.0)):
+    if not ((pds >= 0.0) & (pds <= 1.0)).all():
         raise ValueError("Probabilities of default must lie in [0, 1].")
 
 
@@ -144,9 +145,14 @@ class RiskGrades:
         """The grade of every PD in an array: the first band whose upper bound it is below."""
         p = np.asarray(pds, dtype=np.float64)
         _check_pds(p)
-        uppers = np.array([upper for _, upper in self.bands])
+        uppers, names = self._arrays
         index = np.minimum(np.searchsorted(uppers, p, side="right"), len(uppers) - 1)
-        return np.array(self.names)[index]
+        return names[index]
+
+    @cached_property
+    def _arrays(self) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.str_]]:
+        """The upper bounds and the names as arrays (made once)."""
+        return np.array([upper for _, upper in self.bands]), np.array(self.names)
 
     def to_dict(self) -> dict[str, Any]:
         return {"bands": [[name, upper] for name, upper in self.bands]}
@@ -180,9 +186,13 @@ class DecisionThresholds:
         """The model decision of every PD in an array."""
         p = np.asarray(pds, dtype=np.float64)
         _check_pds(p)
-        # approve_below <= reject_from: a PD reaching reject_from reaches approve_below too.
-        levels = (p >= self.approve_below).astype(np.intp) + (p >= self.reject_from)
+        # How many of the thresholds the PD reaches (approve_below <= reject_from).
+        levels = np.searchsorted(self._cuts, p, side="right")
         return [_BY_LEVEL[level] for level in levels.tolist()]
+
+    @cached_property
+    def _cuts(self) -> npt.NDArray[np.float64]:
+        return np.array([self.approve_below, self.reject_from])
 
     def to_dict(self) -> dict[str, Any]:
         return {"approve_below": self.approve_below, "reject_from": self.reject_from}
