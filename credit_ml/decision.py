@@ -1,14 +1,14 @@
-"""One credit decision: the rules first, then the model version's PD thresholds.
+"""Credit decisions: the rules first, then the model version's PD thresholds.
 
 A failed hard rule means REJECT whatever the model says. Reasons come from the model's
 per-field attributions (REVIEW/REJECT: what raised the risk most; APPROVE: what helped
 most). When only the repayment-to-income cap stands in the way, a counteroffer says what
 would meet it.
 
-``decide`` is one application. ``decide_many`` and ``decide_stream`` decide many in array
-passes (one prediction and TreeSHAP pass per chunk, rules, reasons and counteroffers over
-columns) and give each application exactly the ``Decision`` ``decide`` gives it; an
-application the array path cannot take (an odd value, an income of zero) is decided alone.
+Every application is decided in array passes: one prediction and TreeSHAP pass per chunk,
+rules, reasons and counteroffers over columns. ``decide_many`` and ``decide_stream`` decide
+many; ``decide`` is ``decide_many`` of one. A row's result never depends on the other rows
+of its chunk.
 """
 
 from __future__ import annotations
@@ -25,27 +25,27 @@ import numpy as np
 import numpy.typing as npt
 
 from credit_ml.features import (
+    BoolArray,
     FeatureConfig,
     FeatureInputError,
     FloatArray,
-    derivable,
-    derive_features,
+    derive_rows,
     record_columns,
 )
+from credit_ml.memo import IdentityMemo
 from credit_ml.policy import (
     Counteroffer,
+    PolicyBatch,
     PolicyEvaluator,
     PolicyOutcome,
     RuleSet,
-    evaluate_policy,
-    policy_counteroffer,
+    policy_evaluator,
 )
-from credit_ml.preprocessing import DERIVED, NUMERIC
-from credit_ml.reasons import Reason, ReasonBuilder, build_reasons
+from credit_ml.preprocessing import Encoder
+from credit_ml.reasons import Reason, ReasonBuilder, reason_builder
+from credit_ml.scaling import Outcome
 from credit_ml.schema import INDONESIAN_SCHEMA, ApplicationSchema
-from credit_ml.scoring import ModelInput, ModelOutput, ScoredRows, ScoringModel
-
-REJECT = "REJECT"
+from credit_ml.scoring import ModelInput, ScoredRows, ScoringModel
 
 
 @dataclass(frozen=True)
@@ -55,8 +55,8 @@ class Decision:
     probability_of_default: float
     credit_score: int
     risk_grade: str
-    decision: str
-    model_decision: str
+    decision: Outcome
+    model_decision: Outcome
     reasons: tuple[Reason, ...]
     policy: PolicyOutcome
     counteroffer: Counteroffer | None
@@ -70,50 +70,6 @@ class Decision:
         return tuple(result.code for result in self.policy.results if not result.passed)
 
 
-def derived_values(
-    values: Mapping[str, Any], config: FeatureConfig, schema: ApplicationSchema
-) -> dict[str, float]:
-    """The derived features of one cleaned application, as plain floats in original units."""
-    if not schema.derived:
-        return {}
-    names = {name for feature in schema.derived for name in feature.inputs}
-    columns = {
-        name: np.array([np.nan if values.get(name) is None else float(values[name])])
-        for name in names
-    }
-    return {name: float(array[0]) for name, array in derive_features(columns, config).items()}
-
-
-def _compose(
-    output: ModelOutput,
-    values: Mapping[str, Any],
-    *,
-    policy: PolicyOutcome,
-    config: FeatureConfig,
-    schema: ApplicationSchema,
-) -> Decision:
-    decision = output.model_decision if policy.passed else REJECT
-    derived = derived_values(values, config, schema)
-    reasons = build_reasons(
-        output.contributions, values=values, derived=derived, decision=decision, schema=schema
-    )
-    offer = None if policy.passed else policy_counteroffer(policy, values, feature_config=config)
-    return Decision(
-        probability_of_default=output.probability_of_default,
-        credit_score=output.credit_score,
-        risk_grade=output.risk_grade,
-        decision=decision,
-        model_decision=output.model_decision,
-        reasons=reasons,
-        policy=policy,
-        counteroffer=offer,
-        base_value=output.base_value,
-        margin=output.margin,
-        contributions=output.contributions,
-        derived=derived,
-    )
-
-
 def decide(
     model: ScoringModel,
     values: Mapping[str, Any],
@@ -122,11 +78,13 @@ def decide(
     on: date,
     schema: ApplicationSchema = INDONESIAN_SCHEMA,
 ) -> Decision:
-    """Decide one cleaned application (``validate_record`` output) as of ``on``."""
-    config = model.manifest.feature_config
-    policy = evaluate_policy(rule_set, values, on=on, feature_config=config, collected=schema.names)
-    output = model.score_row(values)
-    return _compose(output, values, policy=policy, config=config, schema=schema)
+    """Decide one cleaned application (``validate_record`` output) as of ``on``.
+
+    ``decide_many`` of one application: raises ``FeatureInputError`` when the application
+    cannot be decided (zero income, say), or whatever else deciding it raises.
+    """
+    (decision,) = decide_many(model, [values], rule_set=rule_set, on=on, schema=schema)
+    return decision
 
 
 def decide_many(
@@ -139,9 +97,10 @@ def decide_many(
 ) -> list[Decision]:
     """Decide many applications with one vectorised prediction and attribution pass.
 
-    Each decision equals ``decide`` of that application. An application ``decide`` refuses
-    with ``FeatureInputError`` (zero income, say) makes the whole call raise that error (the
-    first such application's); ``decide_stream`` reports it in its place instead.
+    An application that cannot be decided with ``FeatureInputError`` (zero income, say)
+    makes the whole call raise that error (the first such application's);
+    ``decide_stream`` reports it in its place instead. Any other error is raised (the first
+    application's in input order).
     """
     if not applications:
         return []
@@ -149,7 +108,7 @@ def decide_many(
     prepared = batch.prepare(applications)
     scored = batch.score(prepared)
     decisions: list[Decision] = []
-    for item in batch.compose(applications, prepared, scored):
+    for item in batch.compose(prepared, scored):
         if isinstance(item, FeatureInputError):
             raise item
         decisions.append(item)
@@ -168,8 +127,8 @@ def decide_stream(
     """Decide applications chunk by chunk, the model working one chunk ahead.
 
     Yields one list per ``chunk_size`` applications (the last may be shorter), in input
-    order: for each application the ``Decision`` that ``decide`` gives it, or the
-    ``FeatureInputError`` that ``decide`` raises for it (the others are not affected).
+    order: for each application its ``Decision``, or the ``FeatureInputError`` that
+    ``decide`` raises for it (the others are not affected).
     While the caller handles a chunk, the prediction and TreeSHAP of the next one run in a
     worker thread (one per call; XGBoost and LightGBM release the GIL while they predict;
     the booster keeps its own ``nthread``); reading, encoding and composing decisions stay
@@ -210,10 +169,10 @@ def _stream(
             scored = pending.result()
             if upcoming is not None:
                 pending = batch.submit(worker, upcoming)
-            yield batch.compose(chunk, prepared, scored)
+            yield batch.compose(prepared, scored)
             if upcoming is None:
                 return
-            chunk, prepared = following, upcoming
+            prepared = upcoming
     finally:
         worker.shutdown(wait=True, cancel_futures=True)
 
@@ -227,82 +186,133 @@ _START_WAIT = 0.1
 
 @dataclass(frozen=True)
 class _Prepared:
-    """One chunk read and encoded: the ``fast`` rows (positions in the chunk) go the array
-    way, with their ``records``, numeric ``columns``, derived features (``derived_values``
-    of each, as columns) and encoded ``model_input``; the other rows are decided alone."""
+    """One chunk read, judged by the rules and encoded: its ``records``, their ``policy``
+    results, the ``derived`` features of the schema, and the ``model_input`` of the
+    ``encoded`` rows (positions in the chunk). ``errors`` by position: the error of the
+    first step that failed for an application (the rules, encoding, derived features);
+    only the applications without one are encoded for the model."""
 
-    fast: npt.NDArray[np.intp]
     records: Sequence[Mapping[str, Any]]
-    columns: Mapping[str, FloatArray]
+    policy: PolicyBatch
     derived: Mapping[str, FloatArray]
+    encoded: npt.NDArray[np.intp]
     model_input: ModelInput | None
+    errors: Mapping[int, Exception]
 
 
-_NOTHING = _Prepared(np.zeros(0, dtype=np.intp), (), {}, {}, None)
+@dataclass(frozen=True)
+class _Plan:
+    """What deciding with an encoder, a rule set on a date and a schema needs, worked out
+    once: the rules' evaluator and the reason builder (they cache results and texts), the
+    inputs of the schema's derived features, every field read as a number, and whether the
+    derived features the reasons quote are the model's own inputs (then derived once)."""
+
+    policy: PolicyEvaluator
+    reasons: ReasonBuilder
+    derived_inputs: tuple[str, ...]
+    numeric: tuple[str, ...]
+    shared_derived: bool
+
+    @classmethod
+    def make(
+        cls,
+        encoder: Encoder,
+        rule_set: RuleSet,
+        on: date,
+        config: FeatureConfig,
+        schema: ApplicationSchema,
+    ) -> _Plan:
+        policy = policy_evaluator(rule_set, on=on, feature_config=config, collected=schema.names)
+        derived_inputs = tuple(
+            dict.fromkeys(name for feature in schema.derived for name in feature.inputs)
+        )
+        numeric = (*encoder.number_fields, *policy.numeric_fields, *derived_inputs)
+        return cls(
+            policy=policy,
+            reasons=reason_builder(tuple(dict.fromkeys(encoder.column_groups)), schema=schema),
+            derived_inputs=derived_inputs,
+            numeric=tuple(dict.fromkeys(numeric)),
+            shared_derived=bool(schema.derived)
+            and set(encoder.derived_inputs) <= set(derived_inputs)
+            and encoder.feature_config == config,
+        )
+
+
+_PLANS: IdentityMemo[_Plan] = IdentityMemo(8)
 
 
 class _Batch:
-    """What the chunks of one call share: the model, the rules on the date, the schema, and
-    the evaluators that work out their constants once and cache repeated texts."""
+    """What the chunks of one call share: the model, the schema and the plan."""
 
     def __init__(
         self, model: ScoringModel, *, rule_set: RuleSet, on: date, schema: ApplicationSchema
     ) -> None:
         self.model = model
-        self.rule_set = rule_set
-        self.on = on
         self.schema = schema
-        self.config = model.manifest.feature_config
-        self.policy = PolicyEvaluator(
-            rule_set, on=on, feature_config=self.config, collected=schema.names
-        )
+        self.config = config = model.manifest.feature_config
         encoder = model.encoder
-        self.derived_inputs = tuple(
-            dict.fromkeys(name for feature in schema.derived for name in feature.inputs)
+        plan = _PLANS.get(
+            (encoder, rule_set, schema),
+            (on, config),
+            lambda: _Plan.make(encoder, rule_set, on, config, schema),
         )
-        encoded = [field.name for field in encoder.fields if field.kind == NUMERIC]
-        self.numeric = tuple(
-            dict.fromkeys(
-                [
-                    *encoded,
-                    *encoder.derived_inputs,
-                    *self.policy.numeric_fields,
-                    *self.derived_inputs,
-                ]
-            )
-        )
-        self.derives = any(field.kind == DERIVED for field in encoder.fields) or bool(
-            schema.derived
-        )
-        self.reasons = ReasonBuilder(tuple(dict.fromkeys(encoder.column_groups)), schema=schema)
+        self.policy = plan.policy
+        self.reasons = plan.reasons
+        self.derived_inputs = plan.derived_inputs
+        self.numeric = plan.numeric
+        self.shared_derived = plan.shared_derived
 
     def prepare(self, chunk: Sequence[Mapping[str, Any]]) -> _Prepared:
-        """Read, screen and encode a chunk. A row goes the array way when its numbers are
-        plain and neither its DSR nor its derived features can fail."""
-        n = len(chunk)
-        columns, fast_rows = record_columns(chunk, self.numeric)
-        fast_rows &= self.policy.usable(columns, n)
-        if self.derives:
-            fast_rows &= derivable(columns)
-        fast = np.flatnonzero(fast_rows)
-        if not fast.size:
-            return _NOTHING
-        records = chunk if fast.size == n else [chunk[i] for i in fast.tolist()]
-        if fast.size < n:
-            columns = {name: column[fast] for name, column in columns.items()}
-        try:
-            encoded = self.model.encoder.encode_many(records, columns=columns)
-            derived = (
-                derive_features({name: columns[name] for name in self.derived_inputs}, self.config)
-                if self.schema.derived
-                else {}
+        """Read a chunk, apply the rules, derive its features and encode it."""
+        columns, plain = record_columns(chunk, self.numeric)
+        policy = self.policy.evaluate(chunk, columns=columns, plain=plain)
+        derived, refused = self._derived(chunk, columns, plain)
+        encoded, errors = self.model.encoder.encode_each(
+            chunk, columns=columns, plain=plain, derived=derived if self.shared_derived else None
+        )
+        errors.update(policy.errors)  # the rules come first
+        for i, error in refused.items():  # then encoding, then the derived features
+            errors.setdefault(i, error)
+        rows = _without(errors, len(chunk))
+        model_input = None
+        if rows.size:
+            model_input = self.model.model_input(
+                encoded if rows.size == len(chunk) else encoded[rows]
             )
-        except FeatureInputError:  # screened out above; should one slip through, go alone
-            return _NOTHING
-        return _Prepared(fast, records, columns, derived, self.model.model_input(encoded))
+        return _Prepared(chunk, policy, derived, rows, model_input, errors)
+
+    def _derived(
+        self,
+        chunk: Sequence[Mapping[str, Any]],
+        columns: Mapping[str, FloatArray],
+        plain: BoolArray,
+    ) -> tuple[dict[str, FloatArray], dict[int, Exception]]:
+        """The schema's derived features of each application (reasons quote them), from its
+        inputs as ``float`` reads them, and by position the error of an application whose
+        inputs are no numbers or whose features cannot be derived."""
+        if not self.schema.derived:
+            return {}, {}
+        inputs = {name: columns[name] for name in self.derived_inputs}
+        errors: dict[int, Exception] = {}
+        odd = np.flatnonzero(~plain).tolist()
+        if odd:
+            inputs = {name: column.copy() for name, column in inputs.items()}
+        for i in odd:
+            values = chunk[i]
+            for name, column in inputs.items():
+                value = values.get(name)
+                try:
+                    column[i] = np.nan if value is None else float(value)
+                except Exception as exc:  # what reading this application's value raises
+                    errors[i] = exc
+                    break
+        derived, refused = derive_rows(inputs, self.config)
+        for i, error in refused.items():
+            errors.setdefault(i, error)
+        return derived, errors
 
     def score(self, prepared: _Prepared) -> ScoredRows | None:
-        """Predict and explain the array-path rows (may run in the worker thread)."""
+        """Predict and explain the encoded rows (may run in the worker thread)."""
         if prepared.model_input is None:
             return None
         return self.model.score_input(prepared.model_input)
@@ -324,98 +334,100 @@ class _Batch:
         return future
 
     def compose(
+        self, prepared: _Prepared, scored: ScoredRows | None
+    ) -> list[Decision | FeatureInputError]:
+        """The decisions of a chunk: the reasons and counteroffers of the applications that
+        can be decided. An application that cannot gets its ``FeatureInputError`` in its
+        place; any other error is raised (the first application's in chunk order). An
+        application's error is that of the first of its steps that failed: the rules,
+        encoding, derived features, reasons, counteroffer.
+        """
+        errors = dict(prepared.errors)
+        offers, failed = self.policy.counteroffers(prepared.policy)
+        composed = self._composed(prepared, scored, offers)
+        for i, failure in failed.items():
+            errors.setdefault(i, failure)
+        items: list[Decision | FeatureInputError] = []
+        for i in range(len(prepared.records)):
+            error = errors.get(i)
+            if error is None:
+                items.append(composed[i])
+            elif isinstance(error, FeatureInputError):
+                items.append(error)
+            else:
+                raise error
+        return items
+
+    def _composed(
         self,
-        chunk: Sequence[Mapping[str, Any]],
         prepared: _Prepared,
         scored: ScoredRows | None,
-    ) -> list[Decision | FeatureInputError]:
-        """The decisions of a chunk: rules, reasons and counteroffers of the array-path rows,
-        ``decide`` for the others."""
-        items: list[Decision | FeatureInputError | None] = [None] * len(chunk)
-        alone = np.ones(len(chunk), dtype=np.bool_)
-        alone[prepared.fast] = False
-        for i in np.flatnonzero(alone).tolist():
-            try:
-                items[i] = decide(
-                    self.model, chunk[i], rule_set=self.rule_set, on=self.on, schema=self.schema
-                )
-            except FeatureInputError as exc:
-                items[i] = exc
-        if scored is not None:
-            decided = self._compose(prepared.records, prepared.columns, scored, prepared.derived)
-            for i, decision in zip(prepared.fast.tolist(), decided, strict=True):
-                items[i] = decision
-        return [item for item in items if item is not None]
-
-    def _compose(
-        self,
-        records: Sequence[Mapping[str, Any]],
-        columns: Mapping[str, FloatArray],
-        scored: ScoredRows,
-        derived_columns: Mapping[str, FloatArray],
-    ) -> list[Decision]:
-        policy = self.policy.evaluate(records, columns)
+        offers: Sequence[Counteroffer | None],
+    ) -> dict[int, Decision]:
+        """The decision of each encoded application by position (scored row ``k`` is
+        application ``prepared.encoded[k]``)."""
+        rows = prepared.encoded.tolist()
+        if not rows:
+            return {}
+        assert scored is not None
+        outcomes = [prepared.policy.outcomes[i] for i in rows]
         decisions = [
-            model_decision if passed else REJECT
-            for model_decision, passed in zip(
-                scored.model_decision, policy.passed.tolist(), strict=True
-            )
+            model_decision if outcome is not None and outcome.passed else Outcome.REJECT
+            for model_decision, outcome in zip(scored.model_decision, outcomes, strict=True)
         ]
-        names = tuple(derived_columns)
-        derived: list[dict[str, float]] = (
-            [
-                dict(zip(names, row, strict=True))
-                for row in zip(*(c.tolist() for c in derived_columns.values()), strict=True)
-            ]
-            if names
-            else [{} for _ in records]
-        )
+        derived = _rows_of(prepared.derived, rows)
         reasons = self.reasons.build(
-            scored.contributions, values=records, derived=derived, decisions=decisions
+            scored.contributions,
+            values=[prepared.records[i] for i in rows],
+            derived=derived,
+            decisions=decisions,
         )
-        offers = self.policy.counteroffers(records, columns, policy)
         groups = scored.groups
-        return [
-            Decision(
-                probability_of_default=pd_value,
-                credit_score=score,
-                risk_grade=grade,
-                decision=decision,
-                model_decision=model_decision,
-                reasons=row_reasons,
-                policy=outcome,
-                counteroffer=offer,
-                base_value=base_value,
-                margin=margin,
-                contributions=dict(zip(groups, contributions, strict=True)),
-                derived=row_derived,
-            )
-            for (
-                pd_value,
-                score,
-                grade,
-                decision,
-                model_decision,
-                row_reasons,
-                outcome,
-                offer,
-                base_value,
-                margin,
-                contributions,
-                row_derived,
-            ) in zip(
+        composed: dict[int, Decision] = {}
+        for k, (i, outcome, pd_value, score, base_value, margin, contributions) in enumerate(
+            zip(
+                rows,
+                outcomes,
                 scored.probability_of_default.tolist(),
                 scored.credit_score.tolist(),
-                scored.risk_grade,
-                decisions,
-                scored.model_decision,
-                reasons,
-                policy.outcomes,
-                offers,
                 scored.base_value.tolist(),
                 scored.margin.tolist(),
                 scored.contributions.tolist(),
-                derived,
                 strict=True,
             )
-        ]
+        ):
+            assert outcome is not None  # an application the rules refused was not encoded
+            composed[i] = Decision(
+                probability_of_default=pd_value,
+                credit_score=score,
+                risk_grade=scored.risk_grade[k],
+                decision=decisions[k],
+                model_decision=scored.model_decision[k],
+                reasons=reasons[k],
+                policy=outcome,
+                counteroffer=offers[i],
+                base_value=base_value,
+                margin=margin,
+                contributions=dict(zip(groups, contributions, strict=True)),
+                derived=derived[k],
+            )
+        return composed
+
+
+def _without(errors: Mapping[int, Exception], n: int) -> npt.NDArray[np.intp]:
+    """The positions 0..n-1 that have no error."""
+    if not errors:
+        return np.arange(n, dtype=np.intp)
+    keep = np.ones(n, dtype=np.bool_)
+    keep[list(errors)] = False
+    return np.flatnonzero(keep)
+
+
+def _rows_of(columns: Mapping[str, FloatArray], rows: list[int]) -> list[dict[str, float]]:
+    """Each of ``rows`` as a dict of its values in ``columns`` (Python floats)."""
+    if not columns:
+        return [{} for _ in rows]
+    names = tuple(columns)
+    every = len(rows) == len(next(iter(columns.values())))  # usually: no row has an error
+    lists = (column.tolist() if every else column[rows].tolist() for column in columns.values())
+    return [dict(zip(names, row, strict=True)) for row in zip(*lists, strict=True)]

@@ -9,6 +9,8 @@ up to the model's margin, and a positive contribution raises the PD.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
 
 import lightgbm as lgb
 import numpy as np
@@ -33,57 +35,64 @@ def contributions(
     return booster.predict(matrix, pred_contribs=True)
 
 
-def group_contributions(contribs: npt.ArrayLike, column_groups: Sequence[str]) -> dict[str, float]:
-    """One row's contributions summed per application field, in first-seen column order.
+@dataclass(frozen=True)
+class _Layout:
+    """Where each group's columns are: ``single`` groups have one column each, at
+    ``single_columns``; every other group's columns are listed in ``blocks`` (a slice when
+    they are adjacent, as an encoder lays them out)."""
 
-    ``contribs`` is one row of ``contributions``: k values, or k + 1 with the bias last
-    (the bias is then left out).
-    """
-    values = np.asarray(contribs, dtype=np.float64).ravel()
-    k = len(column_groups)
-    if values.size not in (k, k + 1):
-        raise ValueError(f"Expected {k} or {k + 1} contributions, got {values.size}.")
-    grouped: dict[str, float] = {}
-    for group, value in zip(column_groups, values[:k].tolist(), strict=True):
-        grouped[group] = grouped.get(group, 0.0) + value
-    return grouped
+    groups: tuple[str, ...]
+    single: npt.NDArray[np.intp]
+    single_columns: npt.NDArray[np.intp]
+    blocks: tuple[tuple[int, slice | npt.NDArray[np.intp]], ...]
 
 
-def group_contributions_many(
-    contribs: npt.ArrayLike, column_groups: Sequence[str]
-) -> tuple[tuple[str, ...], npt.NDArray[np.float64]]:
-    """Many rows' contributions summed per group: (group names, array (n, groups)).
-
-    Row ``i`` equals ``group_contributions(contribs[i])`` bit for bit: the columns are added
-    one after the other in column order, in float64, as that function adds them (a matrix
-    product, as in ``grouped_matrix``, may round the one-hot sums differently).
-    """
-    values = np.asarray(contribs, dtype=np.float64)
-    k = len(column_groups)
-    if values.ndim != 2 or values.shape[1] not in (k, k + 1):
-        raise ValueError(f"Expected an array (n, {k}) or (n, {k + 1}).")
+@lru_cache(maxsize=64)
+def _layout(column_groups: tuple[str, ...]) -> _Layout:
     groups = tuple(dict.fromkeys(column_groups))
-    index = {group: i for i, group in enumerate(groups)}
-    by_column = np.ascontiguousarray(values[:, :k].T)
-    sums = np.zeros((len(groups), values.shape[0]))
+    columns: dict[str, list[int]] = {group: [] for group in groups}
     for column, group in enumerate(column_groups):
-        sums[index[group]] += by_column[column]
-    return groups, sums.T
+        columns[group].append(column)
+    single = [i for i, group in enumerate(groups) if len(columns[group]) == 1]
+    return _Layout(
+        groups=groups,
+        single=np.array(single, dtype=np.intp),
+        single_columns=np.array([columns[groups[i]][0] for i in single], dtype=np.intp),
+        blocks=tuple(
+            (i, _block(columns[group])) for i, group in enumerate(groups) if len(columns[group]) > 1
+        ),
+    )
 
 
-def grouped_matrix(
+def _block(columns: list[int]) -> slice | npt.NDArray[np.intp]:
+    first, last = columns[0], columns[-1]
+    if columns == list(range(first, last + 1)):
+        return slice(first, last + 1)
+    return np.array(columns, dtype=np.intp)
+
+
+def group_contributions(
     contribs: npt.ArrayLike, column_groups: Sequence[str]
 ) -> tuple[tuple[str, ...], npt.NDArray[np.float64]]:
-    """Contributions of many rows summed per group: (group names, array (n, groups))."""
+    """Contributions summed per application field: (group names, array (n, groups)).
+
+    ``contribs`` are rows of ``contributions``, (n, k) or (n, k + 1) with the bias last (left
+    out); groups come in first-seen column order. Each sum adds its columns one after the
+    other in column order, in float64, starting from 0.0 (``np.cumsum`` adds in that order;
+    a matrix product or ``np.sum`` may round a one-hot field's sum differently).
+    """
     values = np.asarray(contribs, dtype=np.float64)
     k = len(column_groups)
     if values.ndim != 2 or values.shape[1] not in (k, k + 1):
         raise ValueError(f"Expected an array (n, {k}) or (n, {k + 1}).")
-    groups = tuple(dict.fromkeys(column_groups))
-    index = {group: i for i, group in enumerate(groups)}
-    membership = np.zeros((k, len(groups)))
-    membership[np.arange(k), [index[group] for group in column_groups]] = 1.0
-    return groups, values[:, :k] @ membership
+    layout = _layout(tuple(column_groups))
+    out = np.empty((values.shape[0], len(layout.groups)), dtype=np.float64)
+    out[:, layout.single] = values[:, layout.single_columns]
+    for group, columns in layout.blocks:
+        out[:, group] = values[:, columns].cumsum(axis=1)[:, -1]
+    # Adding 0.0 last gives what starting from 0.0 gives: it only turns -0.0 into 0.0.
+    out += 0.0
+    return layout.groups, out
 
 
 def global_importance(contribs: npt.ArrayLike, column_groups: Sequence[str]) -> dict[str, float]:
@@ -91,7 +100,7 @@ def global_importance(contribs: npt.ArrayLike, column_groups: Sequence[str]) -> 
 
     Ties keep the fields' column order. Units: log-odds.
     """
-    groups, grouped = grouped_matrix(contribs, column_groups)
+    groups, grouped = group_contributions(contribs, column_groups)
     importance = np.abs(grouped).mean(axis=0) if grouped.shape[0] else np.zeros(len(groups))
     order = np.argsort(-importance, kind="stable")
     return {groups[i]: float(importance[i]) for i in order}

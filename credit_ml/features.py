@@ -49,8 +49,7 @@ def annuity_installment(
     """
     p, n = _as_float(principal), _as_float(months)
     r = _as_float(annual_rate) / 12.0
-    if np.any(n < 1):
-        raise FeatureInputError("loan_term_months", "Must be at least 1 month.")
+    require_term(n)
     with np.errstate(divide="ignore", invalid="ignore"):
         annuity = p * r / (1.0 - np.power(1.0 + r, -n))
     return np.where(r == 0, p / n, annuity)
@@ -67,8 +66,16 @@ def principal_for_installment(
     return np.where(r == 0, a * n, principal)
 
 
-def _require_income(monthly_income: FloatArray) -> None:
-    if np.any(~np.isfinite(monthly_income)) or np.any(monthly_income <= 0):
+def require_term(months: npt.ArrayLike) -> None:
+    """Refuse a loan term under one month (a missing term, NaN, passes)."""
+    if np.any(_as_float(months) < 1):
+        raise FeatureInputError("loan_term_months", "Must be at least 1 month.")
+
+
+def require_income(monthly_income: npt.ArrayLike) -> None:
+    """Refuse a monthly income that is not a positive amount (zero, negative, NaN, infinite)."""
+    income = _as_float(monthly_income)
+    if np.any(~np.isfinite(income)) or np.any(income <= 0):
         raise FeatureInputError("monthly_income", "Must be a positive amount.")
 
 
@@ -79,7 +86,7 @@ def debt_service_ratio(
 ) -> FloatArray:
     """(existing monthly obligations + new installment) / monthly income."""
     income = _as_float(monthly_income)
-    _require_income(income)
+    require_income(income)
     return (_as_float(existing_installments) + _as_float(new_installment)) / income
 
 
@@ -92,7 +99,7 @@ def derive_features(
     application wrapped in one-element arrays). Missing interest uses the configured default.
     """
     income = _as_float(columns["monthly_income"])
-    _require_income(income)
+    require_income(income)
     rate = _as_float(columns.get("annual_interest_rate", np.nan))
     rate = np.where(np.isnan(rate), config.default_annual_interest_rate, rate)
     amount = _as_float(columns["loan_amount"])
@@ -117,7 +124,12 @@ _PLAIN = frozenset({int, float, type(None)})
 
 
 def _plain(value: Any) -> bool:
-    return type(value) in _PLAIN and (value is None or math.isfinite(value))
+    if type(value) not in _PLAIN:
+        return False
+    try:
+        return value is None or math.isfinite(value)
+    except OverflowError:  # an int too large for a float
+        return False
 
 
 def record_columns(
@@ -128,44 +140,85 @@ def record_columns(
     Column ``name`` holds ``float(value)`` of each application's ``name``, NaN where it is
     ``None`` or missing. An application is plain when each of these values is ``None`` or a
     finite ``int`` or ``float`` (what ``validate_record`` returns); its columns then mean
-    exactly what its values do. Any other value (a bool, a string, NaN, a numpy number)
-    reads NaN and marks the application not plain, for a caller to hand it to a
-    one-application path.
+    exactly what its values do. Any other value (a bool, a string, NaN, a numpy number, an
+    int too large for a float) reads NaN and marks the application not plain: a caller
+    reads such an application's values again one at a time, converting each as it would
+    any value (``float``), errors included.
     """
-    plain = np.ones(len(records), dtype=np.bool_)
-    columns: dict[str, FloatArray] = {}
-    for name in dict.fromkeys(names):
-        values = [record.get(name) for record in records]
-        column: FloatArray | None = None
-        if set(map(type, values)) <= _PLAIN:
-            try:
-                column = np.array(values, dtype=np.float64)
-            except OverflowError:  # an int too large for a float
-                column = None
-        if column is not None:
-            non_finite = len(values) - int(np.count_nonzero(np.isfinite(column)))
-            if non_finite == values.count(None):  # no NaN or infinity but the Nones
-                columns[name] = column
-                continue
-        ok = [_plain(value) for value in values]
-        plain &= np.array(ok, dtype=np.bool_)
-        columns[name] = np.array(
-            [
-                float(v) if good and v is not None else np.nan
-                for v, good in zip(values, ok, strict=True)
-            ],
-            dtype=np.float64,
-        )
-    return columns, plain
+    wanted = list(dict.fromkeys(names))
+    block, plain = record_block(records, wanted)
+    return dict(zip(wanted, block, strict=True)), plain
+
+
+def record_block(
+    records: Sequence[Mapping[str, Any]], names: Sequence[str]
+) -> tuple[FloatArray, BoolArray]:
+    """``record_columns`` as one float64 array ``(len(names), len(records))``: row ``j`` is
+    the column of ``names[j]``."""
+    table = [[record.get(name) for name in names] for record in records]
+    cells = [value for row in table for value in row]
+    shape = (len(records), len(names))
+    if set(map(type, cells)) <= _PLAIN:
+        try:
+            matrix = np.array(table, dtype=np.float64).reshape(shape)
+        except OverflowError:  # an int too large for a float
+            matrix = None
+        # No NaN or infinity but the Nones: every application is plain.
+        if matrix is not None and matrix.size - np.count_nonzero(np.isfinite(matrix)) == (
+            cells.count(None)
+        ):
+            return matrix.T.copy(), np.ones(len(records), dtype=np.bool_)
+    ok = [[_plain(value) for value in row] for row in table]
+    read = [
+        [
+            float(value) if good and value is not None else np.nan
+            for value, good in zip(row, good_row, strict=True)
+        ]
+        for row, good_row in zip(table, ok, strict=True)
+    ]
+    plain = np.array([all(row) for row in ok], dtype=np.bool_).reshape(len(records))
+    return np.array(read, dtype=np.float64).reshape(shape).T.copy(), plain
 
 
 def derivable(columns: Mapping[str, npt.ArrayLike]) -> BoolArray:
     """True for the rows ``derive_features`` computes without ``FeatureInputError``.
 
     That is a finite, positive ``monthly_income`` and a ``loan_term_months`` of at least 1
-    (a missing term is False too: the rows left out can take a one-application path).
+    (a missing term is False too, though it derives, to NaN: see ``derive_rows``).
     """
     income = _as_float(columns["monthly_income"])
     months = _as_float(columns["loan_term_months"])
     with np.errstate(invalid="ignore"):
         return np.isfinite(income) & (income > 0) & (months >= 1)
+
+
+def derive_rows(
+    columns: Mapping[str, FloatArray], config: FeatureConfig = FeatureConfig()
+) -> tuple[dict[str, FloatArray], dict[int, FeatureInputError]]:
+    """``derive_features`` of each row as if it were derived alone.
+
+    The rows ``derive_features`` refuses (zero income, a term under a month) get the error it
+    raises for them alone, and NaN features; the others their features. The ``derivable``
+    rows are derived in one pass, the few others one by one (a missing term, say, is not
+    ``derivable`` but derives, to NaN).
+    """
+    try:  # the usual case: every row derives
+        return derive_features(columns, config), {}
+    except FeatureInputError:
+        pass
+    ok = derivable(columns)
+    rows = np.flatnonzero(ok)
+    derived = derive_features({name: column[rows] for name, column in columns.items()}, config)
+    out = {name: np.full(ok.size, np.nan) for name in derived}
+    for name, values in derived.items():
+        out[name][rows] = values
+    errors: dict[int, FeatureInputError] = {}
+    for i in np.flatnonzero(~ok).tolist():
+        try:
+            alone = derive_features({k: column[i : i + 1] for k, column in columns.items()}, config)
+        except FeatureInputError as exc:
+            errors[i] = exc
+            continue
+        for name, values in alone.items():
+            out[name][i] = values[0]
+    return out, errors

@@ -1,12 +1,13 @@
-"""Regulatory and lender rules as date-effective data, evaluated for one application.
+"""Regulatory and lender rules as date-effective data, evaluated for applications.
 
 A ``RuleSet`` is configuration: a named, versioned list of ``Rule`` objects, each with a
 ``Schedule`` of thresholds that take effect on given dates. A decision applies the threshold
 in force on its decision date, and every rule is reported with the figures it compared, so
 an examiner can see which limit was applied and since when. ``RuleSet.to_dict`` and
 ``RuleSet.from_dict`` round-trip through JSON so a rule set can be stored and recorded with
-each decision. ``PolicyEvaluator`` does the same for many applications in array passes, with
-results equal bit for bit.
+each decision. ``PolicyEvaluator`` applies a rule set on a date to many applications in
+array passes, and works out counteroffers; ``evaluate_policy``, ``counteroffer`` and
+``policy_counteroffer`` are it for one application.
 
 Units: money in rupiah, DSR and caps as fractions (0.3 = 30 %), ages in years, terms in
 whole months.
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypedDict
 
 import numpy as np
 import numpy.typing as npt
@@ -30,9 +31,9 @@ from credit_ml.features import (
     FeatureConfig,
     FeatureInputError,
     FloatArray,
-    annuity_installment,
-    debt_service_ratio,
-    principal_for_installment,
+    record_columns,
+    require_income,
+    require_term,
 )
 from credit_ml.formatting import (
     format_date,
@@ -40,6 +41,7 @@ from credit_ml.formatting import (
     format_percent_both,
     format_value,
 )
+from credit_ml.memo import IdentityMemo
 from credit_ml.schema import INDONESIAN_SCHEMA, ApplicationSchema, Unit
 
 #: A DSR this close above the cap still meets it: absorbs floating-point noise only
@@ -276,7 +278,7 @@ def bank_rule_set(max_dsr: float = 0.35, *, effective_from: date = RULES_START) 
 
 
 # --------------------------------------------------------------------------------------
-# Debt service ratio of one application
+# The debt service ratio
 # --------------------------------------------------------------------------------------
 
 
@@ -293,27 +295,25 @@ def _required(values: Mapping[str, Any], name: str) -> float:
     return float(value)
 
 
-def _dsr(
-    values: Mapping[str, Any],
-    amount: npt.ArrayLike,
-    term_months: npt.ArrayLike,
-    feature_config: FeatureConfig,
-) -> FloatArray:
-    installment = annuity_installment(amount, application_rate(values, feature_config), term_months)
-    return debt_service_ratio(
-        _required(values, "existing_monthly_installments"),
-        installment,
-        _required(values, "monthly_income"),
-    )
+#: One application's DSR inputs: amount, term, annual rate, existing installments, income.
+_Inputs = tuple[float, float, float, float, float]
 
 
-def application_dsr(values: Mapping[str, Any], *, feature_config: FeatureConfig) -> float:
-    """DSR of the loan as requested: (existing installments + new annuity) / monthly income.
-
-    Raises ``FeatureInputError`` when income is zero or missing or another input is missing.
-    """
-    amount, term = _required(values, "loan_amount"), _required(values, "loan_term_months")
-    return float(_dsr(values, amount, term, feature_config))
+def _dsr_inputs(values: Mapping[str, Any], config: FeatureConfig, *, whole_term: bool) -> _Inputs:
+    """One application's DSR inputs, read and checked in the order the DSR needs them: the
+    first that is missing or impossible raises ``FeatureInputError`` (zero or missing income
+    is an input error, not an infinite DSR); a value ``float`` cannot read raises its own
+    error. ``whole_term``: the term in whole months (``int``), as a counteroffer takes it."""
+    amount = _required(values, "loan_amount")
+    months = _required(values, "loan_term_months")
+    if whole_term:
+        months = float(int(months))
+    rate = application_rate(values, config)
+    require_term(months)
+    existing = _required(values, "existing_monthly_installments")
+    income = _required(values, "monthly_income")
+    require_income(income)
+    return amount, months, rate, existing, income
 
 
 def meets_cap(dsr: float, cap: float) -> bool:
@@ -321,9 +321,143 @@ def meets_cap(dsr: float, cap: float) -> bool:
     return dsr <= cap + DSR_TOLERANCE
 
 
+def _powers(base: FloatArray, exponent: FloatArray) -> FloatArray:
+    """``np.power(base, exponent)`` element by element, each distinct exponent applied as a
+    scalar.
+
+    NumPy raises to a scalar exponent of -1, 0, 0.5, 1 or 2 by an exact shortcut (``1 / x``,
+    ``x * x``...) and to any other, or to an array of exponents, in its vector kernel, which
+    may differ in the last bits (a one-month term is the exponent -1). The DSR of the rules
+    has always raised scalars to scalars, so it keeps doing so, array or not.
+    """
+    if exponent.size and (exponent == exponent[0]).all():  # one exponent (not NaN)
+        return np.power(base, exponent[0])
+    out = np.empty(base.shape, dtype=np.float64)
+    for value in np.unique(exponent):
+        rows = np.isnan(exponent) if np.isnan(value) else exponent == value
+        out[rows] = np.power(base[rows], value)
+    return out
+
+
+def _installments(principal: FloatArray, rate: FloatArray, months: FloatArray) -> FloatArray:
+    """The annuity installment (``features.annuity_installment``) with ``_powers``.
+
+    Kept beside ``annuity_installment`` (which the derived model features use, its powers
+    in the vector kernel) because the two round a one-month term's power differently, by a
+    few ulps: merging them would change either recorded DSRs or the model's inputs. (The
+    callers silence NumPy's float warnings: a zero rate divides by zero, then is replaced.)
+    """
+    r = rate / 12.0
+    annuity = principal * r / (1.0 - _powers(1.0 + r, -months))
+    return np.where(r == 0, principal / months, annuity)
+
+
+def _principals(installment: FloatArray, rate: FloatArray, months: FloatArray) -> FloatArray:
+    """The inverse annuity (``features.principal_for_installment``) with ``_powers`` (the
+    caller silences float warnings)."""
+    r = rate / 12.0
+    principal = installment * (1.0 - _powers(1.0 + r, -months)) / r
+    return np.where(r == 0, installment * months, principal)
+
+
+class _Figures:
+    """The DSR inputs of some applications as float64 columns (``_dsr_inputs`` of each)."""
+
+    def __init__(
+        self,
+        amount: FloatArray,
+        months: FloatArray,
+        rate: FloatArray,
+        existing: FloatArray,
+        income: FloatArray,
+    ) -> None:
+        self.amount = amount
+        self.months = months
+        self.rate = rate
+        self.existing = existing
+        self.income = income
+
+    @classmethod
+    def read(
+        cls,
+        records: Sequence[Mapping[str, Any]],
+        columns: Mapping[str, FloatArray],
+        plain: BoolArray,
+        config: FeatureConfig,
+        *,
+        whole_term: bool = False,
+    ) -> tuple[_Figures, dict[int, Exception]]:
+        """The figures of ``records`` from their ``record_columns`` (names including
+        ``_DSR_INPUTS``), and by position the error of each application whose inputs
+        ``_dsr_inputs`` refuses. Plain, complete and possible inputs are taken as read; the
+        other applications' are read one by one by ``_dsr_inputs``."""
+        names = ("loan_amount", "loan_term_months", "existing_monthly_installments")
+        block = np.stack([columns[name] for name in (*names, "monthly_income")])
+        amount, months, existing, income = block  # rows of a copy, patched below
+        rate = columns["annual_interest_rate"]
+        rate = np.where(np.isnan(rate), config.default_annual_interest_rate, rate)
+        if whole_term:
+            np.trunc(months, out=months)
+        with np.errstate(invalid="ignore"):
+            odd = ~(plain & np.isfinite(block).all(axis=0) & (months >= 1) & (income > 0))
+        errors: dict[int, Exception] = {}
+        for i in np.flatnonzero(odd).tolist():
+            try:
+                inputs = _dsr_inputs(records[i], config, whole_term=whole_term)
+            except Exception as exc:  # what this application's DSR raises
+                errors[i] = exc
+                continue
+            amount[i], months[i], rate[i], existing[i], income[i] = inputs
+        return cls(amount, months, rate, existing, income), errors
+
+    def take(self, rows: npt.NDArray[np.intp]) -> _Figures:
+        return _Figures(
+            self.amount[rows],
+            self.months[rows],
+            self.rate[rows],
+            self.existing[rows],
+            self.income[rows],
+        )
+
+    def dsr(
+        self, amount: FloatArray, months: FloatArray, rows: npt.NDArray[np.intp] | None = None
+    ) -> FloatArray:
+        """(existing + the installment of ``amount`` over ``months``) / income, of ``rows``
+        or of all (an application ``read`` refused gives some number, never looked at)."""
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            if rows is None:
+                installment = _installments(amount, self.rate, months)
+                return (self.existing + installment) / self.income
+            installment = _installments(amount, self.rate[rows], months)
+            return (self.existing[rows] + installment) / self.income[rows]
+
+
 # --------------------------------------------------------------------------------------
 # Evaluation
 # --------------------------------------------------------------------------------------
+
+
+class RuleResultDict(TypedDict):
+    """``RuleResult.to_dict``: one rule's result as returned and recorded."""
+
+    code: str
+    kind: str
+    in_force: bool
+    passed: bool
+    actual: float | None
+    limit: float | None
+    effective_from: str | None  # ISO date
+    message_id: str
+    message_en: str
+
+
+class PolicyDict(TypedDict):
+    """``PolicyOutcome.to_dict``."""
+
+    rule_set_version: str
+    decision_date: str  # ISO date
+    passed: bool
+    results: list[RuleResultDict]
 
 
 @dataclass(frozen=True)
@@ -344,7 +478,7 @@ class RuleResult:
     message_id: str
     message_en: str
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> RuleResultDict:
         return {
             "code": self.code,
             "kind": str(self.kind),
@@ -375,7 +509,7 @@ class PolicyOutcome:
     def failed(self) -> tuple[RuleResult, ...]:
         return tuple(result for result in self.results if result.in_force and not result.passed)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> PolicyDict:
         return {
             "rule_set_version": self.rule_set_version,
             "decision_date": self.decision_date.isoformat(),
@@ -390,12 +524,6 @@ class _Check:
     actual: float | None
     message_id: str
     message_en: str
-
-
-@dataclass(frozen=True)
-class _Application:
-    values: Mapping[str, Any]
-    dsr: float | None  # computed only when the rule set has a DSR rule
 
 
 @lru_cache(maxsize=256)
@@ -448,15 +576,10 @@ def _dsr_check(dsr: float, limit: float, since: date) -> _Check:
     return _Check(passed, dsr, text_id, text_en)
 
 
-def _check_dsr(limit: float, since: date, app: _Application) -> _Check:
-    assert app.dsr is not None
-    return _dsr_check(app.dsr, limit, since)
-
-
-def _check_platforms(limit: float, since: date, app: _Application) -> _Check:
+def _check_platforms(limit: float, since: date, values: Mapping[str, Any]) -> _Check:
     """Counts platforms with active loans besides this one, plus this one: passes when
     ``active + 1 <= limit``. A missing figure passes, and the message says it was missing."""
-    active = app.values.get("active_lending_platforms")
+    active = values.get("active_lending_platforms")
     cap_id, cap_en = _both(Unit.COUNT, limit)
     if active is None:
         labels = ("Jumlah platform pinjaman aktif", "Active lending platforms")
@@ -474,10 +597,10 @@ def _check_platforms(limit: float, since: date, app: _Application) -> _Check:
     )
 
 
-def _check_age(limit: float, since: date, app: _Application) -> _Check:
+def _check_age(limit: float, since: date, values: Mapping[str, Any]) -> _Check:
     """Age at least ``limit``, or married (a married applicant is eligible at any age)."""
-    age = app.values.get("age")
-    married = app.values.get("marital_status") == MARRIED
+    age = values.get("age")
+    married = values.get("marital_status") == MARRIED
     min_id, min_en = _both(Unit.YEARS, limit)
     if age is None and not married:
         return _unchecked(("Usia", "Age"), (min_id, min_en), since, passed=False)
@@ -528,24 +651,31 @@ def _check_money(
     )
 
 
-def _check_income(limit: float, since: date, app: _Application) -> _Check:
-    income = app.values.get("monthly_income")
+def _check_income(limit: float, since: date, values: Mapping[str, Any]) -> _Check:
+    income = values.get("monthly_income")
     labels = ("Penghasilan bulanan", "Monthly income")
     return _check_money(limit, since, income, minimum=True, labels=labels)
 
 
-def _check_loan_amount(limit: float, since: date, app: _Application) -> _Check:
-    amount = app.values.get("loan_amount")
+def _check_loan_amount(limit: float, since: date, values: Mapping[str, Any]) -> _Check:
+    amount = values.get("loan_amount")
     labels = ("Jumlah pinjaman", "Loan amount")
     return _check_money(limit, since, amount, minimum=False, labels=labels)
 
 
-_CHECKS: dict[RuleKind, Callable[[float, date, _Application], _Check]] = {
-    RuleKind.MAX_DSR: _check_dsr,
+_CHECKS: dict[RuleKind, Callable[[float, date, Mapping[str, Any]], _Check]] = {
     RuleKind.MAX_PLATFORMS: _check_platforms,
     RuleKind.MIN_AGE: _check_age,
     RuleKind.MIN_INCOME: _check_income,
     RuleKind.MAX_LOAN_AMOUNT: _check_loan_amount,
+}
+
+#: The field whose value decides each of those rules (with ``marital_status`` for age).
+_DECIDING_FIELD: dict[RuleKind, str] = {
+    RuleKind.MAX_PLATFORMS: "active_lending_platforms",
+    RuleKind.MIN_AGE: "age",
+    RuleKind.MIN_INCOME: "monthly_income",
+    RuleKind.MAX_LOAN_AMOUNT: "loan_amount",
 }
 
 
@@ -602,392 +732,12 @@ def _in_force_result(rule: Rule, limit: float, since: date, check: _Check) -> Ru
     )
 
 
-def _evaluate_rule(rule: Rule, app: _Application, on: date) -> RuleResult:
-    threshold = rule.schedule.threshold_on(on)
-    if threshold is None or threshold.value is None:
-        return _not_in_force(rule, on)
-    check = _CHECKS[rule.kind](threshold.value, threshold.effective_from, app)
-    return _in_force_result(rule, threshold.value, threshold.effective_from, check)
-
-
-def evaluate_policy(
-    rule_set: RuleSet,
-    values: Mapping[str, Any],
-    *,
-    on: date,
-    feature_config: FeatureConfig,
-    collected: Collection[str] | None = None,
-) -> PolicyOutcome:
-    """Apply every rule of ``rule_set`` in force on ``on`` to one cleaned application.
-
-    ``values`` is one record as returned by ``credit_ml.schema.validate_record`` (optional
-    fields may be ``None``). Every rule is reported, in rule-set order, including the ones not
-    in force that day. The DSR uses the application's interest rate or the configured
-    default; missing or zero income raises ``FeatureInputError`` (an input error, not a
-    failed rule). ``collected``: the field names the model's schema collects (None: all);
-    a rule needing a field outside it (``RULE_FIELDS``) is reported not applicable
-    (``in_force`` False, ``passed`` True, a message naming the fields).
-    """
-    missing = {rule.code: _missing_fields(rule, collected) for rule in rule_set.rules}
-    has_dsr_rule = any(
-        rule.kind is RuleKind.MAX_DSR and not missing[rule.code] for rule in rule_set.rules
-    )
-    dsr = application_dsr(values, feature_config=feature_config) if has_dsr_rule else None
-    app = _Application(values=values, dsr=dsr)
-    results = tuple(
-        _not_applicable(rule, missing[rule.code])
-        if missing[rule.code]
-        else _evaluate_rule(rule, app, on)
-        for rule in rule_set.rules
-    )
-    return PolicyOutcome(rule_set_version=rule_set.version, decision_date=on, results=results)
-
-
-# --------------------------------------------------------------------------------------
-# Counteroffers
-# --------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Counteroffer:
-    """What the applicant could get within the DSR ``cap`` (a fraction).
-
-    ``max_amount``: the largest amount at the requested term, a whole multiple of Rp 100,000
-    (``None`` when existing installments already use up the cap or it would fall below the
-    schema minimum). ``min_term_months``: the shortest term for the requested amount
-    (``None`` when no term up to the schema maximum meets the cap). Never both ``None``.
-    """
-
-    cap: float
-    annual_interest_rate: float
-    requested_amount: float
-    requested_term_months: int
-    requested_dsr: float
-    max_amount: float | None
-    max_amount_dsr: float | None
-    min_term_months: int | None
-    min_term_dsr: float | None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "cap": self.cap,
-            "annual_interest_rate": self.annual_interest_rate,
-            "requested_amount": self.requested_amount,
-            "requested_term_months": self.requested_term_months,
-            "requested_dsr": self.requested_dsr,
-            "max_amount": self.max_amount,
-            "max_amount_dsr": self.max_amount_dsr,
-            "min_term_months": self.min_term_months,
-            "min_term_dsr": self.min_term_dsr,
-        }
-
-
-def _dsr_at(values: Mapping[str, Any], amount: float, term: int, config: FeatureConfig) -> float:
-    return float(_dsr(values, amount, term, config))
-
-
-def _max_amount(
-    values: Mapping[str, Any], *, cap: float, term: int, config: FeatureConfig, minimum: float
-) -> float | None:
-    """Largest multiple of ``AMOUNT_STEP`` at ``term`` whose DSR meets ``cap``, if >= minimum.
-
-    The inverse annuity gives the exact principal; after rounding down the DSR is recomputed
-    and the amount nudged by one step if float noise put it on the wrong side.
-    """
-    income = _required(values, "monthly_income")
-    room = cap * income - _required(values, "existing_monthly_installments")
-    if room <= 0:
-        return None
-    rate = application_rate(values, config)
-    principal = float(principal_for_installment(room, rate, term))
-    amount = math.floor(principal / AMOUNT_STEP) * AMOUNT_STEP
-    if meets_cap(_dsr_at(values, amount + AMOUNT_STEP, term, config), cap):
-        amount += AMOUNT_STEP
-    while amount >= minimum and not meets_cap(_dsr_at(values, amount, term, config), cap):
-        amount -= AMOUNT_STEP
-    return float(amount) if amount >= minimum else None
-
-
-def _min_term(
-    values: Mapping[str, Any], *, cap: float, amount: float, config: FeatureConfig, maximum: int
-) -> int | None:
-    """Shortest whole-month term (1..maximum) whose DSR for ``amount`` meets ``cap``."""
-    terms = np.arange(1, maximum + 1)
-    ratios = _dsr(values, amount, terms, config)
-    meeting = np.flatnonzero(ratios <= cap + DSR_TOLERANCE)
-    return int(terms[meeting[0]]) if meeting.size else None
-
-
-def counteroffer(
-    values: Mapping[str, Any],
-    *,
-    cap: float,
-    feature_config: FeatureConfig,
-    schema: ApplicationSchema = INDONESIAN_SCHEMA,
-) -> Counteroffer | None:
-    """A smaller amount and/or a longer term that brings the DSR within ``cap``.
-
-    ``None`` when the requested loan already meets the cap, or when neither a smaller amount
-    (at least the schema's ``loan_amount`` minimum) nor a term up to the schema's
-    ``loan_term_months`` maximum meets it. Call it only when the DSR cap is the sole failed
-    rule; ``policy_counteroffer`` does that check.
-    """
-    amount = _required(values, "loan_amount")
-    term = int(_required(values, "loan_term_months"))
-    requested_dsr = _dsr_at(values, amount, term, feature_config)
-    if meets_cap(requested_dsr, cap):
-        return None
-    minimum = schema.field("loan_amount").minimum or float(AMOUNT_STEP)
-    maximum = int(schema.field("loan_term_months").maximum or 360)
-    best_amount = _max_amount(values, cap=cap, term=term, config=feature_config, minimum=minimum)
-    best_term = _min_term(values, cap=cap, amount=amount, config=feature_config, maximum=maximum)
-    if best_amount is None and best_term is None:
-        return None
-    return Counteroffer(
-        cap=cap,
-        annual_interest_rate=application_rate(values, feature_config),
-        requested_amount=amount,
-        requested_term_months=term,
-        requested_dsr=requested_dsr,
-        max_amount=best_amount,
-        max_amount_dsr=None
-        if best_amount is None
-        else _dsr_at(values, best_amount, term, feature_config),
-        min_term_months=best_term,
-        min_term_dsr=None
-        if best_term is None
-        else _dsr_at(values, amount, best_term, feature_config),
-    )
-
-
-def policy_counteroffer(
-    outcome: PolicyOutcome,
-    values: Mapping[str, Any],
-    *,
-    feature_config: FeatureConfig,
-    schema: ApplicationSchema = INDONESIAN_SCHEMA,
-) -> Counteroffer | None:
-    """``counteroffer`` when the only rules that failed are DSR caps, else ``None``.
-
-    The cap to meet is the tightest DSR limit in force on the decision date.
-    """
-    failed = outcome.failed
-    if not failed or any(result.kind != RuleKind.MAX_DSR for result in failed):
-        return None
-    caps = [
-        r.limit
-        for r in outcome.results
-        if r.in_force and r.kind == RuleKind.MAX_DSR and r.limit is not None
-    ]
-    return counteroffer(values, cap=min(caps), feature_config=feature_config, schema=schema)
-
-
-# --------------------------------------------------------------------------------------
-# Many applications at once
-# --------------------------------------------------------------------------------------
-
 #: What the DSR reads: ``RULE_FIELDS`` of the cap and the interest rate.
 _DSR_INPUTS = (*RULE_FIELDS[RuleKind.MAX_DSR], "annual_interest_rate")
 
-#: For the other kinds of rule, the one field whose value decides the result (with
-#: ``marital_status`` for the age rule).
-_DECIDING_FIELD: dict[RuleKind, str] = {
-    RuleKind.MAX_PLATFORMS: "active_lending_platforms",
-    RuleKind.MIN_AGE: "age",
-    RuleKind.MIN_INCOME: "monthly_income",
-    RuleKind.MAX_LOAN_AMOUNT: "loan_amount",
-}
-
-#: Rule results kept per evaluator (one per distinct deciding figure), at most.
-_CACHE_SIZE = 65_536
-
-#: Rounds of the one-step-down correction of ``_max_amount`` done in arrays; an amount
-#: needing more (never seen: the inverse annuity is within float noise) is done alone.
-_MAX_CORRECTIONS = 8
-
-
-def _powers(base: FloatArray, exponent: FloatArray) -> FloatArray:
-    """``np.power(base, exponent)`` element by element exactly as on one application's
-    scalars.
-
-    NumPy raises to a scalar exponent of -1, 0, 0.5, 1 or 2 by an exact shortcut (``1 / x``,
-    ``x * x``...) and to any other, or to an array of exponents, in its vector kernel, which
-    may differ in the last bit (a one-month term is the exponent -1). The one-application
-    path raises a scalar to a scalar, so here each distinct exponent is applied as a scalar.
-    """
-    out = np.empty(base.shape, dtype=np.float64)
-    for value in np.unique(exponent):
-        rows = np.isnan(exponent) if np.isnan(value) else exponent == value
-        out[rows] = np.power(base[rows], value)
-    return out
-
-
-def _installments(principal: FloatArray, rate: FloatArray, months: FloatArray) -> FloatArray:
-    """``annuity_installment`` of each application's scalars, bit for bit, in array passes."""
-    r = rate / 12.0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        annuity = principal * r / (1.0 - _powers(1.0 + r, -months))
-        return np.where(r == 0, principal / months, annuity)
-
-
-def _principals(installment: FloatArray, rate: FloatArray, months: FloatArray) -> FloatArray:
-    """``principal_for_installment`` of each application's scalars, bit for bit."""
-    r = rate / 12.0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        principal = installment * (1.0 - _powers(1.0 + r, -months)) / r
-    return np.where(r == 0, installment * months, principal)
-
-
-def _rates(columns: Mapping[str, FloatArray], size: int, config: FeatureConfig) -> FloatArray:
-    """``application_rate`` of each application (NaN in the column: the rate is empty)."""
-    rate = columns.get("annual_interest_rate")
-    if rate is None:
-        return np.full(size, config.default_annual_interest_rate, dtype=np.float64)
-    return np.where(np.isnan(rate), config.default_annual_interest_rate, rate)
-
-
-def _take(columns: Mapping[str, FloatArray], rows: npt.NDArray[np.intp]) -> dict[str, FloatArray]:
-    return {name: column[rows] for name, column in columns.items()}
-
-
-def _dsr_usable(columns: Mapping[str, FloatArray], size: int) -> BoolArray:
-    """Applications whose DSR the array path computes: ``application_dsr`` raises for none.
-
-    The DSR inputs are finite, the income positive, the term at least a month. ``columns``
-    come from ``record_columns`` (NaN: the value is empty).
-    """
-    usable = np.ones(size, dtype=np.bool_)
-    for name in RULE_FIELDS[RuleKind.MAX_DSR]:
-        usable &= np.isfinite(columns[name])
-    with np.errstate(invalid="ignore"):
-        return usable & (columns["monthly_income"] > 0) & (columns["loan_term_months"] >= 1)
-
-
-class _Figures:
-    """The DSR figures of some applications (columns from ``record_columns``, all usable)."""
-
-    def __init__(self, columns: Mapping[str, FloatArray], config: FeatureConfig) -> None:
-        self.amount = columns["loan_amount"]
-        self.months = columns["loan_term_months"]
-        self.existing = columns["existing_monthly_installments"]
-        self.income = columns["monthly_income"]
-        self.rate = _rates(columns, self.amount.size, config)
-
-    def dsr(
-        self, amount: FloatArray, months: FloatArray, rows: npt.NDArray[np.intp] | None = None
-    ) -> FloatArray:
-        """``_dsr`` of a loan of ``amount`` over ``months`` (of ``rows``, or of all)."""
-        if rows is None:
-            installment = _installments(amount, self.rate, months)
-            return (self.existing + installment) / self.income
-        installment = _installments(amount, self.rate[rows], months)
-        return (self.existing[rows] + installment) / self.income[rows]
-
-
-def _counteroffers(
-    records: Sequence[Mapping[str, Any]],
-    columns: Mapping[str, FloatArray],
-    *,
-    cap: float,
-    feature_config: FeatureConfig,
-    schema: ApplicationSchema,
-) -> list[Counteroffer | None]:
-    """``counteroffer`` of each application, in array passes, bit for bit.
-
-    ``columns`` (from ``record_columns``) are plain and ``_dsr_usable`` for every record.
-    """
-    n = len(records)
-    figures = _Figures(columns, feature_config)
-    within = cap + DSR_TOLERANCE
-    term = np.trunc(figures.months)  # int(...) of a positive term
-    requested = figures.dsr(figures.amount, term)
-    wanted = ~(requested <= within)
-    minimum = schema.field("loan_amount").minimum or float(AMOUNT_STEP)
-    maximum = int(schema.field("loan_term_months").maximum or 360)
-    alone = np.zeros(n, dtype=np.bool_)  # left to ``counteroffer``, one application each
-
-    # _max_amount: the inverse annuity rounded down to the step, then corrected.
-    room = cap * figures.income - figures.existing
-    with np.errstate(invalid="ignore"):
-        principal = _principals(room, figures.rate, term)
-        fits = wanted & (room > 0)
-        alone |= fits & ~(np.abs(principal) < 2.0**52)  # math.floor would fail or be inexact
-    fits &= ~alone
-    best = np.floor(principal / AMOUNT_STEP) * AMOUNT_STEP
-    rows = np.flatnonzero(fits)
-    if rows.size:
-        up = figures.dsr(best[rows] + AMOUNT_STEP, term[rows], rows) <= within
-        best[rows[up]] += AMOUNT_STEP
-    rows = rows[best[rows] >= minimum]
-    for _ in range(_MAX_CORRECTIONS):
-        if not rows.size:
-            break
-        rows = rows[~(figures.dsr(best[rows], term[rows], rows) <= within)]
-        best[rows] -= AMOUNT_STEP
-        rows = rows[best[rows] >= minimum]
-    alone[rows] = True
-    has_amount = fits & (best >= minimum)
-    amount_dsr = np.full(n, np.nan)
-    rows = np.flatnonzero(has_amount)
-    amount_dsr[rows] = figures.dsr(best[rows], term[rows], rows)
-
-    # _min_term: the DSR at every term 1..maximum, each application's powers in one call
-    # with a scalar base, as ``_dsr`` over ``np.arange`` raises them.
-    terms = np.arange(1, maximum + 1, dtype=np.float64)
-    rows = np.flatnonzero(wanted & ~alone)
-    shortest = np.zeros(n, dtype=np.int64)
-    term_dsr = np.full(n, np.nan)
-    if rows.size:
-        r = figures.rate[rows] / 12.0
-        powers = np.empty((rows.size, terms.size))
-        for i, base in enumerate(1.0 + r):
-            np.power(base, -terms, out=powers[i])
-        p = figures.amount[rows][:, None]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            annuity = p * r[:, None] / (1.0 - powers)
-            installments = np.where(r[:, None] == 0, p / terms, annuity)
-        ratios = (figures.existing[rows][:, None] + installments) / figures.income[rows][:, None]
-        meeting = ratios <= within
-        first = np.argmax(meeting, axis=1)
-        found = meeting[np.arange(rows.size), first]
-        shortest[rows[found]] = first[found] + 1
-        hits = rows[found]
-        term_dsr[hits] = figures.dsr(figures.amount[hits], shortest[hits].astype(np.float64), hits)
-
-    offers: list[Counteroffer | None] = [None] * n
-    values = zip(
-        requested.tolist(),
-        best.tolist(),
-        amount_dsr.tolist(),
-        shortest.tolist(),
-        term_dsr.tolist(),
-        figures.amount.tolist(),
-        term.tolist(),
-        figures.rate.tolist(),
-        strict=True,
-    )
-    for i, (dsr, amount, amount_ratio, months, months_ratio, asked, asked_term, rate) in enumerate(
-        values
-    ):
-        if alone[i]:
-            offers[i] = counteroffer(
-                records[i], cap=cap, feature_config=feature_config, schema=schema
-            )
-            continue
-        if not wanted[i] or (not has_amount[i] and not months):
-            continue
-        offers[i] = Counteroffer(
-            cap=cap,
-            annual_interest_rate=rate,
-            requested_amount=asked,
-            requested_term_months=int(asked_term),
-            requested_dsr=dsr,
-            max_amount=amount if has_amount[i] else None,
-            max_amount_dsr=amount_ratio if has_amount[i] else None,
-            min_term_months=months or None,
-            min_term_dsr=months_ratio if months else None,
-        )
-    return offers
+#: Rule results kept per evaluator (one per distinct deciding figure), at most: evaluators
+#: are reused from request to request (``policy_evaluator``), so this bounds their memory.
+_CACHE_SIZE = 8_192
 
 
 @dataclass(frozen=True)
@@ -1004,30 +754,25 @@ class _Planned:
 
 @dataclass(frozen=True)
 class PolicyBatch:
-    """``evaluate_policy`` of many applications: ``outcomes[i]`` is application ``i``'s.
+    """The rules applied to many applications: ``outcomes[i]`` is application ``i``'s, or
+    ``None`` when ``errors[i]`` is what evaluating it raises (``FeatureInputError`` for a
+    missing or impossible DSR input, say). ``figures``: their DSR inputs, when a DSR rule
+    applies."""
 
-    ``passed[i]`` is ``outcomes[i].passed``; ``dsr_only[i]``: failed DSR caps and nothing
-    else (``policy_counteroffer`` looks for a counteroffer).
-    """
-
-    outcomes: tuple[PolicyOutcome, ...]
-    passed: BoolArray
-    dsr_only: BoolArray
+    outcomes: tuple[PolicyOutcome | None, ...]
+    errors: Mapping[int, Exception]
+    figures: _Figures | None
 
 
 class PolicyEvaluator:
-    """``evaluate_policy`` and ``policy_counteroffer`` for many applications at once.
+    """A rule set applied on one date, to one application or many at once.
 
     What depends only on the rule set and the date (the threshold in force, the results of
     rules not in force or not applicable, "in force since ...") is worked out once; the DSR
     of all applications in array passes; a rule that compares one figure (age, platforms,
-    income, amount) reuses its result for the same figure. Results equal the
-    one-application functions' exactly. ``schema`` gives the counteroffer's bounds, as
-    ``policy_counteroffer``'s does.
-
-    Use: ``columns, plain = record_columns(records, evaluator.numeric_fields)``; the records
-    that are plain and ``usable`` go to ``evaluate``; the others to ``evaluate_policy``
-    (which raises for them when their DSR cannot be computed).
+    income, amount) reuses its result for the same figure. ``collected``: the field names
+    the model's schema collects (None: all); a rule needing a field outside it
+    (``RULE_FIELDS``) is reported not applicable. ``schema`` gives a counteroffer's bounds.
     """
 
     def __init__(
@@ -1057,62 +802,68 @@ class PolicyEvaluator:
             else:
                 planned.append(_Planned(rule, None, threshold.value, threshold.effective_from))
         self._rules = tuple(planned)
-        caps = [p.limit for p in planned if p.fixed is None and p.rule.kind is RuleKind.MAX_DSR]
-        #: The cap a counteroffer meets: the tightest DSR limit in force.
-        self.cap = min(caps) if caps else None
         self._results: dict[tuple[Any, ...], RuleResult] = {}
 
     @property
     def numeric_fields(self) -> tuple[str, ...]:
-        """The fields ``evaluate`` reads as numbers."""
-        names = list(_DSR_INPUTS) if self.has_dsr else []
-        for planned in self._rules:
-            if planned.fixed is None and planned.rule.kind is not RuleKind.MAX_DSR:
-                names.append(_DECIDING_FIELD[planned.rule.kind])
-        return tuple(dict.fromkeys(names))
-
-    def usable(self, columns: Mapping[str, FloatArray], size: int) -> BoolArray:
-        """The plain records ``evaluate`` takes: all, unless the DSR cannot be computed."""
-        if not self.has_dsr:
-            return np.ones(size, dtype=np.bool_)
-        return _dsr_usable(columns, size)
+        """The fields ``evaluate`` reads as numbers (the DSR inputs, when a DSR rule applies)."""
+        return _DSR_INPUTS if self.has_dsr else ()
 
     def evaluate(
-        self, records: Sequence[Mapping[str, Any]], columns: Mapping[str, FloatArray]
+        self,
+        records: Sequence[Mapping[str, Any]],
+        *,
+        columns: Mapping[str, FloatArray] | None = None,
+        plain: BoolArray | None = None,
     ) -> PolicyBatch:
-        """``evaluate_policy`` of every record; all of them plain and ``usable``."""
+        """Every rule of the rule set, in rule-set order, applied to each cleaned application
+        (``validate_record`` output; optional fields may be ``None``), including the rules
+        not in force that day.
+
+        The DSR uses the application's interest rate or the configured default. An
+        application whose DSR cannot be computed (zero or missing income, a term under a
+        month, a missing input) gets its ``FeatureInputError`` in ``errors`` instead of an
+        outcome, as does one that a rule cannot compare (its own error). ``columns`` and
+        ``plain``: ``record_columns(records, names)`` for names including
+        ``numeric_fields``, to save reading them again.
+        """
         n = len(records)
-        dsrs = _Figures(columns, self.feature_config) if self.has_dsr else None
-        ratios = dsrs.dsr(dsrs.amount, dsrs.months).tolist() if dsrs is not None else []
-        failed_dsr = np.zeros(n, dtype=np.bool_)
-        failed_other = np.zeros(n, dtype=np.bool_)
+        if columns is None or plain is None:
+            columns, plain = record_columns(records, self.numeric_fields)
+        figures, errors = (
+            _Figures.read(records, columns, plain, self.feature_config)
+            if self.has_dsr
+            else (None, {})
+        )
+        ratios = [] if figures is None else figures.dsr(figures.amount, figures.months).tolist()
         by_rule: list[list[RuleResult]] = []
         for planned in self._rules:
             if planned.fixed is not None:
                 by_rule.append([planned.fixed] * n)
                 continue
-            if planned.rule.kind is RuleKind.MAX_DSR:
-                rule, limit, since = planned.rule, planned.limit, planned.since
-                results = [
-                    _in_force_result(rule, limit, since, _dsr_check(dsr, limit, since))
-                    for dsr in ratios
-                ]
-            else:
-                results = [self._compared(planned, values) for values in records]
-            failed = ~np.fromiter((result.passed for result in results), np.bool_, n)
-            if planned.rule.kind is RuleKind.MAX_DSR:
-                failed_dsr |= failed
-            else:
-                failed_other |= failed
+            results = [_NO_RESULT] * n
+            for i in range(n):
+                if i in errors:
+                    continue
+                try:
+                    if planned.rule.kind is RuleKind.MAX_DSR:
+                        results[i] = self._dsr_result(planned, ratios[i])
+                    else:
+                        results[i] = self._compared(planned, records[i])
+                except Exception as exc:  # what applying this rule to it raises
+                    errors[i] = exc
             by_rule.append(results)
         version = self.rule_set.version
-        if by_rule:
-            outcomes = tuple(
-                PolicyOutcome(version, self.on, row) for row in zip(*by_rule, strict=True)
-            )
-        else:
-            outcomes = (PolicyOutcome(version, self.on, ()),) * n
-        return PolicyBatch(outcomes, ~(failed_dsr | failed_other), failed_dsr & ~failed_other)
+        outcomes = tuple(
+            None if i in errors else PolicyOutcome(version, self.on, tuple(r[i] for r in by_rule))
+            for i in range(n)
+        )
+        return PolicyBatch(outcomes, errors, figures)
+
+    @staticmethod
+    def _dsr_result(planned: _Planned, dsr: float) -> RuleResult:
+        check = _dsr_check(dsr, planned.limit, planned.since)
+        return _in_force_result(planned.rule, planned.limit, planned.since, check)
 
     def _compared(self, planned: _Planned, values: Mapping[str, Any]) -> RuleResult:
         """The result of a rule comparing one figure, shared by the records with that figure."""
@@ -1124,32 +875,354 @@ class PolicyEvaluator:
             return self._results[key]
         except KeyError:
             pass
-        app = _Application(values=values, dsr=None)
-        check = _CHECKS[kind](planned.limit, planned.since, app)
-        result = _in_force_result(planned.rule, planned.limit, planned.since, check)
+        except TypeError:  # an unhashable figure: not cached
+            return self._check(planned, values)
+        result = self._check(planned, values)
         if len(self._results) >= _CACHE_SIZE:
             self._results.clear()
         self._results[key] = result
         return result
 
+    def _check(self, planned: _Planned, values: Mapping[str, Any]) -> RuleResult:
+        check = _CHECKS[planned.rule.kind](planned.limit, planned.since, values)
+        return _in_force_result(planned.rule, planned.limit, planned.since, check)
+
     def counteroffers(
-        self,
-        records: Sequence[Mapping[str, Any]],
-        columns: Mapping[str, FloatArray],
-        batch: PolicyBatch,
-    ) -> list[Counteroffer | None]:
-        """``policy_counteroffer`` of every record ``evaluate`` gave ``batch``."""
-        offers: list[Counteroffer | None] = [None] * len(records)
-        rows = np.flatnonzero(batch.dsr_only)
-        if not rows.size or self.cap is None:
-            return offers
-        found = _counteroffers(
-            [records[i] for i in rows.tolist()],
-            _take(columns, rows),
-            cap=self.cap,
-            feature_config=self.feature_config,
-            schema=self.schema,
+        self, batch: PolicyBatch
+    ) -> tuple[list[Counteroffer | None], dict[int, Exception]]:
+        """The counteroffer of each application ``evaluate`` gave ``batch``: where DSR caps
+        are the only rules it failed, what meets the tightest of them (``counteroffer``);
+        by position, the error of an application whose counteroffer cannot be worked out."""
+        offers: list[Counteroffer | None] = [None] * len(batch.outcomes)
+        errors: dict[int, Exception] = {}
+        by_cap: dict[float, list[int]] = {}
+        for i, outcome in enumerate(batch.outcomes):
+            cap = None if outcome is None else counteroffer_cap(outcome)
+            if cap is not None:
+                by_cap.setdefault(cap, []).append(i)
+        for cap, rows in by_cap.items():
+            assert batch.figures is not None  # a DSR cap failed: the DSR was computed
+            figures = batch.figures.take(np.array(rows, dtype=np.intp))
+            found, failed = _counteroffers(figures, cap=cap, schema=self.schema)
+            for i, offer in zip(rows, found, strict=True):
+                offers[i] = offer
+            errors.update({rows[j]: error for j, error in failed.items()})
+        return offers, errors
+
+
+#: Placeholder in a rule's results for an application whose evaluation failed.
+_NO_RESULT = RuleResult("", "", False, True, None, None, None, "", "")
+
+
+_EVALUATORS: IdentityMemo[PolicyEvaluator] = IdentityMemo(8)
+
+
+def policy_evaluator(
+    rule_set: RuleSet,
+    *,
+    on: date,
+    feature_config: FeatureConfig,
+    collected: Collection[str] | None = None,
+    schema: ApplicationSchema = INDONESIAN_SCHEMA,
+) -> PolicyEvaluator:
+    """``PolicyEvaluator(...)``, reused while the same rule set, ``collected`` and schema
+    objects are applied on the same date: it keeps the results it has worked out."""
+    return _EVALUATORS.get(
+        (rule_set, collected, schema),
+        (on, feature_config),
+        lambda: PolicyEvaluator(
+            rule_set, on=on, feature_config=feature_config, collected=collected, schema=schema
+        ),
+    )
+
+
+def evaluate_policy(
+    rule_set: RuleSet,
+    values: Mapping[str, Any],
+    *,
+    on: date,
+    feature_config: FeatureConfig,
+    collected: Collection[str] | None = None,
+) -> PolicyOutcome:
+    """``PolicyEvaluator.evaluate`` of one cleaned application: its outcome, or its error
+    raised (``FeatureInputError`` when its DSR cannot be computed)."""
+    evaluator = policy_evaluator(
+        rule_set, on=on, feature_config=feature_config, collected=collected
+    )
+    batch = evaluator.evaluate([values])
+    outcome = batch.outcomes[0]
+    if outcome is None:
+        raise batch.errors[0]
+    return outcome
+
+
+# --------------------------------------------------------------------------------------
+# Counteroffers
+# --------------------------------------------------------------------------------------
+
+
+class CounterofferDict(TypedDict):
+    """``Counteroffer.to_dict``: a counteroffer as returned and recorded."""
+
+    cap: float
+    annual_interest_rate: float
+    requested_amount: float
+    requested_term_months: int
+    requested_dsr: float
+    max_amount: float | None
+    max_amount_dsr: float | None
+    min_term_months: int | None
+    min_term_dsr: float | None
+
+
+@dataclass(frozen=True)
+class Counteroffer:
+    """What the applicant could get within the DSR ``cap`` (a fraction).
+
+    ``max_amount``: the largest amount at the requested term, a whole multiple of Rp 100,000
+    (``None`` when existing installments already use up the cap or it would fall below the
+    schema minimum). ``min_term_months``: the shortest term for the requested amount
+    (``None`` when no term up to the schema maximum meets the cap). Never both ``None``.
+    """
+
+    cap: float
+    annual_interest_rate: float
+    requested_amount: float
+    requested_term_months: int
+    requested_dsr: float
+    max_amount: float | None
+    max_amount_dsr: float | None
+    min_term_months: int | None
+    min_term_dsr: float | None
+
+    def to_dict(self) -> CounterofferDict:
+        return {
+            "cap": self.cap,
+            "annual_interest_rate": self.annual_interest_rate,
+            "requested_amount": self.requested_amount,
+            "requested_term_months": self.requested_term_months,
+            "requested_dsr": self.requested_dsr,
+            "max_amount": self.max_amount,
+            "max_amount_dsr": self.max_amount_dsr,
+            "min_term_months": self.min_term_months,
+            "min_term_dsr": self.min_term_dsr,
+        }
+
+
+def counteroffer_cap(outcome: PolicyOutcome) -> float | None:
+    """The cap a counteroffer must meet when DSR caps are the only rules ``outcome`` failed:
+    the tightest DSR limit in force on the decision date; else ``None`` (no counteroffer)."""
+    failed = outcome.failed
+    if not failed or any(result.kind != RuleKind.MAX_DSR for result in failed):
+        return None
+    caps = [
+        r.limit
+        for r in outcome.results
+        if r.in_force and r.kind == RuleKind.MAX_DSR and r.limit is not None
+    ]
+    return min(caps)
+
+
+def _counteroffers(
+    figures: _Figures, *, cap: float, schema: ApplicationSchema
+) -> tuple[list[Counteroffer | None], dict[int, Exception]]:
+    """A smaller amount and/or a longer term that brings each application's DSR within
+    ``cap``, in array passes (see ``counteroffer``), and by position the error of an
+    application whose term is not a number of months (``int`` refuses it)."""
+    n = figures.amount.size
+    errors: dict[int, Exception] = {}
+    live = np.isfinite(figures.months)
+    for i in np.flatnonzero(~live).tolist():
+        try:
+            int(float(figures.months[i]))  # raises, as taking the term in whole months does
+        except (ValueError, OverflowError) as exc:
+            errors[i] = exc
+    within = cap + DSR_TOLERANCE
+    term = np.where(live, np.trunc(figures.months), 1.0)  # int(...) of the term
+    requested = figures.dsr(figures.amount, term)
+    wanted = live & ~(requested <= within)
+    minimum = schema.field("loan_amount").minimum or float(AMOUNT_STEP)
+    maximum = int(schema.field("loan_term_months").maximum or 360)
+    best, has_amount = _max_amounts(figures, term, wanted, cap=cap, minimum=minimum, errors=errors)
+    shortest = _min_terms(figures, wanted & ~_rows_in(errors, n), within=within, maximum=maximum)
+    amount_dsr = np.full(n, np.nan)
+    rows = np.flatnonzero(has_amount)
+    amount_dsr[rows] = figures.dsr(best[rows], term[rows], rows)
+    term_dsr = np.full(n, np.nan)
+    rows = np.flatnonzero(shortest)
+    term_dsr[rows] = figures.dsr(figures.amount[rows], shortest[rows].astype(np.float64), rows)
+
+    offers: list[Counteroffer | None] = [None] * n
+    values = zip(
+        requested.tolist(),
+        best.tolist(),
+        amount_dsr.tolist(),
+        shortest.tolist(),
+        term_dsr.tolist(),
+        figures.amount.tolist(),
+        term.tolist(),
+        figures.rate.tolist(),
+        strict=True,
+    )
+    for i, (dsr, amount, amount_ratio, months, months_ratio, asked, asked_term, rate) in enumerate(
+        values
+    ):
+        if not wanted[i] or i in errors or (not has_amount[i] and not months):
+            continue
+        offers[i] = Counteroffer(
+            cap=cap,
+            annual_interest_rate=rate,
+            requested_amount=asked,
+            requested_term_months=int(asked_term),
+            requested_dsr=dsr,
+            max_amount=amount if has_amount[i] else None,
+            max_amount_dsr=amount_ratio if has_amount[i] else None,
+            min_term_months=months or None,
+            min_term_dsr=months_ratio if months else None,
         )
-        for i, offer in zip(rows.tolist(), found, strict=True):
-            offers[i] = offer
-        return offers
+    return offers, errors
+
+
+def _rows_in(errors: Mapping[int, Exception], n: int) -> BoolArray:
+    rows = np.zeros(n, dtype=np.bool_)
+    rows[list(errors)] = True
+    return rows
+
+
+def _max_amounts(
+    figures: _Figures,
+    term: FloatArray,
+    wanted: BoolArray,
+    *,
+    cap: float,
+    minimum: float,
+    errors: dict[int, Exception],
+) -> tuple[FloatArray, BoolArray]:
+    """The largest multiple of ``AMOUNT_STEP`` (at least ``minimum``) whose DSR at ``term``
+    meets ``cap``, of each ``wanted`` application with room under the cap, and whether it
+    has one.
+
+    The inverse annuity gives the exact principal; after rounding down the DSR is recomputed
+    and the amount nudged up one step, then down step by step, where float noise put it on
+    the wrong side of the cap.
+    """
+    within = cap + DSR_TOLERANCE
+    room = cap * figures.income - figures.existing
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        principal = _principals(room, figures.rate, term)
+        fits = wanted & (room > 0)
+    # float64 steps through whole rupiah exactly below 2**52; beyond, Python ints do.
+    whole = fits & ~(np.abs(principal) < 2.0**52)
+    fits &= ~whole
+    with np.errstate(invalid="ignore"):
+        best = np.floor(principal / AMOUNT_STEP) * AMOUNT_STEP
+    rows = np.flatnonzero(fits)
+    if rows.size:
+        up = figures.dsr(best[rows] + AMOUNT_STEP, term[rows], rows) <= within
+        best[rows[up]] += AMOUNT_STEP
+    rows = rows[best[rows] >= minimum]
+    while rows.size:
+        rows = rows[~(figures.dsr(best[rows], term[rows], rows) <= within)]
+        best[rows] -= AMOUNT_STEP
+        rows = rows[best[rows] >= minimum]
+    has_amount = fits & (best >= minimum)
+    for i in np.flatnonzero(whole).tolist():
+        try:
+            amount = _whole_amount(figures, i, float(principal[i]), float(term[i]), cap, minimum)
+        except (ValueError, OverflowError) as exc:  # a principal that is not a number
+            errors[i] = exc
+            continue
+        if amount is not None:
+            best[i], has_amount[i] = amount, True
+    return best, has_amount
+
+
+def _whole_amount(
+    figures: _Figures, i: int, principal: float, term: float, cap: float, minimum: float
+) -> float | None:
+    """``_max_amounts`` of application ``i`` counted in Python ints: its principal is beyond
+    what float64 counts in whole rupiah, or not a number (``math.floor`` refuses it)."""
+    rows = np.array([i], dtype=np.intp)
+
+    def ratio(amount: int) -> float:
+        return float(figures.dsr(np.array([float(amount)]), np.array([term]), rows)[0])
+
+    amount = math.floor(principal / AMOUNT_STEP) * AMOUNT_STEP
+    if meets_cap(ratio(amount + AMOUNT_STEP), cap):
+        amount += AMOUNT_STEP
+    while amount >= minimum and not meets_cap(ratio(amount), cap):
+        amount -= AMOUNT_STEP
+    return float(amount) if amount >= minimum else None
+
+
+def _min_terms(
+    figures: _Figures, wanted: BoolArray, *, within: float, maximum: int
+) -> npt.NDArray[np.int64]:
+    """The shortest whole-month term (1..maximum) whose DSR for the requested amount is
+    ``within`` the cap, of each ``wanted`` application; 0 where none is.
+
+    Each application's powers are raised in one call with a scalar base, as the DSR over
+    ``np.arange`` of terms has always raised them.
+    """
+    terms = np.arange(1, maximum + 1, dtype=np.float64)
+    rows = np.flatnonzero(wanted)
+    shortest = np.zeros(wanted.size, dtype=np.int64)
+    if not rows.size:
+        return shortest
+    r = figures.rate[rows] / 12.0
+    powers = np.empty((rows.size, terms.size))
+    for i, base in enumerate(1.0 + r):
+        np.power(base, -terms, out=powers[i])
+    p = figures.amount[rows][:, None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        annuity = p * r[:, None] / (1.0 - powers)
+        installments = np.where(r[:, None] == 0, p / terms, annuity)
+    ratios = (figures.existing[rows][:, None] + installments) / figures.income[rows][:, None]
+    meeting = ratios <= within
+    first = np.argmax(meeting, axis=1)
+    found = meeting[np.arange(rows.size), first]
+    shortest[rows[found]] = first[found] + 1
+    return shortest
+
+
+def counteroffer(
+    values: Mapping[str, Any],
+    *,
+    cap: float,
+    feature_config: FeatureConfig,
+    schema: ApplicationSchema = INDONESIAN_SCHEMA,
+) -> Counteroffer | None:
+    """A smaller amount and/or a longer term that brings one application's DSR within
+    ``cap`` (the term taken in whole months).
+
+    ``None`` when the requested loan already meets the cap, or when neither a smaller amount
+    (at least the schema's ``loan_amount`` minimum) nor a term up to the schema's
+    ``loan_term_months`` maximum meets it. Call it only when the DSR cap is the sole failed
+    rule; ``policy_counteroffer`` does that check. Missing or impossible DSR inputs raise
+    ``FeatureInputError``.
+    """
+    columns, plain = record_columns([values], _DSR_INPUTS)
+    figures, errors = _Figures.read([values], columns, plain, feature_config, whole_term=True)
+    if errors:
+        raise errors[0]
+    offers, failed = _counteroffers(figures, cap=cap, schema=schema)
+    if failed:
+        raise failed[0]
+    return offers[0]
+
+
+def policy_counteroffer(
+    outcome: PolicyOutcome,
+    values: Mapping[str, Any],
+    *,
+    feature_config: FeatureConfig,
+    schema: ApplicationSchema = INDONESIAN_SCHEMA,
+) -> Counteroffer | None:
+    """``counteroffer`` when the only rules that failed are DSR caps, else ``None``.
+
+    The cap to meet is the tightest DSR limit in force on the decision date.
+    """
+    cap = counteroffer_cap(outcome)
+    if cap is None:
+        return None
+    return counteroffer(values, cap=cap, feature_config=feature_config, schema=schema)

@@ -3,13 +3,11 @@
 An ``Encoder`` is learnt from the training frame only (``fit_encoder``) and then applied
 in two equivalent ways:
 
-* ``Encoder.transform(frame)``: vectorised pandas/numpy, the training and batch path;
-* ``Encoder.encode(values)``: one cleaned application dict, plain dict lookups and numpy,
-  the per-request scoring path (no pandas, no scikit-learn);
-* ``Encoder.encode_many(records)``: many such dicts at once, column by column (the batch
-  scoring path).
+* ``Encoder.transform(frame)``: vectorised pandas/numpy, the training path;
+* ``Encoder.encode_many(records)``: cleaned application dicts, column by column with dict
+  look-ups and numpy, no pandas (the scoring path, for one application or many).
 
-All give bit-identical float32 rows. Column layout, in schema order:
+Both give bit-identical float32 rows. Column layout, in schema order:
 
 * numeric field: one raw float column named after the field (missing → NaN);
 * ordinal field: one column holding the index in ``FieldSpec.choices`` (missing or
@@ -32,7 +30,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from credit_ml.features import FeatureConfig, derive_features
+from credit_ml.features import FeatureConfig, derive_features, derive_rows, record_block
 from credit_ml.schema import ApplicationSchema, FieldKind
 
 ENCODER_FORMAT = "kreditax.encoder/1"
@@ -76,13 +74,22 @@ class EncodedField:
 
 @dataclass(frozen=True)
 class _Plan:
-    """Lookup tables for ``Encoder.encode``, derived once from the encoder's plain data."""
+    """Lookup tables for ``Encoder.encode_each``, derived once from the encoder's plain
+    data; ``width`` is the number of columns."""
 
     numeric: tuple[tuple[str, int], ...]
     ordinal: tuple[tuple[str, int, dict[str, float]], ...]
     categorical: tuple[tuple[str, dict[str, int]], ...]
     derived: tuple[tuple[str, int], ...]
-    template: Matrix
+    width: int
+
+    @property
+    def numeric_positions(self) -> list[int]:
+        return [position for _, position in self.numeric]
+
+    @property
+    def ordinal_positions(self) -> list[int]:
+        return [position for _, position, _ in self.ordinal]
 
 
 @dataclass(frozen=True)
@@ -172,83 +179,121 @@ class Encoder:
             else:
                 derived.append((spec.name, position))
             position += len(spec.columns)
-        template = np.zeros((1, position), dtype=np.float32)
-        return _Plan(tuple(numeric), tuple(ordinal), tuple(categorical), tuple(derived), template)
+        return _Plan(tuple(numeric), tuple(ordinal), tuple(categorical), tuple(derived), position)
 
-    def encode(self, values: Mapping[str, Any]) -> Matrix:
-        """Encode one cleaned application (``validate_record`` output): float32, ``(1, k)``.
-
-        Optional fields may be ``None``. Equal to the matching row of ``transform``.
-        """
-        plan = self._plan
-        row = plan.template.copy()
-        cells = row[0]
-        for name, position in plan.numeric:
-            cells[position] = _scalar(values.get(name), name)
-        for name, position, index in plan.ordinal:
-            value = values.get(name)
-            cells[position] = index.get(value, np.nan) if isinstance(value, str) else np.nan
-        for name, slots in plan.categorical:
-            value = values.get(name)
-            slot = slots.get(value) if isinstance(value, str) else None
-            if slot is not None:
-                cells[slot] = 1.0
-        if plan.derived:
-            inputs = {
-                name: np.array([_scalar(values.get(name), name)]) for name in self.derived_inputs
-            }
-            derived = _derive(inputs, self.feature_config)
-            for name, position in plan.derived:
-                cells[position] = derived[name][0]
-        return row
+    @cached_property
+    def number_fields(self) -> tuple[str, ...]:
+        """The application fields encoding reads as numbers, in the order it reads them:
+        the numeric fields, then the inputs of derived features."""
+        numeric = [spec.name for spec in self.fields if spec.kind == NUMERIC]
+        return tuple(dict.fromkeys([*numeric, *self.derived_inputs]))
 
     def encode_many(
         self,
         records: Sequence[Mapping[str, Any]],
         *,
         columns: Mapping[str, npt.NDArray[np.float64]] | None = None,
+        plain: npt.NDArray[np.bool_] | None = None,
     ) -> Matrix:
-        """Encode many cleaned applications: float32, ``(len(records), k)``.
+        """Encode cleaned applications (``validate_record`` output): float32, ``(n, k)``.
 
-        Row ``i`` equals ``encode(records[i])`` bit for bit (derived features are computed
-        for all rows in one array pass: element by element the same arithmetic).
-        ``columns``: the numeric fields and derived inputs as float64 columns already read
-        (``credit_ml.features.record_columns``), to save reading them again.
+        Optional fields may be ``None``. Row ``i`` equals the matching row of ``transform``.
+        An application that cannot be encoded raises its error (the first such
+        application's, at its first field in ``number_fields`` order); ``encode_each``
+        reports each in its place instead.
+        """
+        rows, errors = self.encode_each(records, columns=columns, plain=plain)
+        if errors:
+            raise errors[min(errors)]
+        return rows
+
+    def encode_each(
+        self,
+        records: Sequence[Mapping[str, Any]],
+        *,
+        columns: Mapping[str, npt.NDArray[np.float64]] | None = None,
+        plain: npt.NDArray[np.bool_] | None = None,
+        derived: Mapping[str, npt.NDArray[np.float64]] | None = None,
+    ) -> tuple[Matrix, dict[int, Exception]]:
+        """``encode_many`` that gives, by position, the error of each application that
+        cannot be encoded (``EncodingError`` for a value that is not a number, the
+        ``FeatureInputError`` of its derived features...); its row is left zero.
+
+        ``columns`` and ``plain``: ``record_columns(records, names)`` for names including
+        ``number_fields``, to save reading them again. ``derived``: the records' derived
+        features already worked out (``derive_rows`` of the same numbers with this
+        encoder's ``feature_config``), to save deriving them again; the caller then has
+        the errors of the applications they refuse.
         """
         plan = self._plan
-        out = np.zeros((len(records), plan.template.shape[1]), dtype=np.float32)
+        out = np.zeros((len(records), plan.width), dtype=np.float32)
         if not records:
-            return out
-
-        def numbers(name: str) -> npt.NDArray[np.float64]:
-            if columns is not None and name in columns:
-                return np.asarray(columns[name], dtype=np.float64)
-            return np.array([_scalar(values.get(name), name) for values in records])
-
-        for name, position in plan.numeric:
-            out[:, position] = numbers(name)
-        for name, position, index in plan.ordinal:
-            out[:, position] = [
-                index.get(value, np.nan) if isinstance(value, str) else np.nan
-                for value in (values.get(name) for values in records)
+            return out, {}
+        numbers, errors = self._numbers(records, columns, plain)
+        if plan.numeric:
+            out[:, plan.numeric_positions] = numbers[: len(plan.numeric)].T
+        if plan.ordinal:
+            out[:, plan.ordinal_positions] = [
+                [_choice_index(values.get(name), index) for name, _, index in plan.ordinal]
+                for values in records
             ]
-        for name, slots in plan.categorical:
-            rows: list[int] = []
-            cells: list[int] = []
-            for row, values in enumerate(records):
+        rows: list[int] = []
+        cells: list[int] = []
+        for row, values in enumerate(records):
+            for name, slots in plan.categorical:
                 value = values.get(name)
                 slot = slots.get(value) if isinstance(value, str) else None
                 if slot is not None:
                     rows.append(row)
                     cells.append(slot)
-            out[rows, cells] = 1.0
-        if plan.derived:
-            derived = _derive(
-                {name: numbers(name) for name in self.derived_inputs}, self.feature_config
-            )
+        out[rows, cells] = 1.0
+        if plan.derived and derived is not None:
             for name, position in plan.derived:
                 out[:, position] = derived[name]
-        return out
+        elif plan.derived:
+            self._fill_derived_each(out, numbers, errors)
+        for row in errors:
+            out[row] = 0.0
+        return out, errors
+
+    def _numbers(
+        self,
+        records: Sequence[Mapping[str, Any]],
+        columns: Mapping[str, npt.NDArray[np.float64]] | None,
+        plain: npt.NDArray[np.bool_] | None,
+    ) -> tuple[npt.NDArray[np.float64], dict[int, Exception]]:
+        """``number_fields`` as one float64 array, a row per field (``record_block``): the
+        values of an application that are not plain are read one at a time, and one that
+        is not a number is its application's error."""
+        names = self.number_fields
+        if columns is None or plain is None:
+            numbers, plain = record_block(records, names)
+        else:
+            numbers = np.stack([columns[name] for name in names])
+        errors: dict[int, Exception] = {}
+        for row in np.flatnonzero(~plain).tolist():
+            values = records[row]
+            for j, name in enumerate(names):
+                try:
+                    numbers[j, row] = _scalar(values.get(name), name)
+                except Exception as exc:  # what encoding this application alone raises
+                    errors[row] = exc
+                    break
+        return numbers, errors
+
+    def _fill_derived_each(
+        self, out: Matrix, numbers: npt.NDArray[np.float64], errors: dict[int, Exception]
+    ) -> None:
+        at = {name: j for j, name in enumerate(self.number_fields)}
+        inputs = {name: numbers[at[name]] for name in self.derived_inputs}
+        try:
+            derived, refused = derive_rows(inputs, self.feature_config)
+        except KeyError as exc:
+            raise EncodingError(f"Derived features need the field {exc.args[0]}.") from None
+        for name, position in self._plan.derived:
+            out[:, position] = derived[name]
+        for row, error in refused.items():
+            errors.setdefault(row, error)
 
     # ---- serialisation ---------------------------------------------------------------
 
@@ -349,6 +394,11 @@ def _numeric(column: pd.Series, name: str) -> npt.NDArray[np.float64]:
         return column.to_numpy(dtype=np.float64, na_value=np.nan)
     except (TypeError, ValueError):
         raise EncodingError(f"{name}: must be numeric.") from None
+
+
+def _choice_index(value: Any, index: Mapping[str, float]) -> float:
+    """An ordinal value's index in its choices; NaN when missing or unknown."""
+    return index.get(value, np.nan) if isinstance(value, str) else np.nan
 
 
 def _scalar(value: Any, name: str) -> float:

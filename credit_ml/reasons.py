@@ -17,22 +17,22 @@ Codes are stable identifiers that lenders may map to their own letters:
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from functools import cached_property
+from typing import Any, TypedDict
 
 import numpy as np
 import numpy.typing as npt
 
 from credit_ml.formatting import format_field
+from credit_ml.memo import IdentityMemo
+from credit_ml.scaling import Outcome
 from credit_ml.schema import ApplicationSchema, DerivedFeature, FieldKind, FieldSpec
 
 #: Adverse-action practice (ECOA Reg B): at most four specific reasons.
 MAX_REASONS = 4
-
-DECISIONS = ("APPROVE", "REVIEW", "REJECT")
 
 
 class Direction(StrEnum):
@@ -165,6 +165,18 @@ def _catalogue() -> dict[tuple[str, Direction], ReasonText]:
 REASON_CATALOGUE: dict[tuple[str, Direction], ReasonText] = _catalogue()
 
 
+class ReasonDict(TypedDict):
+    """``Reason.to_dict``: one reason as returned and recorded."""
+
+    code: str
+    field: str
+    value_id: str
+    value_en: str
+    contribution: float
+    text_id: str
+    text_en: str
+
+
 @dataclass(frozen=True)
 class Reason:
     """One reason for a decision. ``contribution`` is in log-odds of default (6 decimals);
@@ -178,7 +190,7 @@ class Reason:
     text_id: str
     text_en: str
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> ReasonDict:
         return {
             "code": self.code,
             "field": self.field,
@@ -238,20 +250,14 @@ def _group_spec(schema: ApplicationSchema, name: str) -> FieldSpec | DerivedFeat
     raise ValueError(f"{name!r} is neither a field nor a derived feature of {schema.version}.")
 
 
+_OUTCOMES = tuple(Outcome)
+
+
 def _direction_for(decision: str) -> Direction:
     """REVIEW and REJECT explain what raised the risk; APPROVE what lowered it."""
-    if decision not in DECISIONS:
-        raise ValueError(f"Unknown decision {decision!r}: use one of {', '.join(DECISIONS)}.")
-    return Direction.LOWERS if decision == "APPROVE" else Direction.RAISES
-
-
-def _strongest(
-    contributions: Mapping[str, float], direction: Direction, limit: int
-) -> list[tuple[str, float]]:
-    """Up to ``limit`` groups pushing in ``direction``, strongest first (ties by name)."""
-    sign = 1.0 if direction is Direction.RAISES else -1.0
-    pushing = [(name, float(c)) for name, c in contributions.items() if sign * float(c) > 0]
-    return sorted(pushing, key=lambda item: (-abs(item[1]), item[0]))[:limit]
+    if decision not in _OUTCOMES:
+        raise ValueError(f"Unknown decision {decision!r}: use one of {', '.join(Outcome)}.")
+    return Direction.LOWERS if decision == Outcome.APPROVE else Direction.RAISES
 
 
 #: What a reason says apart from its contribution: code, value_id, value_en, text_id, text_en.
@@ -285,12 +291,6 @@ def _from_parts(name: str, parts: _Parts, contribution: float) -> Reason:
     )
 
 
-def _reason(
-    spec: FieldSpec | DerivedFeature, value: Any, contribution: float, direction: Direction
-) -> Reason:
-    return _from_parts(spec.name, _reason_parts(spec, value, direction), contribution)
-
-
 def build_reasons(
     contributions: Mapping[str, float],
     *,
@@ -300,41 +300,34 @@ def build_reasons(
     schema: ApplicationSchema,
     limit: int = MAX_REASONS,
 ) -> tuple[Reason, ...]:
-    """The reasons for one decision, strongest first.
+    """The reasons for one decision, strongest first: ``ReasonBuilder.build`` of one row.
 
     ``contributions`` maps each field or derived-feature group to its summed attribution in
     log-odds (positive raises the probability of default; one-hot columns already summed per
-    field). REVIEW and REJECT get the up-to-``limit`` largest positive contributions, APPROVE
-    the up-to-``limit`` most negative; zero contributions are never reasons. ``values`` are
-    the cleaned application, ``derived`` the derived features, both in original units.
-    Identity fields, excluded protected fields and unknown names raise ``ValueError``.
+    field). ``values`` are the cleaned application, ``derived`` the derived features, both in
+    original units.
     """
-    if limit < 1:
-        raise ValueError("limit must be at least 1.")
-    direction = _direction_for(decision)
-    specs = {name: _group_spec(schema, name) for name in contributions}
-    for name, contribution in contributions.items():
-        if not math.isfinite(float(contribution)):
-            raise ValueError(f"Contribution of {name!r} is not a finite number.")
-    reasons = []
-    for name, contribution in _strongest(contributions, direction, limit):
-        spec = specs[name]
-        value = derived.get(name) if isinstance(spec, DerivedFeature) else values.get(name)
-        reasons.append(_reason(spec, value, contribution, direction))
-    return tuple(reasons)
+    builder = reason_builder(tuple(contributions), schema=schema, limit=limit)
+    row = np.array([[float(value) for value in contributions.values()]], dtype=np.float64)
+    (reasons,) = builder.build(row, values=[values], derived=[derived], decisions=[decision])
+    return reasons
 
 
-#: Reason texts kept per builder (one per group, direction and value), at most.
-_CACHE_SIZE = 65_536
+#: Reason texts kept per builder (one per group, direction and value), at most: builders
+#: are reused from request to request (``reason_builder``), so this bounds their memory.
+_CACHE_SIZE = 8_192
 
 
 class ReasonBuilder:
-    """``build_reasons`` for many decisions with the same contribution groups.
+    """The reasons of decisions whose contributions come in the same groups.
 
-    The groups are checked against the schema once, the strongest groups of every row are
-    picked in one array pass, and a reason's texts are reused for the same group, direction
-    and value (values repeat: amounts, terms, categories). Each row's reasons equal
-    ``build_reasons``'s for that row exactly.
+    For each decision, REVIEW and REJECT get the up-to-``limit`` largest positive
+    contributions, APPROVE the up-to-``limit`` most negative, strongest first (equal ones
+    by group name); zero contributions are never reasons. The groups are checked against
+    the schema once (on the first ``build``: identity fields, excluded protected fields and
+    unknown names raise ``ValueError``), the strongest groups of every row are picked in
+    one array pass, and a reason's texts are reused for the same group, direction and value
+    (values repeat: amounts, terms, categories).
     """
 
     def __init__(
@@ -344,8 +337,7 @@ class ReasonBuilder:
             raise ValueError("limit must be at least 1.")
         self.groups = tuple(groups)
         self.limit = limit
-        self._specs = [_group_spec(schema, name) for name in self.groups]
-        self._derived = [isinstance(spec, DerivedFeature) for spec in self._specs]
+        self.schema = schema
         # Rank of each group's name: ties in strength go to the name first in order.
         ranks = np.empty(len(self.groups), dtype=np.int64)
         ranks[np.argsort(np.array(self.groups, dtype=object), kind="stable")] = np.arange(
@@ -353,6 +345,11 @@ class ReasonBuilder:
         )
         self._ranks = ranks
         self._parts: dict[tuple[Any, ...], _Parts] = {}
+
+    @cached_property
+    def _specs(self) -> list[FieldSpec | DerivedFeature]:
+        """Each group's field or derived feature (looked up on the first ``build``)."""
+        return [_group_spec(self.schema, name) for name in self.groups]
 
     def build(
         self,
@@ -371,6 +368,7 @@ class ReasonBuilder:
         lowers = np.fromiter(
             (_direction_for(decision) is Direction.LOWERS for decision in decisions), np.bool_, n
         )
+        specs = self._specs
         finite = np.isfinite(grid)
         if not finite.all():
             column = int(np.argwhere(~finite)[0][1])  # the first in the first such row
@@ -390,7 +388,12 @@ class ReasonBuilder:
             row = []
             for j, contribution in zip(columns[:count], picked[:count], strict=True):
                 name = self.groups[j]
-                value = derived[i].get(name) if self._derived[j] else values[i].get(name)
+                spec = specs[j]
+                value = (
+                    derived[i].get(name)
+                    if isinstance(spec, DerivedFeature)
+                    else values[i].get(name)
+                )
                 row.append(_from_parts(name, self._texts(j, value, direction), contribution))
             reasons.append(tuple(row))
         return reasons
@@ -408,3 +411,17 @@ class ReasonBuilder:
             self._parts.clear()
         self._parts[key] = parts
         return parts
+
+
+_BUILDERS: IdentityMemo[ReasonBuilder] = IdentityMemo(8)
+
+
+def reason_builder(
+    groups: Sequence[str], *, schema: ApplicationSchema, limit: int = MAX_REASONS
+) -> ReasonBuilder:
+    """``ReasonBuilder(...)``, reused while the same groups are explained with the same
+    schema object: it keeps the reason texts it has written."""
+    names = tuple(groups)
+    return _BUILDERS.get(
+        (schema,), (names, limit), lambda: ReasonBuilder(names, schema=schema, limit=limit)
+    )

@@ -1,6 +1,8 @@
 """From a probability of default (PD) to a score, a risk grade and a model decision.
 
 All three are kept per model version (in its manifest), so a decision can be replayed.
+Each works on arrays of PDs; the one-PD methods (``score``, ``grade``, ``decide``) are that
+call on one PD.
 """
 
 from __future__ import annotations
@@ -9,14 +11,24 @@ import itertools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from enum import StrEnum
+from functools import cached_property
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-APPROVE = "APPROVE"
-REVIEW = "REVIEW"
-REJECT = "REJECT"
+
+class Outcome(StrEnum):
+    """A credit decision, or a model's own decision before the rules (stored as its value)."""
+
+    APPROVE = "APPROVE"
+    REVIEW = "REVIEW"
+    REJECT = "REJECT"
+
+
+#: The outcomes by how many thresholds a PD reaches (see ``DecisionThresholds.decisions``).
+_BY_LEVEL = (Outcome.APPROVE, Outcome.REVIEW, Outcome.REJECT)
 
 
 def _check_pd(pd: float) -> None:
@@ -25,7 +37,7 @@ def _check_pd(pd: float) -> None:
 
 
 def _check_pds(pds: npt.NDArray[np.float64]) -> None:
-    if not np.all((pds >= 0.0) & (pds <= 1.0)):
+    if not ((pds >= 0.0) & (pds <= 1.0)).all():
         raise ValueError("Probabilities of default must lie in [0, 1].")
 
 
@@ -125,19 +137,22 @@ class RiskGrades:
         return tuple(name for name, _ in self.bands)
 
     def grade(self, pd: float) -> str:
+        """The grade of one PD."""
         _check_pd(pd)
-        for name, upper in self.bands:
-            if pd < upper:
-                return name
-        return self.bands[-1][0]
+        return str(self.grades(np.array([pd], dtype=np.float64))[0])
 
     def grades(self, pds: npt.ArrayLike) -> npt.NDArray[np.str_]:
-        """``grade`` of every PD in an array."""
+        """The grade of every PD in an array: the first band whose upper bound it is below."""
         p = np.asarray(pds, dtype=np.float64)
         _check_pds(p)
-        uppers = np.array([upper for _, upper in self.bands])
+        uppers, names = self._arrays
         index = np.minimum(np.searchsorted(uppers, p, side="right"), len(uppers) - 1)
-        return np.array(self.names)[index]
+        return names[index]
+
+    @cached_property
+    def _arrays(self) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.str_]]:
+        """The upper bounds and the names as arrays (made once)."""
+        return np.array([upper for _, upper in self.bands]), np.array(self.names)
 
     def to_dict(self) -> dict[str, Any]:
         return {"bands": [[name, upper] for name, upper in self.bands]}
@@ -162,13 +177,22 @@ class DecisionThresholds:
         if not 0.0 <= self.approve_below <= self.reject_from <= 1.0:
             raise ValueError("Thresholds must satisfy 0 <= approve_below <= reject_from <= 1.")
 
-    def decide(self, pd: float) -> str:
+    def decide(self, pd: float) -> Outcome:
+        """The model decision of one PD."""
         _check_pd(pd)
-        if pd < self.approve_below:
-            return APPROVE
-        if pd >= self.reject_from:
-            return REJECT
-        return REVIEW
+        return self.decisions(np.array([pd], dtype=np.float64))[0]
+
+    def decisions(self, pds: npt.ArrayLike) -> list[Outcome]:
+        """The model decision of every PD in an array."""
+        p = np.asarray(pds, dtype=np.float64)
+        _check_pds(p)
+        # How many of the thresholds the PD reaches (approve_below <= reject_from).
+        levels = np.searchsorted(self._cuts, p, side="right")
+        return [_BY_LEVEL[level] for level in levels.tolist()]
+
+    @cached_property
+    def _cuts(self) -> npt.NDArray[np.float64]:
+        return np.array([self.approve_below, self.reject_from])
 
     def to_dict(self) -> dict[str, Any]:
         return {"approve_below": self.approve_below, "reject_from": self.reject_from}

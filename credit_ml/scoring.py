@@ -1,12 +1,12 @@
 """A loaded model version that scores applications.
 
-``ScoringModel.score_row`` is the per-request path: ``Encoder.encode`` (dict look-ups and
-numpy), one single-row ``DMatrix`` for the PD, the margin and XGBoost's native TreeSHAP; no
-pandas and no scikit-learn. ``score_rows`` does the same for many applications at once.
-``score_input(model_input(rows))`` gives the same figures as arrays for rows encoded by
-``Encoder.encode_many`` (the batch decision path). ``score_frame`` is the vectorised batch
-path for PDs only (``Booster.inplace_predict``).
-All give the same PDs as the training pipeline (``Encoder.transform``, ``Booster.predict``).
+``ScoringModel.score_input(model_input(rows))`` scores rows encoded by
+``Encoder.encode_many`` with one ``DMatrix`` for the PD, the margin and XGBoost's native
+TreeSHAP, in array passes; no pandas and no scikit-learn. ``score_rows`` is that for
+cleaned applications, one ``ModelOutput`` each, and ``score_row`` is ``score_rows`` of one
+(the per-request path). ``score_frame`` is the vectorised batch path for PDs only
+(``Booster.inplace_predict``). All give the same PDs as the training pipeline
+(``Encoder.transform``, ``Booster.predict``).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypedDict
 
 import lightgbm as lgb
 import numpy as np
@@ -24,17 +24,10 @@ import pandas as pd
 import xgboost as xgb
 
 from credit_ml import lgbm
-from credit_ml.explain import group_contributions, group_contributions_many
+from credit_ml.explain import group_contributions
 from credit_ml.features import FeatureConfig
 from credit_ml.preprocessing import Encoder, Matrix
-from credit_ml.scaling import (
-    APPROVE,
-    REJECT,
-    REVIEW,
-    DecisionThresholds,
-    RiskGrades,
-    ScoreScaling,
-)
+from credit_ml.scaling import DecisionThresholds, Outcome, RiskGrades, ScoreScaling
 from credit_ml.schema import INDONESIAN_SCHEMA, ApplicationSchema
 from credit_ml.spec import DatasetSpec
 
@@ -138,10 +131,32 @@ class ModelOutput:
     margin: float
     credit_score: int
     risk_grade: str
-    model_decision: str
+    model_decision: Outcome
     base_value: float
     contributions: Mapping[str, float]
     encoded: npt.NDArray[np.float32]
+
+
+class ShadowDict(TypedDict):
+    """A challenger's result recorded beside the champion's decision
+    (``DecisionRecord.shadow``)."""
+
+    model_label: str
+    probability_of_default: float
+    credit_score: int
+    risk_grade: str
+    model_decision: Outcome
+
+
+def shadow_dict(label: str, output: ModelOutput) -> ShadowDict:
+    """What a decision record keeps of challenger ``label``'s ``output``."""
+    return {
+        "model_label": label,
+        "probability_of_default": output.probability_of_default,
+        "credit_score": output.credit_score,
+        "risk_grade": output.risk_grade,
+        "model_decision": output.model_decision,
+    }
 
 
 @dataclass(frozen=True)
@@ -154,18 +169,44 @@ class ModelInput:
 
 @dataclass(frozen=True)
 class ScoredRows:
-    """Model results of many encoded rows as arrays: row ``i`` holds what ``score_rows``
-    gives application ``i`` (``ModelOutput``), with the contributions summed per group
-    in ``groups`` order (the order of ``ModelOutput.contributions``)."""
+    """Model results of many encoded rows as arrays, row ``i`` for application ``i``, with
+    the contributions summed per group in ``groups`` order."""
 
     probability_of_default: npt.NDArray[np.float32]
     margin: npt.NDArray[np.floating[Any]]
     credit_score: npt.NDArray[np.int64]
     risk_grade: tuple[str, ...]
-    model_decision: tuple[str, ...]
+    model_decision: tuple[Outcome, ...]
     base_value: npt.NDArray[np.floating[Any]]
     groups: tuple[str, ...]
     contributions: npt.NDArray[np.float64]
+
+    def outputs(self, rows: Matrix) -> list[ModelOutput]:
+        """Each row as a ``ModelOutput``; ``rows`` are the encoded rows that were scored."""
+        groups = self.groups
+        return [
+            ModelOutput(
+                probability_of_default=pd_value,
+                margin=margin,
+                credit_score=score,
+                risk_grade=grade,
+                model_decision=decision,
+                base_value=base_value,
+                contributions=dict(zip(groups, contributions, strict=True)),
+                encoded=encoded,
+            )
+            for pd_value, margin, score, grade, decision, base_value, contributions, encoded in zip(
+                self.probability_of_default.tolist(),
+                self.margin.tolist(),
+                self.credit_score.tolist(),
+                self.risk_grade,
+                self.model_decision,
+                self.base_value.tolist(),
+                self.contributions.tolist(),
+                rows,
+                strict=True,
+            )
+        ]
 
 
 def _logistic(margins: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
@@ -225,17 +266,14 @@ class ScoringModel:
     def score_rows(self, applications: Sequence[Mapping[str, Any]]) -> list[ModelOutput]:
         """Score cleaned applications with one prediction and one TreeSHAP pass.
 
-        Each output equals ``score_row`` of that application: XGBoost predicts every row
-        independently of the others in the batch.
+        Each output is what ``score_row`` gives that application: XGBoost predicts every
+        row independently of the others in the batch. An application that cannot be
+        encoded raises its error (the first such application's).
         """
         if not applications:
             return []
-        rows = np.vstack([self.encoder.encode(values) for values in applications])
-        margins, pds, contribs = self._predict(self.model_input(rows))
-        return [
-            self._output(rows[i], float(pds[i]), float(margins[i]), contribs[i])
-            for i in range(rows.shape[0])
-        ]
+        rows = self.encoder.encode_many(applications)
+        return self.score_input(self.model_input(rows)).outputs(rows)
 
     def model_input(self, rows: Matrix) -> ModelInput:
         """Encoded rows made ready for ``score_input`` (XGBoost's DMatrix is built here)."""
@@ -269,47 +307,22 @@ class ScoringModel:
         return raw, _logistic(raw), shap
 
     def score_input(self, data: ModelInput) -> ScoredRows:
-        """Score encoded rows with one prediction and one TreeSHAP pass; every figure equals
-        ``score_rows``'s for the same application, computed in array passes. The booster
-        releases the GIL while it predicts, so this may run in a worker thread."""
+        """Score encoded rows with one prediction and one TreeSHAP pass, in array passes.
+        The booster releases the GIL while it predicts, so this may run in a worker
+        thread."""
         margins, pds, contribs = self._predict(data)
         manifest = self.manifest
         values = pds.astype(np.float64)
-        thresholds = manifest.thresholds
-        decisions = np.where(
-            values < thresholds.approve_below,
-            APPROVE,
-            np.where(values >= thresholds.reject_from, REJECT, REVIEW),
-        )
-        groups, grouped = group_contributions_many(contribs, self.encoder.column_groups)
+        groups, grouped = group_contributions(contribs, self.encoder.column_groups)
         return ScoredRows(
             probability_of_default=pds,
             margin=margins,
             credit_score=manifest.scaling.scores(values),
             risk_grade=tuple(manifest.grades.grades(values).tolist()),
-            model_decision=tuple(decisions.tolist()),
+            model_decision=tuple(manifest.thresholds.decisions(values)),
             base_value=np.asarray(contribs)[:, -1],
             groups=groups,
             contributions=grouped,
-        )
-
-    def _output(
-        self,
-        row: npt.NDArray[np.float32],
-        pd_value: float,
-        margin: float,
-        contribs: npt.NDArray[np.floating[Any]],
-    ) -> ModelOutput:
-        manifest = self.manifest
-        return ModelOutput(
-            probability_of_default=pd_value,
-            margin=margin,
-            credit_score=manifest.scaling.score(pd_value),
-            risk_grade=manifest.grades.grade(pd_value),
-            model_decision=manifest.thresholds.decide(pd_value),
-            base_value=float(contribs[-1]),
-            contributions=group_contributions(contribs, self.encoder.column_groups),
-            encoded=row,
         )
 
     def score_frame(self, frame: pd.DataFrame) -> npt.NDArray[np.float64]:

@@ -11,26 +11,26 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from credit_ml.scoring import ModelOutput, ScoringModel
+from credit_ml.scoring import ScoringModel, ShadowDict, shadow_dict
 
 logger = logging.getLogger(__name__)
 
 
 def shadow_output(
     *, label: str, model: ScoringModel, values: Mapping[str, Any]
-) -> dict[str, Any] | None:
+) -> ShadowDict | None:
     """The challenger's PD, score, grade and model decision; None when it cannot score."""
     try:
         output = model.score_row(values)
     except Exception:  # a challenger problem must never break the champion's decision
         logger.exception("shadow scoring with %s failed", label)
         return None
-    return _shadow_body(label, output)
+    return shadow_dict(label, output)
 
 
 def shadow_outputs(
     *, label: str, model: ScoringModel, values: Sequence[Mapping[str, Any]]
-) -> list[dict[str, Any] | None]:
+) -> list[ShadowDict | None]:
     """``shadow_output`` of many applications with one prediction call (batches).
 
     If the challenger cannot score them together, each is tried alone, so one application
@@ -42,14 +42,4 @@ def shadow_outputs(
         outputs = model.score_rows(values)
     except Exception:
         return [shadow_output(label=label, model=model, values=v) for v in values]
-    return [_shadow_body(label, output) for output in outputs]
-
-
-def _shadow_body(label: str, output: ModelOutput) -> dict[str, Any]:
-    return {
-        "model_label": label,
-        "probability_of_default": output.probability_of_default,
-        "credit_score": output.credit_score,
-        "risk_grade": output.risk_grade,
-        "model_decision": output.model_decision,
-    }
+    return [shadow_dict(label, output) for output in outputs]

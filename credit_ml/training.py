@@ -25,14 +25,7 @@ from credit_ml import evaluation, explain, lgbm
 from credit_ml.fairness import fairness_report
 from credit_ml.features import FeatureConfig
 from credit_ml.preprocessing import Encoder, fit_encoder
-from credit_ml.scaling import (
-    APPROVE,
-    REJECT,
-    REVIEW,
-    DecisionThresholds,
-    RiskGrades,
-    ScoreScaling,
-)
+from credit_ml.scaling import DecisionThresholds, Outcome, RiskGrades, ScoreScaling
 from credit_ml.schema import ApplicationSchema
 
 #: Global importance uses TreeSHAP on at most this many holdout rows.
@@ -298,14 +291,14 @@ def decision_bands(y: npt.ArrayLike, pds: npt.ArrayLike, *, config: TrainConfig)
     values = np.asarray(pds, dtype=np.float64)
     thresholds = config.thresholds
     edges = {
-        APPROVE: (0.0, thresholds.approve_below),
-        REVIEW: (thresholds.approve_below, thresholds.reject_from),
-        REJECT: (thresholds.reject_from, 1.0),
+        Outcome.APPROVE: (0.0, thresholds.approve_below),
+        Outcome.REVIEW: (thresholds.approve_below, thresholds.reject_from),
+        Outcome.REJECT: (thresholds.reject_from, 1.0),
     }
     masks = {
-        APPROVE: values < thresholds.approve_below,
-        REVIEW: (values >= thresholds.approve_below) & (values < thresholds.reject_from),
-        REJECT: values >= thresholds.reject_from,
+        Outcome.APPROVE: values < thresholds.approve_below,
+        Outcome.REVIEW: (values >= thresholds.approve_below) & (values < thresholds.reject_from),
+        Outcome.REJECT: values >= thresholds.reject_from,
     }
     bands = [
         {

@@ -30,6 +30,7 @@ from credit_ml import charts
 from credit_ml.decision import Decision, decide, decide_stream
 from credit_ml.features import FeatureInputError
 from credit_ml.schema import ApplicationSchema, ValidationFailed, validate_record
+from credit_ml.scoring import ShadowDict
 from credit_ml.shadow import shadow_output, shadow_outputs
 from registry import model_cache
 from registry.models import ApiClient, RuleSet
@@ -95,7 +96,7 @@ class _Scored:
     request_id: uuid.UUID
     values: Mapping[str, Any]
     decision: Decision
-    shadow: dict[str, Any] | None = None
+    shadow: ShadowDict | None = None
 
 
 def decision_date() -> date:
@@ -237,7 +238,7 @@ def _serving() -> model_cache.Serving:
 
 def _shadow(
     challenger: model_cache.LoadedModel | None, values: Mapping[str, Any]
-) -> dict[str, Any] | None:
+) -> ShadowDict | None:
     """The challenger's shadow result: recorded with the decision, never returned."""
     if challenger is None:
         return None
@@ -246,7 +247,7 @@ def _shadow(
 
 def _shadows(
     challenger: model_cache.LoadedModel | None, values: Sequence[Mapping[str, Any]]
-) -> list[dict[str, Any] | None]:
+) -> list[ShadowDict | None]:
     """The challenger's shadow results for many applications (one prediction call)."""
     if challenger is None:
         return [None] * len(values)

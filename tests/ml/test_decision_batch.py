@@ -1,11 +1,14 @@
-"""The batch decision paths give every application exactly what ``decide`` gives it.
+"""Decisions in array passes: against the reference libraries, and the same in any batch.
 
-``decide_many`` and ``decide_stream`` compute rules, reasons and counteroffers over columns
-and predict per chunk; here every ``Decision`` (frozen dataclasses, compared by value, so
-every float bit for bit) is compared with the one-application path on a few hundred
-synthetic rows plus hand-made edge cases (one-month terms, zero interest, a DSR exactly at
-the cap, no room under the cap, missing optional fields, odd value types), for the fintech
-rules on several dates, a bank rule set, a LightGBM model and a lender's own schema.
+``decide``, ``decide_many`` and ``decide_stream`` compute rules, reasons and counteroffers
+over columns and predict per chunk (``decide`` is a chunk of one). Here the decisions are
+checked against XGBoost's own predictions and contributions, the thresholds and the rules;
+the rules' DSR and counteroffer figures against values pinned to the last bit; and every
+``Decision`` (frozen dataclasses, compared by value, so every float bit for bit) in a batch
+of any size against the same application decided alone, on a few hundred synthetic rows
+plus hand-made edge cases (one-month terms, zero interest, a DSR exactly at the cap, no
+room under the cap, missing optional fields, odd value types), for the fintech rules on
+several dates, a bank rule set, a LightGBM model and a lender's own schema.
 """
 
 from __future__ import annotations
@@ -18,16 +21,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+import xgboost as xgb
 
 from credit_ml.artifacts import build_manifest
 from credit_ml.decision import WORKER_NAME, Decision, decide, decide_many, decide_stream
-from credit_ml.explain import group_contributions, group_contributions_many
-from credit_ml.features import FeatureConfig, FeatureInputError, record_columns
+from credit_ml.explain import group_contributions
+from credit_ml.features import FeatureConfig, FeatureInputError, derive_features, record_columns
 from credit_ml.formatting import format_number
 from credit_ml.policy import (
     PolicyEvaluator,
     RuleSet,
     bank_rule_set,
+    counteroffer,
     evaluate_policy,
     fintech_rule_set,
     policy_counteroffer,
@@ -40,6 +45,10 @@ from credit_ml.training import TrainConfig, train_model
 from tests.ml.conftest import DATA_SHA256, SMALL_CONFIG, Records
 
 ROWS = 300
+#: The fields the derived features read.
+DERIVED_INPUTS = tuple(
+    dict.fromkeys(name for feature in INDONESIAN_SCHEMA.derived for name in feature.inputs)
+)
 CONFIG = FeatureConfig()
 FINTECH = fintech_rule_set()
 DATES = [date(2024, 6, 1), date(2025, 6, 1), date(2026, 3, 1), date(2027, 3, 1)]
@@ -94,7 +103,7 @@ def _edge_cases(base: dict[str, Any]) -> list[dict[str, Any]]:
         {**base, "monthly_income": 2_500_000.0, "existing_monthly_installments": 0.0},
         {**base, "loan_amount": 2_000_000_000.0, "loan_term_months": 360},
         {**base, "province": None},
-        {**base, "monthly_income": np.float64(9_000_000.0)},  # not plain: decided alone
+        {**base, "monthly_income": np.float64(9_000_000.0)},  # not plain: read one by one
         {**base, "past_delinquencies": np.int64(2)},  # not plain either
     ]
 
@@ -137,6 +146,48 @@ def test_decide_many_and_decide_stream_equal_decide_for_each_application(
     assert decide_many(scoring_model, records, rule_set=rules, on=day) == expected
     stream = decide_stream(scoring_model, records, rule_set=rules, on=day, chunk_size=64)
     assert _flat(stream) == expected
+
+
+def test_each_decision_is_xgboosts_prediction_then_the_thresholds_and_the_rules(
+    scoring_model: ScoringModel, records: list[dict[str, Any]]
+) -> None:
+    day = date(2027, 3, 1)
+    plain = records[:ROWS]
+    decisions = decide_many(scoring_model, plain, rule_set=FINTECH, on=day)
+    booster, manifest = scoring_model.booster, scoring_model.manifest
+    assert isinstance(booster, xgb.Booster)
+    matrix = xgb.DMatrix(scoring_model.encoder.transform(pd.DataFrame(plain)))
+    margins = booster.predict(matrix, output_margin=True)
+    one = np.float32(1.0)
+    pds = (one / (one + np.exp(-margins))).tolist()
+    contribs = booster.predict(matrix, pred_contribs=True)
+    groups, grouped = group_contributions(contribs, scoring_model.encoder.column_groups)
+    derived = derive_features(
+        {name: pd.DataFrame(plain)[name].to_numpy(dtype=float) for name in DERIVED_INPUTS}
+    )
+    for i, (decision, values) in enumerate(zip(decisions, plain, strict=True)):
+        assert decision.margin == float(margins[i])
+        assert decision.probability_of_default == pds[i]
+        assert decision.base_value == float(contribs[i, -1])
+        assert decision.contributions == dict(zip(groups, grouped[i].tolist(), strict=True))
+        assert decision.derived == {name: float(column[i]) for name, column in derived.items()}
+        assert decision.credit_score == manifest.scaling.score(pds[i])
+        assert decision.risk_grade == manifest.grades.grade(pds[i])
+        assert decision.model_decision == manifest.thresholds.decide(pds[i])
+        policy = evaluate_policy(
+            FINTECH, values, on=day, feature_config=CONFIG, collected=INDONESIAN_SCHEMA.names
+        )
+        assert decision.policy == policy
+        assert decision.decision == (decision.model_decision if policy.passed else "REJECT")
+        assert decision.reasons == build_reasons(
+            decision.contributions,
+            values=values,
+            derived=decision.derived,
+            decision=decision.decision,
+            schema=INDONESIAN_SCHEMA,
+        )
+        offer = policy_counteroffer(policy, values, feature_config=CONFIG)
+        assert decision.counteroffer == offer
 
 
 def test_the_rows_compared_cover_every_outcome(
@@ -318,58 +369,45 @@ def test_a_lender_schema_decides_the_same_in_batches(applications: pd.DataFrame,
 
 
 # --------------------------------------------------------------------------------------
-# The array building blocks, each against its one-application counterpart
+# The building blocks: encoding, scoring, rules and reasons
 # --------------------------------------------------------------------------------------
 
 
-def test_encode_many_equals_encode_row_by_row(
+def test_encode_many_equals_the_pandas_transform_with_or_without_columns_read(
     scoring_model: ScoringModel, records: list[dict[str, Any]]
 ) -> None:
-    plain = records
     encoder = scoring_model.encoder
-    expected = np.vstack([encoder.encode(values) for values in plain])
-    assert np.array_equal(encoder.encode_many(plain), expected, equal_nan=True)
-    names = [*encoder.derived_inputs, "age", "past_delinquencies"]
-    columns, usable = record_columns(plain, names)
-    assert usable.sum() == len(plain) - 4  # the numpy numbers
-    rows = np.flatnonzero(usable)
-    taken = {name: column[rows] for name, column in columns.items()}
-    assert np.array_equal(
-        encoder.encode_many([plain[i] for i in rows], columns=taken), expected[rows], equal_nan=True
-    )
-    assert encoder.encode_many([]).shape == (0, len(encoder.columns))
+    expected = encoder.transform(pd.DataFrame(records))
+    assert np.array_equal(encoder.encode_many(records), expected, equal_nan=True)
+    columns, plain = record_columns(records, [*encoder.number_fields, "age"])
+    assert plain.sum() == len(records) - 4  # the numpy numbers
+    read = encoder.encode_many(records, columns=columns, plain=plain)
+    assert np.array_equal(read, expected, equal_nan=True)
 
 
-def test_score_input_equals_score_rows(
+def test_score_input_gives_xgboosts_own_predictions(
     scoring_model: ScoringModel, records: list[dict[str, Any]]
 ) -> None:
-    head = records[:100]
-    outputs = scoring_model.score_rows(head)
-    encoded = scoring_model.encoder.encode_many(head)
+    encoded = scoring_model.encoder.encode_many(records[:100])
     scored = scoring_model.score_input(scoring_model.model_input(encoded))
-    for i, output in enumerate(outputs):
-        assert output.probability_of_default == float(scored.probability_of_default[i])
-        assert output.margin == float(scored.margin[i])
-        assert output.base_value == float(scored.base_value[i])
-        assert output.credit_score == int(scored.credit_score[i])
-        assert output.risk_grade == scored.risk_grade[i]
-        assert output.model_decision == scored.model_decision[i]
-        assert output.contributions == dict(
-            zip(scored.groups, scored.contributions[i].tolist(), strict=True)
-        )
-
-
-def test_group_contributions_many_adds_columns_as_the_one_row_function_does() -> None:
-    rng = np.random.default_rng(4)
-    groups = ("a", *(["b"] * 9), "c", *(["d"] * 17), "e")
-    contribs = rng.normal(size=(500, len(groups) + 1)) * 10.0 ** rng.integers(-6, 2, 500)[:, None]
-    contribs = contribs.astype(np.float32)
-    names, grouped = group_contributions_many(contribs, groups)
-    assert names == ("a", "b", "c", "d", "e")
-    for row, sums in zip(contribs, grouped.tolist(), strict=True):
-        assert group_contributions(row, groups) == dict(zip(names, sums, strict=True))
-    with pytest.raises(ValueError, match="Expected an array"):
-        group_contributions_many(contribs[:, :3], groups)
+    matrix = xgb.DMatrix(encoded)
+    booster = scoring_model.booster
+    assert isinstance(booster, xgb.Booster)
+    margins = booster.predict(matrix, output_margin=True)
+    assert np.array_equal(scored.margin, margins)
+    # The PD is the logistic of the margin in float32 (XGBoost's own may differ by an ulp).
+    one = np.float32(1.0)
+    assert np.array_equal(scored.probability_of_default, one / (one + np.exp(-margins)))
+    assert np.max(np.abs(scored.probability_of_default - booster.predict(matrix))) < 1e-6
+    contribs = booster.predict(matrix, pred_contribs=True)
+    assert np.array_equal(scored.base_value, contribs[:, -1])
+    groups, grouped = group_contributions(contribs, scoring_model.encoder.column_groups)
+    assert scored.groups == groups
+    assert np.array_equal(scored.contributions, grouped)
+    pds = scored.probability_of_default.astype(np.float64)
+    manifest = scoring_model.manifest
+    assert scored.credit_score.tolist() == manifest.scaling.scores(pds).tolist()
+    assert scored.model_decision == tuple(manifest.thresholds.decisions(pds))
 
 
 def test_record_columns_reads_plain_numbers_and_flags_the_rest() -> None:
@@ -380,13 +418,18 @@ def test_record_columns_reads_plain_numbers_and_flags_the_rest() -> None:
         {"x": "3", "y": float("nan")},
         {"x": np.float64(4.0), "y": float("inf")},
         {"y": 7.0},
+        {"x": 10**400, "y": 1},  # an int no float can hold
     ]
     columns, plain = record_columns(rows, ["x", "y"])
-    assert plain.tolist() == [True, True, False, False, False, True]
+    assert plain.tolist() == [True, True, False, False, False, True, False]
     assert np.array_equal(
-        columns["x"], [1.0, np.nan, np.nan, np.nan, np.nan, np.nan], equal_nan=True
+        columns["x"], [1.0, np.nan, np.nan, np.nan, np.nan, np.nan, np.nan], equal_nan=True
     )
-    assert columns["y"][[0, 1, 2, 5]].tolist() == [2.5, 0.0, 1.0, 7.0]
+    assert columns["y"][[0, 1, 2, 5, 6]].tolist() == [2.5, 0.0, 1.0, 7.0, 1.0]
+    columns, plain = record_columns(rows[:2], ["y", "x"])  # all plain: one array pass
+    assert plain.tolist() == [True, True]
+    assert columns["x"][0] == 1.0
+    assert np.isnan(columns["x"][1])
 
 
 def _evaluated(
@@ -394,22 +437,17 @@ def _evaluated(
 ) -> tuple[list[Any], list[Any]]:
     """``PolicyEvaluator``'s outcomes and counteroffers of records it can all take."""
     evaluator = PolicyEvaluator(rules, on=day, feature_config=CONFIG)
-    columns, plain = record_columns(records, evaluator.numeric_fields)
-    assert (plain & evaluator.usable(columns, len(records))).all()
-    batch = evaluator.evaluate(records, columns)
-    assert batch.passed.tolist() == [outcome.passed for outcome in batch.outcomes]
-    return list(batch.outcomes), evaluator.counteroffers(records, columns, batch)
+    batch = evaluator.evaluate(records)
+    assert batch.errors == {}
+    offers, failed = evaluator.counteroffers(batch)
+    assert failed == {}
+    return list(batch.outcomes), offers
 
 
 @pytest.mark.parametrize(("rules", "day"), RULES[2:], ids=RULE_IDS[2:])
-def test_the_policy_evaluator_equals_the_one_application_functions(
+def test_the_policy_evaluator_judges_each_application_as_it_would_alone(
     records: list[dict[str, Any]], rules: RuleSet, day: date
 ) -> None:
-    evaluator = PolicyEvaluator(rules, on=day, feature_config=CONFIG)
-    columns, plain = record_columns(records, evaluator.numeric_fields)
-    rows = np.flatnonzero(plain & evaluator.usable(columns, len(records)))
-    assert rows.size > len(records) - 10  # all but the odd value types of the edge cases
-    records = [records[i] for i in rows.tolist()]
     outcomes = [evaluate_policy(rules, values, on=day, feature_config=CONFIG) for values in records]
     offers = [
         policy_counteroffer(o, v, feature_config=CONFIG)
@@ -419,16 +457,119 @@ def test_the_policy_evaluator_equals_the_one_application_functions(
     assert sum(offer is not None for offer in offers) > 20
 
 
-def test_the_policy_evaluator_leaves_what_it_cannot_compute_to_evaluate_policy(
+def test_the_policy_evaluator_gives_what_it_cannot_compute_in_its_place(
     records: list[dict[str, Any]],
 ) -> None:
-    mixed = [records[0], {**records[1], "loan_term_months": 0}, {**records[2], "monthly_income": 0}]
-    evaluator = PolicyEvaluator(FINTECH, on=date(2026, 3, 1), feature_config=CONFIG)
-    columns, plain = record_columns(mixed, evaluator.numeric_fields)
-    assert (plain & evaluator.usable(columns, 3)).tolist() == [True, False, False]
+    day = date(2026, 3, 1)
+    mixed = [
+        records[0],
+        {**records[1], "loan_term_months": 0},
+        {**records[2], "monthly_income": 0},
+        {**records[3], "existing_monthly_installments": None, "monthly_income": 0},
+        {**records[4], "age": "thirty"},
+    ]
+    evaluator = PolicyEvaluator(FINTECH, on=day, feature_config=CONFIG)
+    batch = evaluator.evaluate(mixed)
+    assert batch.outcomes[0] == evaluate_policy(FINTECH, records[0], on=day, feature_config=CONFIG)
+    assert batch.outcomes[1:] == (None,) * 4
+    refused = {i: (e.field, e.message) for i, e in batch.errors.items() if i < 4}
+    assert refused == {
+        1: ("loan_term_months", "Must be at least 1 month."),
+        2: ("monthly_income", "Must be a positive amount."),
+        3: ("existing_monthly_installments", "Required to compute the debt service ratio."),
+    }
+    assert isinstance(batch.errors[4], TypeError)  # the age rule cannot compare a string
     for values, field in ((mixed[1], "loan_term_months"), (mixed[2], "monthly_income")):
         with pytest.raises(FeatureInputError, match=field):
-            evaluate_policy(FINTECH, values, on=date(2026, 3, 1), feature_config=CONFIG)
+            evaluate_policy(FINTECH, values, on=day, feature_config=CONFIG)
+
+
+#: Applications whose DSR and counteroffer figures are pinned to the last bit, as the rules
+#: have always computed them (each power of a scalar exponent taken as a scalar: for a
+#: one-month term NumPy's vector kernel gives a DSR several ulps away). Fields: amount,
+#: term, rate, income, existing installments; the DSR; the counteroffer's requested DSR,
+#: maximum amount and its DSR, minimum term and its DSR, all under the 30 % cap of 2026.
+PINNED: list[tuple[tuple[float, int, float | None, float, float], str, tuple[Any, ...]]] = [
+    (
+        (68_900_000.0, 1, 0.53202, 3_250_000.0, 500_000.0),
+        "0x1.64b33143a079ap+4",
+        ("0x1.64b33143a079ap+4", 400_000.0, "0x1.2128245e1077cp-2", None, None),
+    ),
+    (
+        (110_800_000.0, 1, 0.28238, 24_220_000.0, 500_000.0),
+        "0x1.2cfe640b84f16p+2",
+        ("0x1.2cfe640b84f16p+2", 6_600_000.0, "0x1.32bf7c89d1ae8p-2", 21, "0x1.3269c55da641dp-2"),
+    ),
+    (
+        (137_800_000.0, 1, 0.1011, 29_410_000.0, 1_360_000.0),
+        "0x1.315b5364ea2cfp+2",
+        ("0x1.315b5364ea2cfp+2", 7_400_000.0, "0x1.332d5c988e651p-2", 21, "0x1.299755aa3c657p-2"),
+    ),
+    (
+        (6_000_000.0, 1, 0.0, 9_000_000.0, 0.0),
+        "0x1.5555555555555p-1",
+        ("0x1.5555555555555p-1", 2_700_000.0, "0x1.3333333333333p-2", 3, "0x1.c71c71c71c71cp-3"),
+    ),
+    (
+        (60_000_000.0, 24, 0.18, 10_000_000.0, 1_000_000.0),
+        "0x1.9922390430656p-2",
+        ("0x1.9922390430656p-2", 40_000_000.0, "0x1.32e39d7a4265bp-2", 41, "0x1.301d31a618812p-2"),
+    ),
+    (
+        (900_000_000.0, 360, 2.0, 50_000_000.0, 2_000_000.0),
+        "0x1.851eb851eb852p+1",
+        ("0x1.851eb851eb852p+1", 78_000_000.0, "0x1.3333333333333p-2", None, None),
+    ),
+    (
+        (48_000_000.0, 12, None, 10_000_000.0, 250_000.0),
+        "0x1.dc39ba7136279p-2",
+        ("0x1.dc39ba7136279p-2", 29_900_000.0, "0x1.324d58b9820dbp-2", 21, "0x1.2c30a92a01a3ep-2"),
+    ),
+]
+
+
+def _pinned(figures: tuple[float, int, float | None, float, float]) -> dict[str, Any]:
+    amount, term, rate, income, existing = figures
+    return {
+        "loan_amount": amount,
+        "loan_term_months": term,
+        "annual_interest_rate": rate,
+        "monthly_income": income,
+        "existing_monthly_installments": existing,
+        "age": 30,
+        "marital_status": "SINGLE",
+        "active_lending_platforms": 1,
+    }
+
+
+def _figures(offer: Any) -> tuple[Any, ...]:
+    def hexed(value: float | None) -> str | None:
+        return None if value is None else value.hex()
+
+    return (
+        hexed(offer.requested_dsr),
+        offer.max_amount,
+        hexed(offer.max_amount_dsr),
+        offer.min_term_months,
+        hexed(offer.min_term_dsr),
+    )
+
+
+def test_dsr_and_counteroffer_figures_are_pinned_to_the_last_bit_alone_or_in_a_batch() -> None:
+    day = date(2026, 3, 1)
+    applications = [_pinned(figures) for figures, _, _ in PINNED]
+    outcomes, offers = _evaluated(FINTECH, day, applications)
+    for (_, dsr, offered), values, outcome, offer in zip(
+        PINNED, applications, outcomes, offers, strict=True
+    ):
+        alone = evaluate_policy(FINTECH, values, on=day, feature_config=CONFIG)
+        assert alone == outcome
+        assert outcome.results[0].actual is not None
+        assert outcome.results[0].actual.hex() == dsr
+        assert [r.code for r in outcome.failed] == ["OJK_MAX_REPAYMENT_TO_INCOME"]
+        assert _figures(offer) == offered
+        assert policy_counteroffer(alone, values, feature_config=CONFIG) == offer
+        assert counteroffer(values, cap=0.30, feature_config=CONFIG) == offer
 
 
 def test_the_reason_builder_breaks_ties_by_name_and_skips_zeros(
@@ -443,17 +584,23 @@ def test_the_reason_builder_breaks_ties_by_name_and_skips_zeros(
         {"dsr": 1e-9, "age": -2.0, "education": 3.0, "province": 3.0, "new_installment": 0.2},
     ]
     decisions = ["REJECT", "APPROVE", "REVIEW", "REVIEW"]
-    expected = [
-        build_reasons(c, values=v, derived=d, decision=k, schema=INDONESIAN_SCHEMA)
-        for c, v, d, k in zip(rows, values, derived, decisions, strict=True)
-    ]
     groups = tuple(rows[0])
     builder = ReasonBuilder(groups, schema=INDONESIAN_SCHEMA)
     grid = np.array([[row[name] for name in groups] for row in rows])
-    assert builder.build(grid, values=values, derived=derived, decisions=decisions) == expected
-    assert [r.field for r in expected[0]] == ["age", "dsr", "new_installment"]
-    assert [r.field for r in expected[1]] == ["age", "dsr", "education", "new_installment"]
-    assert expected[2] == ()
+    built = builder.build(grid, values=values, derived=derived, decisions=decisions)
+    assert [[(r.field, r.contribution) for r in reasons] for reasons in built] == [
+        [("age", 0.25), ("dsr", 0.25), ("new_installment", 0.1)],
+        [("age", -0.5), ("dsr", -0.5), ("education", -0.5), ("new_installment", -0.5)],
+        [],
+        [("education", 3.0), ("province", 3.0), ("new_installment", 0.2), ("dsr", 0.0)],
+    ]
+    assert built[3][3].code == "DSR_HIGH"  # 1e-9 raised the risk, and rounds to 0.0
+    assert built[0][1].text_en == "Debt service ratio of 41 % raised the risk"
+    one_by_one = [
+        build_reasons(c, values=v, derived=d, decision=k, schema=INDONESIAN_SCHEMA)
+        for c, v, d, k in zip(rows, values, derived, decisions, strict=True)
+    ]
+    assert one_by_one == built
     with pytest.raises(ValueError, match="not a finite number"):
         builder.build(
             np.array([[float("nan")] + [0.1] * (len(groups) - 1)]),
@@ -483,11 +630,9 @@ def test_format_number_whole_and_fractional_values(
     assert format_number(value, lang="id", decimals=decimals) == swapped
 
 
-def test_the_dsr_of_many_matches_one_application_to_the_last_bit_at_every_term(
-    records: list[dict[str, Any]],
-) -> None:
-    """A one-month term raises to the power -1, which NumPy computes exactly for a scalar
-    exponent and in its vector kernel for an array of them: the last bits can differ."""
+def test_the_dsr_of_many_is_each_ones_alone_at_every_term(records: list[dict[str, Any]]) -> None:
+    """The rules raise each distinct term's power as a scalar; in a batch of mixed terms and
+    rates every application still gets the figures it gets alone."""
     rng = np.random.default_rng(12)
     n = 600
     base = records[0]

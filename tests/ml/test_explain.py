@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import math
 import re
 
 import numpy as np
@@ -8,12 +9,7 @@ import pytest
 import shap
 import xgboost as xgb
 
-from credit_ml.explain import (
-    contributions,
-    global_importance,
-    group_contributions,
-    grouped_matrix,
-)
+from credit_ml.explain import contributions, global_importance, group_contributions
 from credit_ml.training import TrainingResult
 
 
@@ -54,23 +50,33 @@ def test_contributions_and_bias_add_up_to_the_margin(
 
 
 def test_group_contributions_add_the_one_hot_columns_of_a_field() -> None:
-    grouped = group_contributions([1.0, 2.0, 3.0, 4.0, 10.0], ("a", "b", "b", "c"))
-    assert grouped == {"a": 1.0, "b": 5.0, "c": 4.0}
-
-
-def test_group_contributions_accept_a_row_without_the_bias() -> None:
-    assert group_contributions([1.0, 2.0, 3.0], ("a", "b", "b")) == {"a": 1.0, "b": 5.0}
-
-
-def test_group_contributions_refuse_a_row_of_the_wrong_length() -> None:
-    with pytest.raises(ValueError, match=re.escape("Expected 2 or 3 contributions, got 5.")):
-        group_contributions([1.0, 2.0, 3.0, 4.0, 5.0], ("a", "b"))
-
-
-def test_grouped_matrix_sums_columns_per_field_for_every_row() -> None:
-    groups, grouped = grouped_matrix([[1.0, -2.0, 1.0, 0.0, 9.0]], ("a", "b", "b", "c"))
+    groups, grouped = group_contributions([[1.0, 2.0, 3.0, 4.0, 10.0]], ("a", "b", "b", "c"))
     assert groups == ("a", "b", "c")
-    assert grouped.tolist() == [[1.0, -1.0, 0.0]]
+    assert grouped.tolist() == [[1.0, 5.0, 4.0]]
+
+
+def test_group_contributions_accept_rows_without_the_bias() -> None:
+    groups, grouped = group_contributions([[1.0, 2.0, 3.0], [0.5, -2.0, 1.0]], ("a", "b", "b"))
+    assert groups == ("a", "b")
+    assert grouped.tolist() == [[1.0, 5.0], [0.5, -1.0]]
+
+
+def test_group_contributions_add_each_fields_columns_in_column_order_from_zero() -> None:
+    # Left to right, 1e16 + 1.0 rounds back to 1e16 (float64 spacing there is 2), so the
+    # sum is 0.0; any other order or a pairwise sum keeps the 1.0. Columns of a field need
+    # not be adjacent; a lone -0.0 comes out as 0.0, as 0.0 + -0.0 does.
+    row = [1e16, 7.0, 1.0, -0.0, -1e16]
+    groups, grouped = group_contributions([row], ("b", "a", "b", "c", "b"))
+    assert groups == ("b", "a", "c")
+    assert grouped.tolist() == [[0.0, 7.0, 0.0]]
+    assert math.copysign(1.0, grouped[0, 2]) == 1.0
+
+
+def test_group_contributions_refuse_rows_of_the_wrong_length() -> None:
+    with pytest.raises(ValueError, match=re.escape("Expected an array (n, 2) or (n, 3).")):
+        group_contributions([[1.0, 2.0, 3.0, 4.0, 5.0]], ("a", "b"))
+    with pytest.raises(ValueError, match=re.escape("Expected an array (n, 2) or (n, 3).")):
+        group_contributions([1.0, 2.0, 3.0], ("a", "b"))
 
 
 def test_global_importance_is_mean_absolute_field_sum_sorted_descending() -> None:

@@ -21,7 +21,7 @@ import pytest
 import shap
 import xgboost as xgb
 
-from credit_ml.explain import grouped_matrix
+from credit_ml.explain import group_contributions
 from credit_ml.scoring import ModelOutput, ScoringModel
 
 Records = Callable[[pd.DataFrame], list[dict[str, Any]]]
@@ -76,7 +76,7 @@ def test_score_row_contributions_equal_shap_tree_explainer_per_field(
     reference_rows: npt.NDArray[np.float32],
 ) -> None:
     explainer = shap.TreeExplainer(scoring_model.booster)
-    groups, reference = grouped_matrix(
+    groups, reference = group_contributions(
         explainer.shap_values(reference_rows), scoring_model.encoder.column_groups
     )
     fast = np.array([[output.contributions[g] for g in groups] for output in outputs])

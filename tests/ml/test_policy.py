@@ -5,6 +5,7 @@ import math
 from datetime import date
 from typing import Any
 
+import numpy as np
 import pytest
 
 from credit_ml.features import FeatureConfig, FeatureInputError
@@ -511,3 +512,29 @@ def test_without_collected_fields_every_rule_applies_as_before() -> None:
         feature_config=CONFIG,
         collected=INDONESIAN_SCHEMA.names,
     )
+
+
+def test_numbers_that_are_not_plain_are_read_as_float_reads_them() -> None:
+    values = application(loan_amount=48_000_000.0)
+    odd = {
+        **values,
+        "monthly_income": np.float64(values["monthly_income"]),
+        "loan_amount": np.float64(values["loan_amount"]),
+        "annual_interest_rate": "0.0",
+        "existing_monthly_installments": np.int64(250_000),
+    }
+    outcome = fintech(values, JAN_2026)
+    assert fintech(odd, JAN_2026) == outcome
+    offer = policy_counteroffer(outcome, values, feature_config=CONFIG)
+    assert offer is not None
+    assert counteroffer(odd, cap=0.30, feature_config=CONFIG) == offer
+
+
+def test_a_counteroffer_needs_a_term_in_whole_months() -> None:
+    values = application(loan_amount=48_000_000.0)
+    with pytest.raises(ValueError, match="cannot convert float NaN to integer"):
+        counteroffer({**values, "loan_term_months": float("nan")}, cap=0.30, feature_config=CONFIG)
+    with pytest.raises(FeatureInputError, match="loan_term_months: Must be at least 1 month"):
+        counteroffer({**values, "loan_term_months": 0.5}, cap=0.30, feature_config=CONFIG)
+    fraction = counteroffer({**values, "loan_term_months": 12.7}, cap=0.30, feature_config=CONFIG)
+    assert fraction == counteroffer(values, cap=0.30, feature_config=CONFIG)  # 12 months

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from credit_ml.features import FeatureConfig
+from credit_ml.features import FeatureConfig, FeatureInputError
 from credit_ml.preprocessing import (
     ENCODER_FORMAT,
     Encoder,
@@ -48,24 +48,62 @@ def awkward_rows(applications: pd.DataFrame) -> pd.DataFrame:
     return rows
 
 
-def test_encode_of_each_record_equals_the_transformed_row(
+def test_encode_many_equals_the_transformed_rows_in_a_batch_or_one_by_one(
     encoder: Encoder, awkward_rows: pd.DataFrame, to_records: Records
 ) -> None:
     matrix = encoder.transform(awkward_rows)
-    encoded = np.vstack([encoder.encode(record) for record in to_records(awkward_rows)])
+    records = to_records(awkward_rows)
+    encoded = encoder.encode_many(records)
     assert matrix.dtype == np.float32
     assert encoded.dtype == np.float32
     assert matrix.shape == (400, len(encoder.columns))
     assert np.array_equal(encoded, matrix, equal_nan=True)
     assert np.isnan(matrix).any()  # the awkward rows really exercised the missing values
+    alone = np.vstack([encoder.encode_many([record]) for record in records[:40]])
+    assert np.array_equal(alone, matrix[:40], equal_nan=True)
+    assert encoder.encode_many([]).shape == (0, len(encoder.columns))
 
 
-def test_encode_returns_one_float32_row(
+def test_encode_many_reads_numbers_that_are_not_plain_as_float_does(
     encoder: Encoder, to_records: Records, applications: pd.DataFrame
 ) -> None:
-    row = encoder.encode(to_records(applications.iloc[:1])[0])
-    assert row.shape == (1, len(encoder.columns))
-    assert row.dtype == np.float32
+    record = to_records(applications.iloc[:1])[0]
+    odd = {
+        **record,
+        "age": np.int64(record["age"]),
+        "monthly_income": np.float64(record["monthly_income"]),
+        "past_delinquencies": True,
+        "credit_card_utilization": "0.25",
+    }
+    expected = encoder.encode_many(
+        [{**record, "past_delinquencies": 1, "credit_card_utilization": 0.25}]
+    )
+    assert np.array_equal(encoder.encode_many([odd]), expected, equal_nan=True)
+
+
+def test_encode_each_gives_each_applications_error_in_its_place(
+    encoder: Encoder, to_records: Records, applications: pd.DataFrame
+) -> None:
+    good = to_records(applications.iloc[:4])
+    records = [
+        good[0],
+        {**good[1], "past_delinquencies": "two", "age": "x"},  # age comes first
+        {**good[2], "monthly_income": 0.0},
+        {**good[3], "loan_term_months": 0, "monthly_income": -1.0},  # income is checked first
+    ]
+    rows, errors = encoder.encode_each(records)
+    assert sorted(errors) == [1, 2, 3]
+    assert isinstance(errors[1], EncodingError)
+    assert str(errors[1]) == "age: must be numeric."
+    assert all(isinstance(errors[i], FeatureInputError) for i in (2, 3))
+    assert [str(errors[2]), str(errors[3])] == ["monthly_income: Must be a positive amount."] * 2
+    assert np.array_equal(rows[0], encoder.encode_many(good[:1])[0], equal_nan=True)
+    assert not rows[1:].any()
+    with pytest.raises(EncodingError, match="age: must be numeric"):
+        encoder.encode_many(records)
+    term = {**good[0], "loan_term_months": 0}
+    with pytest.raises(FeatureInputError, match="loan_term_months: Must be at least 1 month"):
+        encoder.encode_many([good[1], term])
 
 
 def test_model_inputs_exclude_identity_and_protected_fields(encoder: Encoder) -> None:

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from credit_ml.scaling import DecisionThresholds, RiskGrades, ScoreScaling
+from credit_ml.scaling import DecisionThresholds, Outcome, RiskGrades, ScoreScaling
 from credit_ml.scoring import ModelOutput, ScoringModel
 from credit_ml.training import TrainingResult
 
@@ -202,10 +202,12 @@ def test_grade_upper_bounds_are_exclusive() -> None:
     ]
 
 
-def test_grades_of_an_array_match_grade_of_each_value() -> None:
+def test_grades_of_an_array_are_each_values_band() -> None:
     grades = RiskGrades()
     pds = np.array([0.0, 0.03, 0.07, 0.2, 0.25, 0.99, 1.0])
-    assert grades.grades(pds).tolist() == [grades.grade(float(p)) for p in pds]
+    assert grades.grades(pds).tolist() == ["A", "B", "C", "D", "E", "E", "E"]
+    with pytest.raises(ValueError, match=re.escape("must lie in [0, 1], got 1.5")):
+        grades.grade(1.5)
 
 
 def test_bands_must_increase_and_end_at_one() -> None:
@@ -225,14 +227,29 @@ def test_grades_round_trip_through_a_dict() -> None:
 
 def test_thresholds_approve_below_review_between_reject_from() -> None:
     thresholds = DecisionThresholds()
-    assert [thresholds.decide(p) for p in (0.0, 0.0799, 0.08, 0.1999, 0.2, 1.0)] == [
-        "APPROVE",
-        "APPROVE",
-        "REVIEW",
-        "REVIEW",
-        "REJECT",
-        "REJECT",
-    ]
+    pds = [0.0, 0.0799, 0.08, 0.1999, 0.2, 1.0]
+    expected = ["APPROVE", "APPROVE", "REVIEW", "REVIEW", "REJECT", "REJECT"]
+    assert thresholds.decisions(pds) == expected
+    assert [thresholds.decide(p) for p in pds] == expected
+    assert all(type(decision) is Outcome for decision in thresholds.decisions(pds))
+
+
+def test_equal_thresholds_leave_no_review() -> None:
+    thresholds = DecisionThresholds(approve_below=0.1, reject_from=0.1)
+    approve, reject = Outcome.APPROVE, Outcome.REJECT
+    assert thresholds.decisions([0.0999, 0.1, 0.5]) == [approve, reject, reject]
+
+
+def test_thresholds_refuse_a_pd_outside_zero_one() -> None:
+    with pytest.raises(ValueError, match=re.escape("must lie in [0, 1], got -0.1")):
+        DecisionThresholds().decide(-0.1)
+    with pytest.raises(ValueError, match=re.escape("must lie in [0, 1].")):
+        DecisionThresholds().decisions([0.5, float("nan")])
+
+
+def test_the_outcome_values_are_the_stored_strings() -> None:
+    assert [str(outcome) for outcome in Outcome] == ["APPROVE", "REVIEW", "REJECT"]
+    assert json.dumps({"decision": Outcome.REVIEW}) == '{"decision": "REVIEW"}'
 
 
 def test_thresholds_must_be_ordered() -> None:
