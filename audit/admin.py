@@ -51,6 +51,7 @@ from audit.replay import REPLAY_ERRORS, decision_replay_logged
 from audit.selectors import RecordFilter, distinct_values, failed_rule_q
 from audit.services import content_hash
 from credit_ml.charts import waterfall_svg
+from credit_ml.policy import RuleResultDict
 from registry.admin import ReadOnlyAdmin
 from registry.models import RuleSet
 from registry.selectors import model_version_schema
@@ -218,7 +219,7 @@ def _table(headers: tuple[str, ...], rows: Iterator[tuple[Any, ...]]) -> SafeStr
     return format_html("<table><thead><tr>{}</tr></thead><tbody>{}</tbody></table>", head, body)
 
 
-def _rule_state(result: Any) -> str:
+def _rule_state(result: RuleResultDict) -> str:
     if not result["in_force"]:
         return "not in force"
     return "passed" if result["passed"] else "FAILED"
@@ -431,10 +432,7 @@ class DecisionRecordAdmin(ReadOnlyAdmin):
 
     @admin.display(description="reasons")
     def reasons_table(self, obj: DecisionRecord) -> SafeString:
-        rows = (
-            (r.get("code"), r.get("text_en"), r.get("text_id"), r.get("contribution"))
-            for r in obj.reasons
-        )
+        rows = ((r["code"], r["text_en"], r["text_id"], r["contribution"]) for r in obj.reasons)
         return _table(("code", "reason", "alasan", "log-odds"), rows)
 
     @admin.display(description="policy")

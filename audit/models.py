@@ -8,6 +8,11 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 
+from credit_ml.policy import CounterofferDict, RuleResultDict
+from credit_ml.reasons import ReasonDict
+from credit_ml.scaling import Outcome
+from credit_ml.scoring import ShadowDict
+
 
 class AppendOnlyError(RuntimeError):
     """An existing audit row may never be changed or deleted."""
@@ -28,10 +33,8 @@ class AppendOnlyModel(models.Model):
         raise AppendOnlyError(f"{type(self).__name__} rows are append-only.")
 
 
-class Decision(models.TextChoices):
-    APPROVE = "APPROVE"
-    REVIEW = "REVIEW"
-    REJECT = "REJECT"
+#: The decision values, defined once in the ML core (``credit_ml.scaling.Outcome``).
+DECISION_CHOICES = [(outcome.value, outcome.name.title()) for outcome in Outcome]
 
 
 class DecisionRecord(AppendOnlyModel):
@@ -62,17 +65,19 @@ class DecisionRecord(AppendOnlyModel):
     )
     model_label = models.CharField(max_length=80)
     rule_set_version = models.CharField(max_length=60)
-    decision = models.CharField(max_length=10, choices=Decision.choices)
+    decision = models.CharField(max_length=10, choices=DECISION_CHOICES)
     probability_of_default = models.FloatField()
     credit_score = models.IntegerField()
     risk_grade = models.CharField(max_length=2)
     thresholds: models.JSONField[Any] = models.JSONField()
-    reasons: models.JSONField[Any] = models.JSONField()
-    policy: models.JSONField[Any] = models.JSONField()
+    reasons: models.JSONField[list[ReasonDict]] = models.JSONField()
+    policy: models.JSONField[list[RuleResultDict]] = models.JSONField()
     failed_rules: models.JSONField[Any] = models.JSONField(default=list)
     attributions: models.JSONField[Any] = models.JSONField()
-    counteroffer: models.JSONField[Any] = models.JSONField(null=True, blank=True)
-    shadow: models.JSONField[Any] = models.JSONField(null=True, blank=True)
+    counteroffer: models.JSONField[CounterofferDict | None] = models.JSONField(
+        null=True, blank=True
+    )
+    shadow: models.JSONField[ShadowDict | None] = models.JSONField(null=True, blank=True)
     idempotency_key_digest = models.CharField(max_length=64, blank=True)
     application_masked: models.JSONField[Any] = models.JSONField()
     application_ref_digest = models.CharField(max_length=64, blank=True)

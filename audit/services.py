@@ -33,6 +33,9 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from audit import crypto
 from audit.masking import identity_digests, masked_application
 from audit.models import DecisionRecord
+from credit_ml.policy import CounterofferDict, RuleResultDict
+from credit_ml.reasons import ReasonDict
+from credit_ml.scoring import ShadowDict
 
 #: Fields hashed into ``content_hash``, in this order. Adding one is a new hash version.
 HASHED_FIELDS = (
@@ -185,12 +188,12 @@ class RecordedDecision:
     credit_score: int
     risk_grade: str
     thresholds: Mapping[str, Any]
-    reasons: list[dict[str, Any]]
-    policy: list[dict[str, Any]]
+    reasons: list[ReasonDict]
+    policy: list[RuleResultDict]
     failed_rules: list[str]
     attributions: Mapping[str, Any]
-    counteroffer: Mapping[str, Any] | None
-    shadow: Mapping[str, Any] | None
+    counteroffer: CounterofferDict | None
+    shadow: ShadowDict | None
     idempotency_key_digest: str
     application: Mapping[str, Any]
     identity_fields: tuple[str, ...]

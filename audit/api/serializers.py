@@ -6,14 +6,14 @@ from typing import Any
 
 from rest_framework import serializers
 
-from audit.models import Decision, DecisionRecord
+from audit.models import DECISION_CHOICES, DecisionRecord
 from audit.selectors import RecordFilter
 
 
 class RecordFilterSerializer(serializers.Serializer[RecordFilter]):
     start = serializers.DateField(required=False)
     end = serializers.DateField(required=False)
-    decision = serializers.ChoiceField(choices=Decision.choices, required=False)
+    decision = serializers.ChoiceField(choices=DECISION_CHOICES, required=False)
     model_version = serializers.CharField(required=False, max_length=80)
     client = serializers.CharField(required=False, max_length=80)
 
