@@ -331,7 +331,8 @@ def _powers(base: FloatArray, exponent: FloatArray) -> FloatArray:
     has always raised scalars to scalars, so it keeps doing so, array or not.
     """
     if exponent.size and (exponent == exponent[0]).all():  # one exponent (not NaN)
-        return np.power(base, exponent[0])
+        powers: FloatArray = np.power(base, exponent[0])
+        return powers
     out = np.empty(base.shape, dtype=np.float64)
     for value in np.unique(exponent):
         rows = np.isnan(exponent) if np.isnan(value) else exponent == value

@@ -397,9 +397,10 @@ def _fill_field(out: Matrix, position: int, spec: EncodedField, column: pd.Serie
 
 def _numeric(column: pd.Series, name: str) -> npt.NDArray[np.float64]:
     try:
-        return column.to_numpy(dtype=np.float64, na_value=np.nan)
+        values: npt.NDArray[np.float64] = column.to_numpy(dtype=np.float64, na_value=np.nan)
     except (TypeError, ValueError):
         raise EncodingError(f"{name}: must be numeric.") from None
+    return values
 
 
 def _choice_index(value: Any, index: Mapping[str, float]) -> float:
