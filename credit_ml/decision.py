@@ -251,27 +251,24 @@ class _Batch:
         self.schema = schema
         self.config = config = model.manifest.feature_config
         encoder = model.encoder
-        plan = _PLANS.get(
+        self.plan = _PLANS.get(
             (encoder, rule_set, schema),
             (on, config),
             lambda: _Plan.make(encoder, rule_set, on, config, schema),
         )
-        self.policy = plan.policy
-        self.reasons = plan.reasons
-        self.derived_inputs = plan.derived_inputs
-        self.numeric = plan.numeric
-        self.shared_derived = plan.shared_derived
 
     def prepare(self, chunk: Sequence[Mapping[str, Any]]) -> _Prepared:
         """Read a chunk, apply the rules, derive its features and encode it."""
-        columns, plain = record_columns(chunk, self.numeric)
-        policy = self.policy.evaluate(chunk, columns=columns, plain=plain)
+        plan = self.plan
+        columns, plain = record_columns(chunk, plan.numeric)
+        policy = plan.policy.evaluate(chunk, columns=columns, plain=plain)
         derived, refused = self._derived(chunk, columns, plain)
         encoded, errors = self.model.encoder.encode_each(
-            chunk, columns=columns, plain=plain, derived=derived if self.shared_derived else None
+            chunk, columns=columns, plain=plain, derived=derived if plan.shared_derived else None
         )
-        errors.update(policy.errors)  # the rules come first
-        for i, error in refused.items():  # then encoding, then the derived features
+        # An application's error is its first step's: the rules, encoding, derived features.
+        errors.update(policy.errors)
+        for i, error in refused.items():
             errors.setdefault(i, error)
         rows = _without(errors, len(chunk))
         model_input = None
@@ -292,7 +289,7 @@ class _Batch:
         inputs are no numbers or whose features cannot be derived."""
         if not self.schema.derived:
             return {}, {}
-        inputs = {name: columns[name] for name in self.derived_inputs}
+        inputs = {name: columns[name] for name in self.plan.derived_inputs}
         errors: dict[int, Exception] = {}
         odd = np.flatnonzero(~plain).tolist()
         if odd:
@@ -340,10 +337,10 @@ class _Batch:
         can be decided. An application that cannot gets its ``FeatureInputError`` in its
         place; any other error is raised (the first application's in chunk order). An
         application's error is that of the first of its steps that failed: the rules,
-        encoding, derived features, reasons, counteroffer.
+        encoding, derived features, counteroffer.
         """
         errors = dict(prepared.errors)
-        offers, failed = self.policy.counteroffers(prepared.policy)
+        offers, failed = self.plan.policy.counteroffers(prepared.policy)
         composed = self._composed(prepared, scored, offers)
         for i, failure in failed.items():
             errors.setdefault(i, failure)
@@ -376,7 +373,7 @@ class _Batch:
             for model_decision, outcome in zip(scored.model_decision, outcomes, strict=True)
         ]
         derived = _rows_of(prepared.derived, rows)
-        reasons = self.reasons.build(
+        reasons = self.plan.reasons.build(
             scored.contributions,
             values=[prepared.records[i] for i in rows],
             derived=derived,

@@ -331,7 +331,8 @@ def _powers(base: FloatArray, exponent: FloatArray) -> FloatArray:
     has always raised scalars to scalars, so it keeps doing so, array or not.
     """
     if exponent.size and (exponent == exponent[0]).all():  # one exponent (not NaN)
-        return np.power(base, exponent[0])
+        powers: FloatArray = np.power(base, exponent[0])
+        return powers
     out = np.empty(base.shape, dtype=np.float64)
     for value in np.unique(exponent):
         rows = np.isnan(exponent) if np.isnan(value) else exponent == value
@@ -1043,11 +1044,10 @@ def _counteroffers(
     wanted = live & ~(requested <= within)
     minimum = schema.field("loan_amount").minimum or float(AMOUNT_STEP)
     maximum = int(schema.field("loan_term_months").maximum or 360)
-    best, has_amount = _max_amounts(figures, term, wanted, cap=cap, minimum=minimum, errors=errors)
+    best, has_amount, amount_dsr = _max_amounts(
+        figures, term, wanted, cap=cap, minimum=minimum, errors=errors
+    )
     shortest = _min_terms(figures, wanted & ~_rows_in(errors, n), within=within, maximum=maximum)
-    amount_dsr = np.full(n, np.nan)
-    rows = np.flatnonzero(has_amount)
-    amount_dsr[rows] = figures.dsr(best[rows], term[rows], rows)
     term_dsr = np.full(n, np.nan)
     rows = np.flatnonzero(shortest)
     term_dsr[rows] = figures.dsr(figures.amount[rows], shortest[rows].astype(np.float64), rows)
@@ -1097,10 +1097,10 @@ def _max_amounts(
     cap: float,
     minimum: float,
     errors: dict[int, Exception],
-) -> tuple[FloatArray, BoolArray]:
+) -> tuple[FloatArray, BoolArray, FloatArray]:
     """The largest multiple of ``AMOUNT_STEP`` (at least ``minimum``) whose DSR at ``term``
-    meets ``cap``, of each ``wanted`` application with room under the cap, and whether it
-    has one.
+    meets ``cap``, of each ``wanted`` application with room under the cap, whether it has
+    one, and its DSR.
 
     The inverse annuity gives the exact principal; after rounding down the DSR is recomputed
     and the amount nudged up one step, then down step by step, where float noise put it on
@@ -1117,14 +1117,24 @@ def _max_amounts(
     with np.errstate(invalid="ignore"):
         best = np.floor(principal / AMOUNT_STEP) * AMOUNT_STEP
     rows = np.flatnonzero(fits)
+    ratio = np.full(best.size, np.nan)  # the DSR of ``best``
     if rows.size:
-        up = figures.dsr(best[rows] + AMOUNT_STEP, term[rows], rows) <= within
+        # The DSR of the amount and of one step more, in one pass.
+        both = figures.dsr(
+            np.concatenate([best[rows], best[rows] + AMOUNT_STEP]),
+            np.tile(term[rows], 2),
+            np.tile(rows, 2),
+        )
+        at, above = both[: rows.size], both[rows.size :]
+        up = above <= within
         best[rows[up]] += AMOUNT_STEP
-    rows = rows[best[rows] >= minimum]
+        ratio[rows] = np.where(up, above, at)
+    rows = rows[(best[rows] >= minimum) & ~(ratio[rows] <= within)]
     while rows.size:
-        rows = rows[~(figures.dsr(best[rows], term[rows], rows) <= within)]
         best[rows] -= AMOUNT_STEP
         rows = rows[best[rows] >= minimum]
+        ratio[rows] = figures.dsr(best[rows], term[rows], rows)
+        rows = rows[~(ratio[rows] <= within)]
     has_amount = fits & (best >= minimum)
     for i in np.flatnonzero(whole).tolist():
         try:
@@ -1133,8 +1143,10 @@ def _max_amounts(
             errors[i] = exc
             continue
         if amount is not None:
+            at_i = np.array([i], dtype=np.intp)
             best[i], has_amount[i] = amount, True
-    return best, has_amount
+            ratio[i] = figures.dsr(np.array([amount]), term[at_i], at_i)[0]
+    return best, has_amount, ratio
 
 
 def _whole_amount(

@@ -91,6 +91,10 @@ class _Plan:
     def ordinal_positions(self) -> list[int]:
         return [position for _, position, _ in self.ordinal]
 
+    @property
+    def derived_positions(self) -> list[int]:
+        return [position for _, position in self.derived]
+
 
 @dataclass(frozen=True)
 class Encoder:
@@ -247,11 +251,12 @@ class Encoder:
                     rows.append(row)
                     cells.append(slot)
         out[rows, cells] = 1.0
-        if plan.derived and derived is not None:
-            for name, position in plan.derived:
-                out[:, position] = derived[name]
-        elif plan.derived:
-            self._fill_derived_each(out, numbers, errors)
+        if plan.derived:
+            if derived is None:
+                derived = self._derived_each(numbers, errors)
+            out[:, plan.derived_positions] = np.stack(
+                [derived[name] for name, _ in plan.derived], axis=1
+            )
         for row in errors:
             out[row] = 0.0
         return out, errors
@@ -281,19 +286,20 @@ class Encoder:
                     break
         return numbers, errors
 
-    def _fill_derived_each(
-        self, out: Matrix, numbers: npt.NDArray[np.float64], errors: dict[int, Exception]
-    ) -> None:
+    def _derived_each(
+        self, numbers: npt.NDArray[np.float64], errors: dict[int, Exception]
+    ) -> dict[str, npt.NDArray[np.float64]]:
+        """The derived features of each application from its ``numbers``; the error of an
+        application they refuse goes to ``errors``."""
         at = {name: j for j, name in enumerate(self.number_fields)}
         inputs = {name: numbers[at[name]] for name in self.derived_inputs}
         try:
             derived, refused = derive_rows(inputs, self.feature_config)
         except KeyError as exc:
             raise EncodingError(f"Derived features need the field {exc.args[0]}.") from None
-        for name, position in self._plan.derived:
-            out[:, position] = derived[name]
         for row, error in refused.items():
             errors.setdefault(row, error)
+        return derived
 
     # ---- serialisation ---------------------------------------------------------------
 
@@ -391,9 +397,10 @@ def _fill_field(out: Matrix, position: int, spec: EncodedField, column: pd.Serie
 
 def _numeric(column: pd.Series, name: str) -> npt.NDArray[np.float64]:
     try:
-        return column.to_numpy(dtype=np.float64, na_value=np.nan)
+        values: npt.NDArray[np.float64] = column.to_numpy(dtype=np.float64, na_value=np.nan)
     except (TypeError, ValueError):
         raise EncodingError(f"{name}: must be numeric.") from None
+    return values
 
 
 def _choice_index(value: Any, index: Mapping[str, float]) -> float:

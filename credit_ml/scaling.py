@@ -37,7 +37,7 @@ def _check_pd(pd: float) -> None:
 
 
 def _check_pds(pds: npt.NDArray[np.float64]) -> None:
-    if not ((pds >= 0.0) & (pds <= 1.0)).all():
+    if pds.size and not (pds.min() >= 0.0 and pds.max() <= 1.0):  # NaN fails both
         raise ValueError("Probabilities of default must lie in [0, 1].")
 
 
@@ -145,14 +145,13 @@ class RiskGrades:
         """The grade of every PD in an array: the first band whose upper bound it is below."""
         p = np.asarray(pds, dtype=np.float64)
         _check_pds(p)
-        uppers, names = self._arrays
-        index = np.minimum(np.searchsorted(uppers, p, side="right"), len(uppers) - 1)
-        return names[index]
+        cuts, names = self._arrays
+        return names[np.searchsorted(cuts, p, side="right")]
 
     @cached_property
     def _arrays(self) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.str_]]:
-        """The upper bounds and the names as arrays (made once)."""
-        return np.array([upper for _, upper in self.bands]), np.array(self.names)
+        """The upper bounds but the last (1.0, inclusive) and the names, as arrays."""
+        return np.array([upper for _, upper in self.bands[:-1]]), np.array(self.names)
 
     def to_dict(self) -> dict[str, Any]:
         return {"bands": [[name, upper] for name, upper in self.bands]}

@@ -219,7 +219,8 @@ def _choice_by_row(rng: np.random.Generator, weights: FloatArray) -> IntArray:
     cumulative = np.cumsum(weights, axis=1)
     u = rng.random(len(weights)) * cumulative[:, -1]
     picked = (u[:, None] >= cumulative).sum(axis=1)
-    return np.minimum(picked, weights.shape[1] - 1).astype(np.int64)
+    index: IntArray = np.minimum(picked, weights.shape[1] - 1).astype(np.int64)
+    return index
 
 
 def _round_to(values: FloatArray, step: float) -> FloatArray:
@@ -479,7 +480,8 @@ def _birth_dates(
     earliest = _years_before(reference_date, age + 1)
     span = (latest - earliest).astype(np.int64)  # 365 or 366 days
     offset = rng.integers(0, span)  # 0 .. span - 1
-    return latest - offset.astype("timedelta64[D]")
+    days: npt.NDArray[np.datetime64] = latest - offset.astype("timedelta64[D]")
+    return days
 
 
 def _years_before(reference: date, years: IntArray) -> npt.NDArray[np.datetime64]:
@@ -487,7 +489,10 @@ def _years_before(reference: date, years: IntArray) -> npt.NDArray[np.datetime64
     year = (reference.year - years - 1970).astype("datetime64[Y]")
     month = year.astype("datetime64[M]") + (reference.month - 1)
     month_end = (month + 1).astype("datetime64[D]") - 1
-    return np.minimum(month.astype("datetime64[D]") + (reference.day - 1), month_end)
+    days: npt.NDArray[np.datetime64] = np.minimum(
+        month.astype("datetime64[D]") + (reference.day - 1), month_end
+    )
+    return days
 
 
 def _date_parts(days: npt.NDArray[np.datetime64]) -> tuple[IntArray, IntArray, IntArray]:
@@ -666,7 +671,8 @@ def default_probability(frame: pd.DataFrame, config: FeatureConfig = FEATURE_CON
 
 
 def _float(column: pd.Series) -> FloatArray:
-    return column.to_numpy(dtype=np.float64, na_value=np.nan)
+    values: FloatArray = column.to_numpy(dtype=np.float64, na_value=np.nan)
+    return values
 
 
 def _numeric(frame: pd.DataFrame) -> dict[str, FloatArray]:
@@ -682,7 +688,7 @@ def _numeric(frame: pd.DataFrame) -> dict[str, FloatArray]:
 
 
 def _codes(column: pd.Series, choices: tuple[str, ...]) -> IntArray:
-    codes = pd.Categorical(column, categories=choices).codes.astype(np.int64)
+    codes: IntArray = pd.Categorical(column, categories=choices).codes.astype(np.int64)
     if (codes < 0).any():
         raise ValueError(f"{column.name}: values outside {choices}")
     return codes

@@ -235,7 +235,7 @@ def _target(column: pd.Series, name: str) -> np.ndarray:
         raise TrainingDataError(f"The target '{name}' must hold only 0 and 1.") from None
     if not np.all((values == 0) | (values == 1)):
         raise TrainingDataError(f"The target '{name}' must hold only 0 and 1 (no missing).")
-    y = values.astype(np.int8)
+    y: npt.NDArray[np.int8] = values.astype(np.int8)
     if y.min() == y.max():
         raise TrainingDataError(f"The target '{name}' needs both defaults (1) and goods (0).")
     return y
@@ -444,7 +444,8 @@ def sample_weights(
         )
     if not np.any(weights > 0):
         raise TrainingDataError(f"The weight column '{schema.weight}' is zero everywhere.")
-    return weights.astype(np.float32)
+    weights32: npt.NDArray[np.float32] = weights.astype(np.float32)
+    return weights32
 
 
 def _evaluate(
