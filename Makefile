@@ -51,10 +51,10 @@ beat: install ## Run Celery beat (needs REDIS_URL)
 test: install-dev ## Install what the tests need and run the whole suite
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-lint: install-dev ## ruff, ruff format --check, mypy, the import contract, makemigrations --check
+lint: install-dev ## ruff, ruff format --check, mypy --strict, the import contracts (layers), makemigrations --check
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy credit_ml kreditax registry audit scoring training
+	$(VENV)/bin/mypy credit_ml kreditax registry audit scoring training tests
 	$(VENV)/bin/lint-imports
 	DJANGO_SETTINGS_MODULE=kreditax.settings.test $(MANAGE) makemigrations --check --dry-run
 

@@ -168,7 +168,10 @@ def row_keys(frame: pd.DataFrame, columns: list[str]) -> npt.NDArray[np.uint64]:
     comparable = pd.DataFrame(
         {name: _comparable(frame[name]) for name in columns}, index=range(len(frame))
     )
-    return pd.util.hash_pandas_object(comparable, index=False).to_numpy(dtype=np.uint64)
+    hashes: npt.NDArray[np.uint64] = pd.util.hash_pandas_object(comparable, index=False).to_numpy(
+        dtype=np.uint64
+    )
+    return hashes
 
 
 def _comparable(column: pd.Series) -> pd.Series:

@@ -411,7 +411,7 @@ def test_score_input_gives_xgboosts_own_predictions(
 
 
 def test_record_columns_reads_plain_numbers_and_flags_the_rest() -> None:
-    rows = [
+    rows: list[dict[str, Any]] = [
         {"x": 1, "y": 2.5},
         {"x": None, "y": 0.0},
         {"x": True, "y": 1.0},
@@ -472,7 +472,7 @@ def test_the_policy_evaluator_gives_what_it_cannot_compute_in_its_place(
     batch = evaluator.evaluate(mixed)
     assert batch.outcomes[0] == evaluate_policy(FINTECH, records[0], on=day, feature_config=CONFIG)
     assert batch.outcomes[1:] == (None,) * 4
-    refused = {i: (e.field, e.message) for i, e in batch.errors.items() if i < 4}
+    refused = {i: (e.field, e.message) for i, e in batch.errors.items() if i < 4}  # type: ignore[attr-defined]
     assert refused == {
         1: ("loan_term_months", "Must be at least 1 month."),
         2: ("monthly_income", "Must be a positive amount."),
@@ -626,7 +626,7 @@ def test_format_number_whole_and_fractional_values(
     value: float, decimals: int, text_en: str
 ) -> None:
     assert format_number(value, lang="en", decimals=decimals) == text_en
-    swapped = text_en.translate(str.maketrans({",": ".", ".": ","}))
+    swapped = text_en.translate(str.maketrans(",.", ".,"))
     assert format_number(value, lang="id", decimals=decimals) == swapped
 
 

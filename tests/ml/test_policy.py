@@ -71,7 +71,7 @@ def annuity(amount: float, annual_rate: float, months: int) -> float:
 def dsr(values: dict[str, Any], *, amount: float, months: int) -> float:
     """The DSR recomputed from the annuity formula, independently of credit_ml.features."""
     installment = annuity(amount, values["annual_interest_rate"], months)
-    return (values["existing_monthly_installments"] + installment) / values["monthly_income"]
+    return float((values["existing_monthly_installments"] + installment) / values["monthly_income"])
 
 
 def result(outcome: PolicyOutcome, code: str) -> RuleResult:

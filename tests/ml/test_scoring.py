@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+import xgboost as xgb
 
 from credit_ml.scaling import DecisionThresholds, Outcome, RiskGrades, ScoreScaling
 from credit_ml.scoring import ModelOutput, ScoringModel
@@ -140,6 +141,7 @@ def test_set_threads_changes_the_boosters_thread_count(
 
 
 def _booster_threads(model: ScoringModel) -> str:
+    assert isinstance(model.booster, xgb.Booster)
     config = json.loads(model.booster.save_config())
     return str(config["learner"]["generic_param"]["nthread"])
 

@@ -101,6 +101,7 @@ def test_training_with_target_rates_chooses_the_cut_offs_on_its_holdout() -> Non
         n_estimators=10, max_depth=3, folds=0, seed=1, target_rates=TargetRates(0.6, 0.15)
     )
     result = train_model(frame, schema=INDONESIAN_SCHEMA, config=config)
+    assert config.target_rates is not None
     assert result.config.thresholds == thresholds_for_rates(result.pd_holdout, config.target_rates)
     shares = [band["share"] for band in result.metrics["decision_bands"]["bands"]]
     assert shares == pytest.approx([0.6, 0.15, 0.25], abs=0.01)

@@ -62,7 +62,8 @@ def _age_on(birth: date, day: date) -> int:
 
 
 def _rates(frame: pd.DataFrame, groups: pd.Series) -> list[float]:
-    return frame.groupby(groups, observed=True)["is_default"].mean().tolist()
+    rates: list[float] = frame.groupby(groups, observed=True)["is_default"].mean().tolist()
+    return rates
 
 
 # --------------------------------------------------------------------------------------

@@ -25,7 +25,14 @@ TINY = TrainConfig(n_estimators=5, max_depth=2, folds=3, seed=3)
 
 
 def _train(frame: pd.DataFrame, config: TrainConfig = TINY) -> TrainingResult:
-    return train_model(frame, schema=INDONESIAN_SCHEMA, config=config)
+    result = train_model(frame, schema=INDONESIAN_SCHEMA, config=config)
+    assert isinstance(result.booster, xgb.Booster)  # XGBoost is the default algorithm
+    return result
+
+
+def _xgb(result: TrainingResult) -> xgb.Booster:
+    assert isinstance(result.booster, xgb.Booster)
+    return result.booster
 
 
 def test_training_reports_holdout_and_cross_validation_metrics(
@@ -65,13 +72,13 @@ def test_the_same_frame_and_seed_give_the_same_model_and_metrics(
 ) -> None:
     first, second = _train(applications), _train(applications)
     assert first.metrics == second.metrics
-    assert first.booster.save_raw("ubj") == second.booster.save_raw("ubj")
+    assert _xgb(first).save_raw("ubj") == _xgb(second).save_raw("ubj")
 
 
 def test_a_different_seed_gives_a_different_model(applications: pd.DataFrame) -> None:
     first = _train(applications, dataclasses.replace(TINY, folds=0))
     second = _train(applications, dataclasses.replace(TINY, folds=0, seed=4))
-    assert first.booster.save_raw("ubj") != second.booster.save_raw("ubj")
+    assert _xgb(first).save_raw("ubj") != _xgb(second).save_raw("ubj")
 
 
 def test_the_encoder_is_fitted_inside_each_fold_on_that_folds_rows_only(
@@ -107,7 +114,7 @@ def _spy_on_encoder_fits(
     frame: pd.DataFrame, monkeypatch: pytest.MonkeyPatch
 ) -> list[tuple[set[int], Encoder]]:
     seen: list[tuple[set[int], Encoder]] = []
-    real = training.fit_encoder
+    real = training.fit_encoder  # type: ignore[attr-defined,unused-ignore]
 
     def spy(rows: pd.DataFrame, **kwargs: object) -> Encoder:
         encoder = real(rows, **kwargs)  # type: ignore[arg-type]
@@ -139,12 +146,12 @@ def test_monotone_constraints_keep_more_delinquencies_from_lowering_the_risk(
 def test_without_monotone_constraints_none_are_recorded(applications: pd.DataFrame) -> None:
     result = _train(applications, dataclasses.replace(TINY, folds=0, use_monotone=False))
     assert set(result.monotone_constraints) == {0}
-    assert _booster_constraints(result.booster) == "()"
+    assert _booster_constraints(_xgb(result)) == "()"
 
 
 def test_the_booster_is_trained_with_the_encoders_constraints(trained: TrainingResult) -> None:
     expected = "(" + ",".join(map(str, trained.monotone_constraints)) + ")"
-    assert _booster_constraints(trained.booster) == expected
+    assert _booster_constraints(_xgb(trained)) == expected
 
 
 def _booster_constraints(booster: xgb.Booster) -> str:
@@ -262,7 +269,7 @@ def test_predict_pd_returns_float64_probabilities(
     x = trained.encoder.transform(applications.iloc[:10])
     pd_values = predict_pd(trained.booster, x, n_threads=1)
     assert pd_values.dtype == np.float64
-    assert np.array_equal(pd_values, trained.booster.predict(xgb.DMatrix(x)).astype(np.float64))
+    assert np.array_equal(pd_values, _xgb(trained).predict(xgb.DMatrix(x)).astype(np.float64))
 
 
 # ---- sample weights ------------------------------------------------------------------
