@@ -1,6 +1,12 @@
 # KreditaX: the commands a person uses. `make help` lists them.
 SHELL := /bin/bash
-PYTHON_BOOT ?= $(shell command -v python3.13 || command -v python3.12 || command -v python3)
+# The first Python 3.12+ that runs: python3.13, python3.12, python3, then an installed pyenv
+# version (pyenv's shims exist for versions that are installed but not selected).
+PYTHON_BOOT ?= $(shell for p in python3.13 python3.12 python3; do \
+	$$p -c 'import sys; sys.exit(sys.version_info < (3, 12)) or print(sys.executable)' 2>/dev/null \
+	&& exit 0; done; \
+	for v in $$(pyenv versions --bare 2>/dev/null | grep -E '^3\.1[2-9]' | sort -rV); do \
+	echo "$$(pyenv root)/versions/$$v/bin/python3"; exit 0; done; echo python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
