@@ -97,11 +97,18 @@ TINY_PARAMS = {"n_estimators": 10, "max_depth": 2, "folds": 0, "seed": 1}
 
 @pytest.fixture
 def manager(db: None) -> Any:
-    """A signed-in model manager: ``training.add_modelversion``."""
+    """A signed-in model manager: ``registry.add_modelversion``."""
+    from django.apps import apps
+    from django.contrib.auth.management import create_permissions
     from django.contrib.auth.models import Permission, User
 
+    # A transactional test may follow a flush that emptied the permissions table.
+    create_permissions(apps.get_app_config("registry"), verbosity=0)
+
     user = User.objects.create_user("model-manager", password="pw", is_staff=True)
-    user.user_permissions.add(Permission.objects.get(codename="add_modelversion"))
+    user.user_permissions.add(
+        Permission.objects.get(content_type__app_label="registry", codename="add_modelversion")
+    )
     return user
 
 

@@ -46,7 +46,7 @@ def held_training(monkeypatch: pytest.MonkeyPatch) -> Iterator[threading.Event]:
     release.set()  # never leave a thread waiting
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_a_run_is_answered_202_at_once_and_trains_after_the_response(
     manager: User, data_dir: Path, held_training: threading.Event
 ) -> None:
