@@ -224,6 +224,12 @@ def _rule_state(result: Any) -> str:
     return "passed" if result["passed"] else "FAILED"
 
 
+def _contribution(reason: Any) -> Any:
+    """A model factor's log-odds, or "rule" for a failed rule's reason (it has none)."""
+    value = reason.get("contribution")
+    return "rule" if value is None and "contribution" in reason else value
+
+
 def _figure(value: float | None) -> str:
     """A rule's figure as recorded: whole numbers with separators, ratios to 4 places."""
     if value is None:
@@ -432,7 +438,7 @@ class DecisionRecordAdmin(ReadOnlyAdmin):
     @admin.display(description="reasons")
     def reasons_table(self, obj: DecisionRecord) -> SafeString:
         rows = (
-            (r.get("code"), r.get("text_en"), r.get("text_id"), r.get("contribution"))
+            (r.get("code"), r.get("text_en"), r.get("text_id"), _contribution(r))
             for r in obj.reasons
         )
         return _table(("code", "reason", "alasan", "log-odds"), rows)

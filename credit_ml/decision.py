@@ -1,9 +1,9 @@
 """Credit decisions: the rules first, then the model version's PD thresholds.
 
-A failed hard rule means REJECT whatever the model says. Reasons come from the model's
-per-field attributions (REVIEW/REJECT: what raised the risk most; APPROVE: what helped
-most). When only the repayment-to-income cap stands in the way, a counteroffer says what
-would meet it.
+A failed hard rule means REJECT whatever the model says, and is the first reason given.
+The other reasons come from the model's per-field attributions (REVIEW/REJECT: what
+raised the risk most; APPROVE: what helped most). When only the repayment-to-income cap
+stands in the way, a counteroffer says what would meet it.
 
 Every application is decided in array passes: one prediction and TreeSHAP pass per chunk,
 rules, reasons and counteroffers over columns. ``decide_many`` and ``decide_stream`` decide
@@ -381,6 +381,7 @@ class _Batch:
             values=[prepared.records[i] for i in rows],
             derived=derived,
             decisions=decisions,
+            policies=outcomes,
         )
         groups = scored.groups
         composed: dict[int, Decision] = {}

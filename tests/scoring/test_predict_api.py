@@ -233,7 +233,7 @@ RAW_NUMBER = re.compile(r"^-?\d+\.\d{3,}$|e[+-]?\d")
 
 def assert_readable(reasons: list[dict[str, Any]]) -> None:
     for reason in reasons:
-        assert reason["field"] in FIELDS
+        assert set(reason["field"].split(",")) <= FIELDS  # a rule's reason: the fields it reads
         assert "=" not in reason["field"]
         for key in ("value_id", "value_en", "text_id", "text_en"):
             assert reason[key]
@@ -259,8 +259,12 @@ def test_review_and_reject_reasons_raise_the_risk_largest_first(
     on_date(day)
     answer = predict(api, body)
     assert answer["decision"] == decision
-    contributions = [reason["contribution"] for reason in answer["reasons"]]
-    assert 1 <= len(contributions) <= 4
+    rules = [r["code"] for r in answer["reasons"] if r["contribution"] is None]
+    # A failed rule is the first reason (no contribution), model factors fill the rest.
+    assert rules == (["OJK_MAX_REPAYMENT_TO_INCOME"] if decision == "REJECT" else [])
+    assert [r["code"] for r in answer["reasons"][: len(rules)]] == rules
+    contributions = [r["contribution"] for r in answer["reasons"][len(rules) :]]
+    assert 1 <= len(rules) + len(contributions) <= 4
     assert all(value > 0 for value in contributions)
     assert contributions == sorted(contributions, reverse=True)
     assert_readable(answer["reasons"])
