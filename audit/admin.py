@@ -219,6 +219,10 @@ def _table(headers: tuple[str, ...], rows: Iterator[tuple[Any, ...]]) -> SafeStr
 
 
 def _rule_state(result: Any) -> str:
+    """A recorded rule result's state (records before ``state`` existed: from ``in_force``
+    and ``passed``); a rule not checked that counted as failed says so."""
+    if result.get("state") == "not_checked":
+        return "not checked" if result["passed"] else "not checked: FAILED"
     if not result["in_force"]:
         return "not in force"
     return "passed" if result["passed"] else "FAILED"

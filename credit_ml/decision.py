@@ -372,7 +372,7 @@ class _Batch:
         assert scored is not None
         outcomes = [prepared.policy.outcomes[i] for i in rows]
         decisions = [
-            model_decision if outcome is not None and outcome.passed else Outcome.REJECT
+            _ruled(model_decision, outcome)
             for model_decision, outcome in zip(scored.model_decision, outcomes, strict=True)
         ]
         derived = _rows_of(prepared.derived, rows)
@@ -413,6 +413,16 @@ class _Batch:
                 derived=derived[k],
             )
         return composed
+
+
+def _ruled(model_decision: Outcome, outcome: PolicyOutcome | None) -> Outcome:
+    """The model's decision after the rules: REJECT when a rule failed, at least REVIEW
+    when a rule could not be checked and the rule set says so (``PolicyOutcome.review``)."""
+    if outcome is None or not outcome.passed:
+        return Outcome.REJECT
+    if outcome.review and model_decision == Outcome.APPROVE:
+        return Outcome.REVIEW
+    return model_decision
 
 
 def _without(errors: Mapping[int, Exception], n: int) -> npt.NDArray[np.intp]:

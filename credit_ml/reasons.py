@@ -342,6 +342,12 @@ _RULE_WORDING: dict[RuleKind, tuple[_Pair, Callable[[float], _Pair], bool]] = {
 }
 
 
+#: The subject of a rule whose figure was not provided, where it differs from the above.
+_MISSING_SUBJECT: dict[RuleKind, _Pair] = {
+    RuleKind.MAX_PLATFORMS: ("Jumlah platform pinjaman aktif", "Active lending platforms"),
+}
+
+
 def _rule_sentences(result: RuleResult, values: Mapping[str, Any]) -> tuple[_Pair, _Pair]:
     """A failed rule's figure ``(value_id, value_en)`` and sentence ``(text_id, text_en)``."""
     kind = RuleKind(result.kind)
@@ -349,8 +355,9 @@ def _rule_sentences(result: RuleResult, values: Mapping[str, Any]) -> tuple[_Pai
     limit_id, limit_en = pair(result.limit) if result.limit is not None else ("-", "-")
     bound_id, bound_en = ("minimal", "minimum") if minimum else ("maksimal", "maximum")
     if result.actual is None:
-        subject_en = subject_en.removesuffix(" of").removesuffix(":")
-        subject_id = subject_id.removesuffix(":")
+        subject_id, subject_en = _MISSING_SUBJECT.get(
+            kind, (subject_id, subject_en.removesuffix(" of"))
+        )
         value = (
             format_value(Unit.COUNT, None, lang="id"),
             format_value(Unit.COUNT, None, lang="en"),
@@ -390,10 +397,15 @@ def rule_reason(result: RuleResult, values: Mapping[str, Any]) -> Reason:
 
 
 def rule_reasons(outcome: PolicyOutcome | None, values: Mapping[str, Any]) -> tuple[Reason, ...]:
-    """The reasons of the rules ``outcome`` failed, in rule-set order."""
+    """The reasons of the rules ``outcome`` failed, or could not check and so sent to
+    REVIEW, in rule-set order."""
     if outcome is None:
         return ()
-    return tuple(rule_reason(result, values) for result in outcome.failed)
+    return tuple(
+        rule_reason(result, values)
+        for result in outcome.results
+        if result.review or (result.in_force and not result.passed)
+    )
 
 
 def build_reasons(

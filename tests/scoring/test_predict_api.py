@@ -76,7 +76,7 @@ def test_a_valid_application_is_decided_and_recorded_before_the_answer(
         "counteroffer",
     }
     assert body["application_id"] == "DEMO-0001"
-    assert (body["model_version"], body["rule_set_version"]) == ("m-scoring-a", "fintech-2026.1")
+    assert (body["model_version"], body["rule_set_version"]) == ("m-scoring-a", "fintech-2026.2")
     assert body["decision"] == "APPROVE"
     assert 250 <= body["credit_score"] <= 900
     assert body["policy"]["decision_date"] == "2026-03-02"
@@ -108,7 +108,7 @@ def test_a_decision_dated_2025_uses_the_40_percent_cap(
     assert body["counteroffer"] is None
     record = DecisionRecord.objects.get()
     assert (record.decision_date, record.failed_rules) == (date(2025, 6, 1), [])
-    assert (record.rule_set_version, record.model_label) == ("fintech-2026.1", "m-scoring-a")
+    assert (record.rule_set_version, record.model_label) == ("fintech-2026.2", "m-scoring-a")
 
 
 def test_the_same_application_dated_2026_is_rejected_by_the_30_percent_cap(
@@ -125,7 +125,7 @@ def test_the_same_application_dated_2026_is_rejected_by_the_30_percent_cap(
     record = DecisionRecord.objects.get()
     assert record.decision == "REJECT"
     assert record.failed_rules == [DSR_RULE]
-    assert (record.rule_set_version, record.model_label) == ("fintech-2026.1", "m-scoring-a")
+    assert (record.rule_set_version, record.model_label) == ("fintech-2026.2", "m-scoring-a")
     assert record.counteroffer == body["counteroffer"]
 
 
@@ -154,12 +154,12 @@ def test_a_bank_client_is_decided_under_its_own_35_percent_limit(
 ) -> None:
     on_date(date(2026, 1, 1))
     body = predict(bank_api, DSR_35)
-    assert body["rule_set_version"] == "bank-2026.1-dsr35"
+    assert body["rule_set_version"] == "bank-2026.2-dsr35"
     assert [rule["code"] for rule in body["policy"]["rules"]] == ["BANK_MAX_DSR"]
     rule = dsr_rule(body, "BANK_MAX_DSR")
     assert (rule["limit"], rule["passed"]) == (0.35, True)
     assert body["decision"] == "APPROVE"
-    assert DecisionRecord.objects.get().rule_set_version == "bank-2026.1-dsr35"
+    assert DecisionRecord.objects.get().rule_set_version == "bank-2026.2-dsr35"
 
 
 def test_a_bank_client_rejects_above_its_limit(
