@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from enum import StrEnum
 from functools import cached_property
 from typing import Any
@@ -567,11 +568,18 @@ def _coerce_string(spec: FieldSpec, value: Any) -> tuple[str | None, str | None]
 
 
 def validate_record(
-    schema: ApplicationSchema, record: Mapping[str, Any], *, identity_checks: bool = True
+    schema: ApplicationSchema,
+    record: Mapping[str, Any],
+    *,
+    identity_checks: bool = True,
+    today: date | None = None,
 ) -> dict[str, Any]:
     """Return the record's cleaned values or raise ``ValidationFailed`` naming every field.
 
-    Unknown fields are refused; optional fields absent or null become ``None``.
+    Unknown fields are refused; optional fields absent or null become ``None``. With
+    ``identity_checks`` and ``today`` (the decision date the caller decides on), a
+    well-formed NIK is also checked against ``gender`` and ``age``
+    (``identity.nik_cross_problems``); a mismatch names both fields.
     """
     from credit_ml import identity  # local: identity imports this module
 
@@ -598,6 +606,9 @@ def validate_record(
         cleaned[spec.name] = coerced
     if identity_checks:
         for name, problem in identity.identity_problems(cleaned).items():
+            errors.setdefault(name, []).append(problem)
+    if identity_checks and today is not None:
+        for name, problem in identity.nik_cross_problems(cleaned, on=today).items():
             errors.setdefault(name, []).append(problem)
     for name, problem in consistency_problems(cleaned).items():
         errors.setdefault(name, []).append(problem)

@@ -139,7 +139,7 @@ def application_validate(payload: Any, *, schema: ApplicationSchema) -> dict[str
             fields={"non_field_errors": ["Expected a JSON object."]},
         )
     try:
-        return validate_record(schema, payload)
+        return validate_record(schema, payload, today=decision_date())
     except ValidationFailed as exc:
         raise InvalidInput("The application is invalid.", fields=exc.errors) from None
 
