@@ -58,6 +58,11 @@ BANK_VERSION = "bank-2026.1"
 #: (``Unchecked``): fintech sends it to REVIEW, the bank set lets it pass.
 FINTECH_VERSION_2 = "fintech-2026.2"
 BANK_VERSION_2 = "bank-2026.2"
+#: The longest counteroffer term of those versions: fintech (LPBBTI) consumer loans are
+#: short (the OJK cost caps are tiered at 6 months; platforms lend for up to about two
+#: years), so 24 months; a bank's consumer and mortgage loans, 30 years.
+FINTECH_MAX_TERM_MONTHS = 24
+BANK_MAX_TERM_MONTHS = 360
 #: The earliest date of the built-in rule sets; before it no built-in rule is in force.
 RULES_START = date(2024, 1, 1)
 
@@ -197,6 +202,16 @@ class Rule:
         )
 
 
+def _whole_or_none(value: Any) -> int | None:
+    if value is None:
+        return None
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 1:
+        raise ValueError(f"max_term_months must be a whole number of months, not {value!r}.")
+    if int(value) != value:
+        raise ValueError(f"max_term_months must be a whole number of months, not {value!r}.")
+    return int(value)
+
+
 def _unchecked_setting(data: Mapping[str, Any]) -> Unchecked | None:
     value = data.get("unchecked")
     return None if value is None else Unchecked(value)
@@ -212,6 +227,9 @@ class RuleSet:
     #: What a rule that could not be checked leads to (``Unchecked``); ``None``: the old
     #: meaning, kept for the versions stored before the setting so they replay identically.
     unchecked: Unchecked | None = None
+    #: The longest term a counteroffer may propose, in months (the schema's maximum stays
+    #: the outer bound); ``None``: the schema's maximum, as before the setting existed.
+    max_term_months: int | None = None
 
     def __post_init__(self) -> None:
         codes = [rule.code for rule in self.rules]
@@ -227,6 +245,8 @@ class RuleSet:
         }
         if self.unchecked is not None:  # absent in the versions stored before the setting
             data["unchecked"] = str(self.unchecked)
+        if self.max_term_months is not None:  # likewise
+            data["max_term_months"] = self.max_term_months
         return data
 
     def unchecked_for(self, rule: Rule) -> Unchecked | None:
@@ -243,6 +263,7 @@ class RuleSet:
                 version=str(data["version"]),
                 rules=rules,
                 unchecked=_unchecked_setting(data),
+                max_term_months=_whole_or_none(data.get("max_term_months")),
             )
         except (KeyError, TypeError) as exc:
             raise ValueError(f"Malformed rule set: {exc!r}") from exc
@@ -253,7 +274,10 @@ def _schedule(*steps: tuple[date, float | None]) -> Schedule:
 
 
 def fintech_rule_set(
-    version: str = FINTECH_VERSION, *, unchecked: Unchecked | None = None
+    version: str = FINTECH_VERSION,
+    *,
+    unchecked: Unchecked | None = None,
+    max_term_months: int | None = None,
 ) -> RuleSet:
     """OJK rules for fintech lending (LPBBTI) under POJK 40/2024 and SEOJK 19/SEOJK.06/2025.
 
@@ -267,6 +291,7 @@ def fintech_rule_set(
         name="fintech",
         version=version,
         unchecked=unchecked,
+        max_term_months=max_term_months,
         rules=(
             Rule(
                 code="OJK_MAX_REPAYMENT_TO_INCOME",
@@ -316,8 +341,11 @@ def fintech_rule_set(
 
 def fintech_rule_set_2() -> RuleSet:
     """``fintech-2026.2``: the OJK rules of ``fintech_rule_set``, where a rule in force that
-    could not be checked (say no ``active_lending_platforms``) makes the decision REVIEW."""
-    return fintech_rule_set(FINTECH_VERSION_2, unchecked=Unchecked.REVIEW)
+    could not be checked (say no ``active_lending_platforms``) makes the decision REVIEW,
+    and a counteroffer proposes at most ``FINTECH_MAX_TERM_MONTHS``."""
+    return fintech_rule_set(
+        FINTECH_VERSION_2, unchecked=Unchecked.REVIEW, max_term_months=FINTECH_MAX_TERM_MONTHS
+    )
 
 
 def bank_rule_set(
@@ -326,6 +354,7 @@ def bank_rule_set(
     effective_from: date = RULES_START,
     version: str = BANK_VERSION,
     unchecked: Unchecked | None = None,
+    max_term_months: int | None = None,
 ) -> RuleSet:
     """A bank's own DSR limit (banks have no statutory DSR cap for consumer loans).
 
@@ -345,14 +374,23 @@ def bank_rule_set(
         source="Kebijakan kredit internal bank / the bank's own credit policy",
     )
     return RuleSet(
-        name="bank", version=f"{version}-dsr{percent}", rules=(rule,), unchecked=unchecked
+        name="bank",
+        version=f"{version}-dsr{percent}",
+        rules=(rule,),
+        unchecked=unchecked,
+        max_term_months=max_term_months,
     )
 
 
 def bank_rule_set_2(max_dsr: float = 0.35) -> RuleSet:
     """``bank-2026.2-dsr<limit>``: ``bank_rule_set`` where a DSR that could not be computed
     is an input error as before, and any rule not checked passes (``Unchecked.PASS``)."""
-    return bank_rule_set(max_dsr, version=BANK_VERSION_2, unchecked=Unchecked.PASS)
+    return bank_rule_set(
+        max_dsr,
+        version=BANK_VERSION_2,
+        unchecked=Unchecked.PASS,
+        max_term_months=BANK_MAX_TERM_MONTHS,
+    )
 
 
 # --------------------------------------------------------------------------------------
@@ -1020,7 +1058,9 @@ class PolicyEvaluator:
         for cap, rows in by_cap.items():
             assert batch.figures is not None  # a DSR cap failed: the DSR was computed
             figures = batch.figures.take(np.array(rows, dtype=np.intp))
-            found, failed = _counteroffers(figures, cap=cap, schema=self.schema)
+            found, failed = _counteroffers(
+                figures, cap=cap, schema=self.schema, max_term=self.rule_set.max_term_months
+            )
             for i, offer in zip(rows, found, strict=True):
                 offers[i] = offer
             errors.update({rows[j]: error for j, error in failed.items()})
@@ -1141,11 +1181,12 @@ def counteroffer_cap(outcome: PolicyOutcome) -> float | None:
 
 
 def _counteroffers(
-    figures: _Figures, *, cap: float, schema: ApplicationSchema
+    figures: _Figures, *, cap: float, schema: ApplicationSchema, max_term: int | None = None
 ) -> tuple[list[Counteroffer | None], dict[int, Exception]]:
     """A smaller amount and/or a longer term that brings each application's DSR within
     ``cap``, in array passes (see ``counteroffer``), and by position the error of an
-    application whose term is not a number of months (``int`` refuses it)."""
+    application whose term is not a number of months (``int`` refuses it). The term is at
+    most ``max_term`` (the rule set's) and the schema's maximum."""
     n = figures.amount.size
     errors: dict[int, Exception] = {}
     live = np.isfinite(figures.months)
@@ -1160,6 +1201,8 @@ def _counteroffers(
     wanted = live & ~(requested <= within)
     minimum = schema.field("loan_amount").minimum or float(AMOUNT_STEP)
     maximum = int(schema.field("loan_term_months").maximum or 360)
+    if max_term is not None:
+        maximum = min(maximum, max_term)
     best, has_amount = _max_amounts(figures, term, wanted, cap=cap, minimum=minimum, errors=errors)
     shortest = _min_terms(figures, wanted & ~_rows_in(errors, n), within=within, maximum=maximum)
     amount_dsr = np.full(n, np.nan)
@@ -1308,9 +1351,10 @@ def counteroffer(
     cap: float,
     feature_config: FeatureConfig,
     schema: ApplicationSchema = INDONESIAN_SCHEMA,
+    max_term_months: int | None = None,
 ) -> Counteroffer | None:
     """A smaller amount and/or a longer term that brings one application's DSR within
-    ``cap`` (the term taken in whole months).
+    ``cap`` (the term taken in whole months, at most ``max_term_months`` when given).
 
     ``None`` when the requested loan already meets the cap, or when neither a smaller amount
     (at least the schema's ``loan_amount`` minimum) nor a term up to the schema's
@@ -1322,7 +1366,7 @@ def counteroffer(
     figures, errors = _Figures.read([values], columns, plain, feature_config, whole_term=True)
     if errors:
         raise errors[0]
-    offers, failed = _counteroffers(figures, cap=cap, schema=schema)
+    offers, failed = _counteroffers(figures, cap=cap, schema=schema, max_term=max_term_months)
     if failed:
         raise failed[0]
     return offers[0]
@@ -1334,12 +1378,20 @@ def policy_counteroffer(
     *,
     feature_config: FeatureConfig,
     schema: ApplicationSchema = INDONESIAN_SCHEMA,
+    max_term_months: int | None = None,
 ) -> Counteroffer | None:
     """``counteroffer`` when the only rules that failed are DSR caps, else ``None``.
 
-    The cap to meet is the tightest DSR limit in force on the decision date.
+    The cap to meet is the tightest DSR limit in force on the decision date;
+    ``max_term_months``: the rule set's (``RuleSet.max_term_months``).
     """
     cap = counteroffer_cap(outcome)
     if cap is None:
         return None
-    return counteroffer(values, cap=cap, feature_config=feature_config, schema=schema)
+    return counteroffer(
+        values,
+        cap=cap,
+        feature_config=feature_config,
+        schema=schema,
+        max_term_months=max_term_months,
+    )

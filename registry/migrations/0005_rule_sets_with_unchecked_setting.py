@@ -2,9 +2,11 @@
 moved onto them.
 
 ``fintech-2026.2`` sends a decision to REVIEW when a rule in force could not be checked
-(no ``active_lending_platforms``, say); ``bank-2026.2-dsr35`` lets it pass. The 2026.1
-versions stay stored unchanged (no ``unchecked`` key: not checked keeps counting as it did),
-so the decisions made under them replay identically.
+(no ``active_lending_platforms``, say); ``bank-2026.2-dsr35`` lets it pass. They also
+carry the longest term a counteroffer may propose (``max_term_months``: 24 and 360). The
+2026.1 versions stay stored unchanged (no such keys: not checked keeps counting as it did,
+counteroffer terms run to the schema maximum), so the decisions made under them replay
+identically.
 """
 
 from typing import Any

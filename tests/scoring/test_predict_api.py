@@ -15,9 +15,9 @@ from rest_framework.test import APIClient
 from audit.models import DecisionRecord
 from credit_ml.features import annuity_installment
 from credit_ml.schema import INDONESIAN_SCHEMA, Unit
-from registry.models import ApiClient, ModelVersion
+from registry.models import ApiClient, ModelVersion, RuleSet
 from scoring.examples import RULE_REJECTED_APPLICATION
-from tests.scoring.support import DSR_35, VALID, application
+from tests.scoring.support import DSR_35, VALID, application, keyed
 
 URL = "/api/v1/predict"
 OnDate = Callable[[date], None]
@@ -196,7 +196,11 @@ def test_the_counteroffer_term_meets_the_cap_and_one_month_less_does_not(
     api: APIClient, champion: ModelVersion, on_date: OnDate
 ) -> None:
     on_date(date(2026, 1, 1))
-    offer = predict(api, DSR_35)["counteroffer"]
+    # fintech-2026.2 proposes terms up to 24 months: 34 are too long, so no term is offered.
+    assert predict(api, DSR_35)["counteroffer"]["min_term_months"] is None
+    old_set = RuleSet.objects.get(version="fintech-2026.1")  # terms up to the schema maximum
+    _client, key = ApiClient.objects.create_key(name="los-2026-1", rule_set=old_set)
+    offer = predict(keyed(key), DSR_35)["counteroffer"]
     amount = DSR_35["loan_amount"]
     assert offer["min_term_months"] == 34
     assert dsr(DSR_35, amount=amount, term=offer["min_term_months"]) <= 0.3

@@ -90,4 +90,7 @@ def test_the_migration_moves_clients_on_the_old_built_in_versions_to_the_new_one
     assert RuleSet.objects.get(version="fintech-2026.1").definition == (
         fintech_rule_set().to_dict()
     )
-    assert RuleSet.objects.get(version="bank-2026.2-dsr35").definition["unchecked"] == "pass"
+    bank = RuleSet.objects.get(version="bank-2026.2-dsr35").definition
+    assert (bank["unchecked"], bank["max_term_months"]) == ("pass", 360)
+    fintech = RuleSet.objects.get(version="fintech-2026.2").definition
+    assert (fintech["unchecked"], fintech["max_term_months"]) == ("review", 24)
