@@ -244,4 +244,4 @@ def test_a_thirty_digit_integer_is_named_as_out_of_bounds(
     text = json.dumps(VALID).replace('"loan_amount": 50000000', '"loan_amount": 1' + "0" * 30)
     response = post_raw(api, text)
     assert_refused(response, {"loan_amount"})
-    assert response.json()["error"]["fields"]["loan_amount"] == ["Must be at most 2.000.000.000."]
+    assert response.json()["error"]["fields"]["loan_amount"] == ["Must be at most 2,000,000,000."]
