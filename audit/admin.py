@@ -220,9 +220,19 @@ def _table(headers: tuple[str, ...], rows: Iterator[tuple[Any, ...]]) -> SafeStr
 
 
 def _rule_state(result: RuleResultDict) -> str:
+    """A recorded rule result's state (records before ``state`` existed: from ``in_force``
+    and ``passed``); a rule not checked that counted as failed says so."""
+    if result.get("state") == "not_checked":
+        return "not checked" if result["passed"] else "not checked: FAILED"
     if not result["in_force"]:
         return "not in force"
     return "passed" if result["passed"] else "FAILED"
+
+
+def _contribution(reason: Any) -> Any:
+    """A model factor's log-odds, or "rule" for a failed rule's reason (it has none)."""
+    value = reason.get("contribution")
+    return "rule" if value is None and "contribution" in reason else value
 
 
 def _figure(value: float | None) -> str:
@@ -432,7 +442,10 @@ class DecisionRecordAdmin(ReadOnlyAdmin):
 
     @admin.display(description="reasons")
     def reasons_table(self, obj: DecisionRecord) -> SafeString:
-        rows = ((r["code"], r["text_en"], r["text_id"], r["contribution"]) for r in obj.reasons)
+        rows = (
+            (r.get("code"), r.get("text_en"), r.get("text_id"), _contribution(r))
+            for r in obj.reasons
+        )
         return _table(("code", "reason", "alasan", "log-odds"), rows)
 
     @admin.display(description="policy")

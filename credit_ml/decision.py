@@ -1,9 +1,9 @@
 """Credit decisions: the rules first, then the model version's PD thresholds.
 
-A failed hard rule means REJECT whatever the model says. Reasons come from the model's
-per-field attributions (REVIEW/REJECT: what raised the risk most; APPROVE: what helped
-most). When only the repayment-to-income cap stands in the way, a counteroffer says what
-would meet it.
+A failed hard rule means REJECT whatever the model says, and is the first reason given.
+The other reasons come from the model's per-field attributions (REVIEW/REJECT: what
+raised the risk most; APPROVE: what helped most). When only the repayment-to-income cap
+stands in the way, a counteroffer says what would meet it.
 
 Every application is decided in array passes: one prediction and TreeSHAP pass per chunk,
 rules, reasons and counteroffers over columns. ``decide_many`` and ``decide_stream`` decide
@@ -369,7 +369,7 @@ class _Batch:
         assert scored is not None
         outcomes = [prepared.policy.outcomes[i] for i in rows]
         decisions = [
-            model_decision if outcome is not None and outcome.passed else Outcome.REJECT
+            _ruled(model_decision, outcome)
             for model_decision, outcome in zip(scored.model_decision, outcomes, strict=True)
         ]
         derived = _rows_of(prepared.derived, rows)
@@ -378,6 +378,7 @@ class _Batch:
             values=[prepared.records[i] for i in rows],
             derived=derived,
             decisions=decisions,
+            policies=outcomes,
         )
         groups = scored.groups
         composed: dict[int, Decision] = {}
@@ -409,6 +410,16 @@ class _Batch:
                 derived=derived[k],
             )
         return composed
+
+
+def _ruled(model_decision: Outcome, outcome: PolicyOutcome | None) -> Outcome:
+    """The model's decision after the rules: REJECT when a rule failed, at least REVIEW
+    when a rule could not be checked and the rule set says so (``PolicyOutcome.review``)."""
+    if outcome is None or not outcome.passed:
+        return Outcome.REJECT
+    if outcome.review and model_decision == Outcome.APPROVE:
+        return Outcome.REVIEW
+    return model_decision
 
 
 def _without(errors: Mapping[int, Exception], n: int) -> npt.NDArray[np.intp]:

@@ -94,3 +94,68 @@ def identity_problems(values: Mapping[str, Any]) -> dict[str, str]:
     if isinstance(email, str) and email and not is_valid_email(email):
         problems["email"] = "Must be a valid e-mail address."
     return problems
+
+
+#: How far from a birthday the age on its either side still fits: a year, so a stated age
+#: one more or one less than the exact age fits (an age given as of a reference date
+#: within the past year, or as of the coming birthday); two years off never fits.
+BIRTHDAY_WINDOW_DAYS = 366
+
+
+def _birthday(birth: date, year: int) -> date:
+    """The birthday in ``year`` (29 February falls on 1 March in other years)."""
+    try:
+        return birth.replace(year=year)
+    except ValueError:
+        return date(year, 3, 1)
+
+
+def exact_age(birth: date, on: date) -> int:
+    """Whole years completed on ``on`` (a 29 February birthday completes on 1 March)."""
+    this_year = _birthday(birth, on.year)
+    return on.year - birth.year - (1 if this_year > on else 0)
+
+
+def age_matches_birth(age: int, birth: date, on: date) -> bool:
+    """Whether a stated ``age`` fits the birth date on the decision date ``on``.
+
+    The exact age (``exact_age``: whole years completed on ``on``) fits. The age after the
+    next birthday (exact + 1) fits when that birthday is at most ``BIRTHDAY_WINDOW_DAYS``
+    after ``on``; the age before the last birthday (exact - 1) fits when that birthday was
+    at most ``BIRTHDAY_WINDOW_DAYS`` before ``on``. With a window of a year that is the
+    exact age or one more or less; nothing else fits.
+    """
+    exact = exact_age(birth, on)
+    if age == exact:
+        return True
+    if age == exact + 1:
+        return (_birthday(birth, birth.year + exact + 1) - on).days <= BIRTHDAY_WINDOW_DAYS
+    if age == exact - 1:
+        return (on - _birthday(birth, birth.year + exact)).days <= BIRTHDAY_WINDOW_DAYS
+    return False
+
+
+def nik_cross_problems(values: Mapping[str, Any], *, on: date) -> dict[str, str]:
+    """What a well-formed NIK says against ``gender`` (day + 40 for women) and ``age``
+    (``age_matches_birth`` on the decision date ``on``): field name to message, both fields
+    of a mismatch named. A malformed NIK is ``identity_problems``' to report, not this."""
+    nik = values.get("nik")
+    if not isinstance(nik, str) or not nik:
+        return {}
+    try:
+        info = parse_nik(nik, today=on)
+    except InvalidNik:
+        return {}
+    problems: dict[str, str] = {}
+    against = []
+    gender = values.get("gender")
+    if gender in ("M", "F") and gender != info.sex:
+        against.append("gender")
+        problems["gender"] = "Does not match the sex the NIK encodes."
+    age = values.get("age")
+    if isinstance(age, int) and not age_matches_birth(age, info.birth_date, on):
+        against.append("age")
+        problems["age"] = "Does not match the birth date the NIK encodes."
+    if against:
+        problems["nik"] = f"Does not match {' and '.join(against)}."
+    return problems

@@ -54,6 +54,15 @@ AMOUNT_STEP = 100_000
 FINTECH_SOURCE = "POJK 40/2024; SEOJK 19/SEOJK.06/2025"
 FINTECH_VERSION = "fintech-2026.1"
 BANK_VERSION = "bank-2026.1"
+#: The built-in versions that say what a rule that could not be checked leads to
+#: (``Unchecked``): fintech sends it to REVIEW, the bank set lets it pass.
+FINTECH_VERSION_2 = "fintech-2026.2"
+BANK_VERSION_2 = "bank-2026.2"
+#: The longest counteroffer term of those versions: fintech (LPBBTI) consumer loans are
+#: short (the OJK cost caps are tiered at 6 months; platforms lend for up to about two
+#: years), so 24 months; a bank's consumer and mortgage loans, 30 years.
+FINTECH_MAX_TERM_MONTHS = 24
+BANK_MAX_TERM_MONTHS = 360
 #: The earliest date of the built-in rule sets; before it no built-in rule is in force.
 RULES_START = date(2024, 1, 1)
 
@@ -68,6 +77,28 @@ class RuleKind(StrEnum):
     MIN_AGE = "min_age"  # age >= limit, or married
     MIN_INCOME = "min_income"  # monthly income >= limit
     MAX_LOAN_AMOUNT = "max_loan_amount"  # requested amount <= limit
+
+
+class RuleState(StrEnum):
+    """How a rule judged an application: ``passed`` or ``failed`` on its figure,
+    ``not_checked`` when the figure was not provided, ``not_in_force`` on the decision date
+    (or not applicable: the model's schema does not collect its fields)."""
+
+    PASSED = "passed"
+    FAILED = "failed"
+    NOT_CHECKED = "not_checked"
+    NOT_IN_FORCE = "not_in_force"
+
+
+class Unchecked(StrEnum):
+    """What a rule in force that could not be checked leads to: the decision is at least
+    REVIEW, the rule passes, or it fails (REJECT). A stored rule set without the setting
+    (the versions before it existed) keeps the old meaning: a missing platform count passes,
+    a missing age, income or amount fails."""
+
+    REVIEW = "review"
+    PASS = "pass"  # noqa: S105 (not a password)
+    REJECT = "reject"
 
 
 # --------------------------------------------------------------------------------------
@@ -132,9 +163,11 @@ class Rule:
     title_id: str
     title_en: str
     source: str
+    #: Overrides the rule set's ``unchecked`` for this rule; ``None``: the rule set's.
+    unchecked: Unchecked | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "code": self.code,
             "kind": str(self.kind),
             "title_id": self.title_id,
@@ -145,6 +178,9 @@ class Rule:
                 for t in self.schedule.thresholds
             ],
         }
+        if self.unchecked is not None:  # absent in the versions stored before the setting
+            data["unchecked"] = str(self.unchecked)
+        return data
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Rule:
@@ -162,7 +198,23 @@ class Rule:
             title_id=str(data["title_id"]),
             title_en=str(data["title_en"]),
             source=str(data["source"]),
+            unchecked=_unchecked_setting(data),
         )
+
+
+def _whole_or_none(value: Any) -> int | None:
+    if value is None:
+        return None
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 1:
+        raise ValueError(f"max_term_months must be a whole number of months, not {value!r}.")
+    if int(value) != value:
+        raise ValueError(f"max_term_months must be a whole number of months, not {value!r}.")
+    return int(value)
+
+
+def _unchecked_setting(data: Mapping[str, Any]) -> Unchecked | None:
+    value = data.get("unchecked")
+    return None if value is None else Unchecked(value)
 
 
 @dataclass(frozen=True)
@@ -172,6 +224,12 @@ class RuleSet:
     name: str
     version: str
     rules: tuple[Rule, ...]
+    #: What a rule that could not be checked leads to (``Unchecked``); ``None``: the old
+    #: meaning, kept for the versions stored before the setting so they replay identically.
+    unchecked: Unchecked | None = None
+    #: The longest term a counteroffer may propose, in months (the schema's maximum stays
+    #: the outer bound); ``None``: the schema's maximum, as before the setting existed.
+    max_term_months: int | None = None
 
     def __post_init__(self) -> None:
         codes = [rule.code for rule in self.rules]
@@ -180,18 +238,33 @@ class RuleSet:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-friendly form; ``RuleSet.from_dict`` restores an equal rule set."""
-        return {
+        data: dict[str, Any] = {
             "name": self.name,
             "version": self.version,
             "rules": [rule.to_dict() for rule in self.rules],
         }
+        if self.unchecked is not None:  # absent in the versions stored before the setting
+            data["unchecked"] = str(self.unchecked)
+        if self.max_term_months is not None:  # likewise
+            data["max_term_months"] = self.max_term_months
+        return data
+
+    def unchecked_for(self, rule: Rule) -> Unchecked | None:
+        """What ``rule`` not being checked leads to: its own setting, else the set's."""
+        return rule.unchecked or self.unchecked
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> RuleSet:
         """Rebuild a rule set from ``to_dict`` output; malformed input is a ``ValueError``."""
         try:
             rules = tuple(Rule.from_dict(item) for item in data["rules"])
-            return cls(name=str(data["name"]), version=str(data["version"]), rules=rules)
+            return cls(
+                name=str(data["name"]),
+                version=str(data["version"]),
+                rules=rules,
+                unchecked=_unchecked_setting(data),
+                max_term_months=_whole_or_none(data.get("max_term_months")),
+            )
         except (KeyError, TypeError) as exc:
             raise ValueError(f"Malformed rule set: {exc!r}") from exc
 
@@ -200,16 +273,25 @@ def _schedule(*steps: tuple[date, float | None]) -> Schedule:
     return Schedule(tuple(Threshold(day, value) for day, value in steps))
 
 
-def fintech_rule_set() -> RuleSet:
+def fintech_rule_set(
+    version: str = FINTECH_VERSION,
+    *,
+    unchecked: Unchecked | None = None,
+    max_term_months: int | None = None,
+) -> RuleSet:
     """OJK rules for fintech lending (LPBBTI) under POJK 40/2024 and SEOJK 19/SEOJK.06/2025.
 
     Repayment-to-income cap 50 % (2024), 40 % (2025), 30 % (from 2026); at most 3 lending
     platforms including this one; age 18+ or married; monthly income at least Rp 3,000,000
-    from 2027-01-01; funding at most Rp 2,000,000,000 per borrower.
+    from 2027-01-01; funding at most Rp 2,000,000,000 per borrower. Without arguments:
+    ``fintech-2026.1`` as stored in 2026 (no ``unchecked`` setting); ``fintech_rule_set_2``
+    is the current version.
     """
     return RuleSet(
         name="fintech",
-        version=FINTECH_VERSION,
+        version=version,
+        unchecked=unchecked,
+        max_term_months=max_term_months,
         rules=(
             Rule(
                 code="OJK_MAX_REPAYMENT_TO_INCOME",
@@ -257,11 +339,28 @@ def fintech_rule_set() -> RuleSet:
     )
 
 
-def bank_rule_set(max_dsr: float = 0.35, *, effective_from: date = RULES_START) -> RuleSet:
+def fintech_rule_set_2() -> RuleSet:
+    """``fintech-2026.2``: the OJK rules of ``fintech_rule_set``, where a rule in force that
+    could not be checked (say no ``active_lending_platforms``) makes the decision REVIEW,
+    and a counteroffer proposes at most ``FINTECH_MAX_TERM_MONTHS``."""
+    return fintech_rule_set(
+        FINTECH_VERSION_2, unchecked=Unchecked.REVIEW, max_term_months=FINTECH_MAX_TERM_MONTHS
+    )
+
+
+def bank_rule_set(
+    max_dsr: float = 0.35,
+    *,
+    effective_from: date = RULES_START,
+    version: str = BANK_VERSION,
+    unchecked: Unchecked | None = None,
+    max_term_months: int | None = None,
+) -> RuleSet:
     """A bank's own DSR limit (banks have no statutory DSR cap for consumer loans).
 
     The limit is part of the version ("bank-2026.1-dsr35"), so two banks' sets with
-    different limits never share a version string.
+    different limits never share a version string. ``version=BANK_VERSION_2`` with
+    ``unchecked=Unchecked.PASS`` is the current built-in bank set.
     """
     if not 0 < max_dsr <= 1:
         raise ValueError("max_dsr must be a fraction in (0, 1], e.g. 0.35 for 35 %.")
@@ -274,7 +373,24 @@ def bank_rule_set(max_dsr: float = 0.35, *, effective_from: date = RULES_START) 
         title_en="Bank credit policy DSR limit",
         source="Kebijakan kredit internal bank / the bank's own credit policy",
     )
-    return RuleSet(name="bank", version=f"{BANK_VERSION}-dsr{percent}", rules=(rule,))
+    return RuleSet(
+        name="bank",
+        version=f"{version}-dsr{percent}",
+        rules=(rule,),
+        unchecked=unchecked,
+        max_term_months=max_term_months,
+    )
+
+
+def bank_rule_set_2(max_dsr: float = 0.35) -> RuleSet:
+    """``bank-2026.2-dsr<limit>``: ``bank_rule_set`` where a DSR that could not be computed
+    is an input error as before, and any rule not checked passes (``Unchecked.PASS``)."""
+    return bank_rule_set(
+        max_dsr,
+        version=BANK_VERSION_2,
+        unchecked=Unchecked.PASS,
+        max_term_months=BANK_MAX_TERM_MONTHS,
+    )
 
 
 # --------------------------------------------------------------------------------------
@@ -443,6 +559,7 @@ class RuleResultDict(TypedDict):
 
     code: str
     kind: str
+    state: str  # RuleState: passed, failed, not_checked, not_in_force
     in_force: bool
     passed: bool
     actual: float | None
@@ -467,6 +584,10 @@ class RuleResult:
 
     A rule not in force that day has ``in_force=False``, ``passed=True`` and no limit.
     ``actual`` is the figure compared with ``limit`` (for platforms: active + this one).
+    ``state`` (``RuleState``) says which of the four it was; left empty it follows from
+    ``in_force`` and ``passed``. A rule that could not be checked has ``not_checked`` and
+    ``passed`` as the rule set's ``Unchecked`` setting says; ``review`` when that setting
+    makes the decision at least REVIEW (then ``passed`` is True).
     """
 
     code: str
@@ -478,11 +599,21 @@ class RuleResult:
     effective_from: date | None
     message_id: str
     message_en: str
+    state: str = ""
+    review: bool = False
+
+    def __post_init__(self) -> None:
+        if not self.state:
+            state = RuleState.PASSED if self.passed else RuleState.FAILED
+            object.__setattr__(
+                self, "state", str(state if self.in_force else RuleState.NOT_IN_FORCE)
+            )
 
     def to_dict(self) -> RuleResultDict:
         return {
             "code": self.code,
             "kind": str(self.kind),
+            "state": self.state,
             "in_force": self.in_force,
             "passed": self.passed,
             "actual": self.actual,
@@ -510,6 +641,11 @@ class PolicyOutcome:
     def failed(self) -> tuple[RuleResult, ...]:
         return tuple(result for result in self.results if result.in_force and not result.passed)
 
+    @property
+    def review(self) -> bool:
+        """True when a rule in force could not be checked and its rule set says REVIEW."""
+        return any(result.review for result in self.results)
+
     def to_dict(self) -> PolicyDict:
         return {
             "rule_set_version": self.rule_set_version,
@@ -525,6 +661,7 @@ class _Check:
     actual: float | None
     message_id: str
     message_en: str
+    checked: bool = True  # False: the figure was not provided
 
 
 @lru_cache(maxsize=256)
@@ -545,6 +682,7 @@ def _unchecked(
         "dapat diperiksa",
         f"{labels[1]} not provided, so the limit of {limits[1]} {_since(since, 'en')} could "
         "not be checked",
+        checked=False,
     )
 
 
@@ -719,12 +857,24 @@ def _missing_fields(rule: Rule, collected: Collection[str] | None) -> list[str]:
     return [name for name in RULE_FIELDS[rule.kind] if name not in collected]
 
 
-def _in_force_result(rule: Rule, limit: float, since: date, check: _Check) -> RuleResult:
+def _in_force_result(
+    rule: Rule, limit: float, since: date, check: _Check, unchecked: Unchecked | None = None
+) -> RuleResult:
+    """``check`` as a result; one not checked passes, fails or asks for REVIEW as
+    ``unchecked`` says (``None``: as the check decided, the old meaning)."""
+    passed, state, review = check.passed, "", False
+    if not check.checked:
+        state = str(RuleState.NOT_CHECKED)
+        if unchecked is not None:
+            passed = unchecked is not Unchecked.REJECT
+            review = unchecked is Unchecked.REVIEW
     return RuleResult(
         code=rule.code,
         kind=str(rule.kind),
+        state=state,
+        review=review,
         in_force=True,
-        passed=check.passed,
+        passed=passed,
         actual=check.actual,
         limit=limit,
         effective_from=since,
@@ -751,6 +901,7 @@ class _Planned:
     fixed: RuleResult | None
     limit: float
     since: date
+    unchecked: Unchecked | None = None
 
 
 @dataclass(frozen=True)
@@ -801,7 +952,9 @@ class PolicyEvaluator:
             elif threshold is None or threshold.value is None:
                 planned.append(_Planned(rule, _not_in_force(rule, on), 0.0, on))
             else:
-                planned.append(_Planned(rule, None, threshold.value, threshold.effective_from))
+                since = threshold.effective_from
+                unchecked = rule_set.unchecked_for(rule)
+                planned.append(_Planned(rule, None, threshold.value, since, unchecked))
         self._rules = tuple(planned)
         self._results: dict[tuple[Any, ...], RuleResult] = {}
 
@@ -886,7 +1039,9 @@ class PolicyEvaluator:
 
     def _check(self, planned: _Planned, values: Mapping[str, Any]) -> RuleResult:
         check = _CHECKS[planned.rule.kind](planned.limit, planned.since, values)
-        return _in_force_result(planned.rule, planned.limit, planned.since, check)
+        return _in_force_result(
+            planned.rule, planned.limit, planned.since, check, planned.unchecked
+        )
 
     def counteroffers(
         self, batch: PolicyBatch
@@ -904,7 +1059,9 @@ class PolicyEvaluator:
         for cap, rows in by_cap.items():
             assert batch.figures is not None  # a DSR cap failed: the DSR was computed
             figures = batch.figures.take(np.array(rows, dtype=np.intp))
-            found, failed = _counteroffers(figures, cap=cap, schema=self.schema)
+            found, failed = _counteroffers(
+                figures, cap=cap, schema=self.schema, max_term=self.rule_set.max_term_months
+            )
             for i, offer in zip(rows, found, strict=True):
                 offers[i] = offer
             errors.update({rows[j]: error for j, error in failed.items()})
@@ -1025,11 +1182,12 @@ def counteroffer_cap(outcome: PolicyOutcome) -> float | None:
 
 
 def _counteroffers(
-    figures: _Figures, *, cap: float, schema: ApplicationSchema
+    figures: _Figures, *, cap: float, schema: ApplicationSchema, max_term: int | None = None
 ) -> tuple[list[Counteroffer | None], dict[int, Exception]]:
     """A smaller amount and/or a longer term that brings each application's DSR within
     ``cap``, in array passes (see ``counteroffer``), and by position the error of an
-    application whose term is not a number of months (``int`` refuses it)."""
+    application whose term is not a number of months (``int`` refuses it). The term is at
+    most ``max_term`` (the rule set's) and the schema's maximum."""
     n = figures.amount.size
     errors: dict[int, Exception] = {}
     live = np.isfinite(figures.months)
@@ -1044,6 +1202,8 @@ def _counteroffers(
     wanted = live & ~(requested <= within)
     minimum = schema.field("loan_amount").minimum or float(AMOUNT_STEP)
     maximum = int(schema.field("loan_term_months").maximum or 360)
+    if max_term is not None:
+        maximum = min(maximum, max_term)
     best, has_amount, amount_dsr = _max_amounts(
         figures, term, wanted, cap=cap, minimum=minimum, errors=errors
     )
@@ -1203,9 +1363,10 @@ def counteroffer(
     cap: float,
     feature_config: FeatureConfig,
     schema: ApplicationSchema = INDONESIAN_SCHEMA,
+    max_term_months: int | None = None,
 ) -> Counteroffer | None:
     """A smaller amount and/or a longer term that brings one application's DSR within
-    ``cap`` (the term taken in whole months).
+    ``cap`` (the term taken in whole months, at most ``max_term_months`` when given).
 
     ``None`` when the requested loan already meets the cap, or when neither a smaller amount
     (at least the schema's ``loan_amount`` minimum) nor a term up to the schema's
@@ -1217,7 +1378,7 @@ def counteroffer(
     figures, errors = _Figures.read([values], columns, plain, feature_config, whole_term=True)
     if errors:
         raise errors[0]
-    offers, failed = _counteroffers(figures, cap=cap, schema=schema)
+    offers, failed = _counteroffers(figures, cap=cap, schema=schema, max_term=max_term_months)
     if failed:
         raise failed[0]
     return offers[0]
@@ -1229,12 +1390,20 @@ def policy_counteroffer(
     *,
     feature_config: FeatureConfig,
     schema: ApplicationSchema = INDONESIAN_SCHEMA,
+    max_term_months: int | None = None,
 ) -> Counteroffer | None:
     """``counteroffer`` when the only rules that failed are DSR caps, else ``None``.
 
-    The cap to meet is the tightest DSR limit in force on the decision date.
+    The cap to meet is the tightest DSR limit in force on the decision date;
+    ``max_term_months``: the rule set's (``RuleSet.max_term_months``).
     """
     cap = counteroffer_cap(outcome)
     if cap is None:
         return None
-    return counteroffer(values, cap=cap, feature_config=feature_config, schema=schema)
+    return counteroffer(
+        values,
+        cap=cap,
+        feature_config=feature_config,
+        schema=schema,
+        max_term_months=max_term_months,
+    )

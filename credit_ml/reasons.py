@@ -13,11 +13,17 @@ Codes are stable identifiers that lenders may map to their own letters:
 * any other field names the effect: ``<STEM>_ADVERSE`` raised the risk,
   ``<STEM>_FAVOURABLE`` lowered it;
 * an optional field left empty gives ``<STEM>_MISSING`` in either direction.
+
+A failed rule comes before every model factor: its reason has the rule's code (say
+``OJK_MIN_AGE``), the figures it compared in both languages ("Usia 17 tahun, minimal 18
+tahun" / "Age 17, the minimum is 18"), ``field`` naming the application field(s) the rule
+reads (comma-separated, ``RULE_FIELDS`` order) and ``contribution`` ``None``: a rule has no
+share of the model's log-odds. Model factors fill the places the failed rules leave.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cached_property
@@ -26,10 +32,11 @@ from typing import Any, TypedDict
 import numpy as np
 import numpy.typing as npt
 
-from credit_ml.formatting import format_field
+from credit_ml.formatting import format_field, format_number, format_percent, format_value
 from credit_ml.memo import IdentityMemo
+from credit_ml.policy import RULE_FIELDS, PolicyOutcome, RuleKind, RuleResult
 from credit_ml.scaling import Outcome
-from credit_ml.schema import ApplicationSchema, DerivedFeature, FieldKind, FieldSpec
+from credit_ml.schema import ApplicationSchema, DerivedFeature, FieldKind, FieldSpec, Unit
 
 #: Adverse-action practice (ECOA Reg B): at most four specific reasons.
 MAX_REASONS = 4
@@ -166,27 +173,29 @@ REASON_CATALOGUE: dict[tuple[str, Direction], ReasonText] = _catalogue()
 
 
 class ReasonDict(TypedDict):
-    """``Reason.to_dict``: one reason as returned and recorded."""
+    """``Reason.to_dict``: one reason as returned and recorded. ``contribution`` is ``None``
+    for a failed rule's reason (they come first), a float in log-odds for a model factor."""
 
     code: str
     field: str
     value_id: str
     value_en: str
-    contribution: float
+    contribution: float | None
     text_id: str
     text_en: str
 
 
 @dataclass(frozen=True)
 class Reason:
-    """One reason for a decision. ``contribution`` is in log-odds of default (6 decimals);
-    ``value_id``/``value_en`` are the applicant's value as displayed."""
+    """One reason for a decision. ``contribution`` is in log-odds of default (6 decimals),
+    ``None`` for a failed rule; ``value_id``/``value_en`` are the applicant's value as
+    displayed (for a rule: the figure it compared)."""
 
     code: str
     field: str
     value_id: str
     value_en: str
-    contribution: float
+    contribution: float | None
     text_id: str
     text_en: str
 
@@ -291,6 +300,114 @@ def _from_parts(name: str, parts: _Parts, contribution: float) -> Reason:
     )
 
 
+#: A figure as (id, en) text.
+_Pair = tuple[str, str]
+
+
+def _years_pair(value: float) -> _Pair:
+    return format_value(Unit.YEARS, value, lang="id"), format_number(value, lang="en")
+
+
+def _unit_pair(unit: Unit) -> Callable[[float], _Pair]:
+    return lambda value: (
+        format_value(unit, value, lang="id"),
+        format_value(unit, value, lang="en"),
+    )
+
+
+def _percent_pair(ratio: float) -> _Pair:
+    return format_percent(ratio, lang="id"), format_percent(ratio, lang="en")
+
+
+#: Per kind of rule: subject (id, en), how its figures read, and whether the limit is a
+#: minimum. "{subject} {figure}, minimal {limit}" / "{subject} {figure}, the minimum is ...".
+_RULE_WORDING: dict[RuleKind, tuple[_Pair, Callable[[float], _Pair], bool]] = {
+    RuleKind.MIN_AGE: (("Usia", "Age"), _years_pair, True),
+    RuleKind.MAX_PLATFORMS: (
+        ("Platform pinjaman termasuk pinjaman ini:", "Lending platforms including this loan:"),
+        _unit_pair(Unit.COUNT),
+        False,
+    ),
+    RuleKind.MIN_INCOME: (
+        ("Penghasilan bulanan", "Monthly income of"),
+        _unit_pair(Unit.RUPIAH),
+        True,
+    ),
+    RuleKind.MAX_LOAN_AMOUNT: (
+        ("Jumlah pinjaman", "Loan amount of"),
+        _unit_pair(Unit.RUPIAH),
+        False,
+    ),
+    RuleKind.MAX_DSR: (("DSR", "DSR"), _percent_pair, False),
+}
+
+
+#: The subject of a rule whose figure was not provided, where it differs from the above.
+_MISSING_SUBJECT: dict[RuleKind, _Pair] = {
+    RuleKind.MAX_PLATFORMS: ("Jumlah platform pinjaman aktif", "Active lending platforms"),
+}
+
+
+def _rule_sentences(result: RuleResult, values: Mapping[str, Any]) -> tuple[_Pair, _Pair]:
+    """A failed rule's figure ``(value_id, value_en)`` and sentence ``(text_id, text_en)``."""
+    kind = RuleKind(result.kind)
+    (subject_id, subject_en), pair, minimum = _RULE_WORDING[kind]
+    limit_id, limit_en = pair(result.limit) if result.limit is not None else ("-", "-")
+    bound_id, bound_en = ("minimal", "minimum") if minimum else ("maksimal", "maximum")
+    if result.actual is None:
+        subject_id, subject_en = _MISSING_SUBJECT.get(
+            kind, (subject_id, subject_en.removesuffix(" of"))
+        )
+        value = (
+            format_value(Unit.COUNT, None, lang="id"),
+            format_value(Unit.COUNT, None, lang="en"),
+        )
+        return value, (
+            f"{subject_id} tidak diisi, {bound_id} {limit_id}",
+            f"{subject_en} not provided, the {bound_en} is {limit_en}",
+        )
+    value = pair(result.actual)
+    income = values.get("monthly_income")
+    if kind is RuleKind.MAX_DSR and income is not None and result.limit is not None:
+        total_id, total_en = _unit_pair(Unit.RUPIAH)(result.actual * float(income))
+        income_id, income_en = _unit_pair(Unit.RUPIAH)(float(income))
+        return value, (
+            f"Total cicilan {total_id} melebihi {limit_id} dari penghasilan {income_id}",
+            f"Total installments of {total_en} exceed {limit_en} of the income of {income_en}",
+        )
+    return value, (
+        f"{subject_id} {value[0]}, {bound_id} {limit_id}",
+        f"{subject_en} {value[1]}, the {bound_en} is {limit_en}",
+    )
+
+
+def rule_reason(result: RuleResult, values: Mapping[str, Any]) -> Reason:
+    """The reason a failed rule gives (see the module docstring); ``values`` is the cleaned
+    application the rule judged."""
+    (value_id, value_en), (text_id, text_en) = _rule_sentences(result, values)
+    return Reason(
+        code=result.code,
+        field=",".join(RULE_FIELDS[RuleKind(result.kind)]),
+        value_id=value_id,
+        value_en=value_en,
+        contribution=None,
+        text_id=text_id,
+        text_en=text_en,
+    )
+
+
+def rule_reasons(outcome: PolicyOutcome | None, values: Mapping[str, Any]) -> tuple[Reason, ...]:
+    """The reasons of the rules ``outcome`` failed, or could not check and so sent to
+    REVIEW, in rule-set order."""
+    if outcome is None:
+        return ()
+    return tuple(
+        rule_reason(result, values)
+        for result in outcome.results
+        if result.review or (result.in_force and not result.passed)
+    )
+
+
 def build_reasons(
     contributions: Mapping[str, float],
     *,
@@ -299,17 +416,21 @@ def build_reasons(
     decision: str,
     schema: ApplicationSchema,
     limit: int = MAX_REASONS,
+    policy: PolicyOutcome | None = None,
 ) -> tuple[Reason, ...]:
-    """The reasons for one decision, strongest first: ``ReasonBuilder.build`` of one row.
+    """The reasons for one decision, failed rules first, then model factors strongest
+    first: ``ReasonBuilder.build`` of one row.
 
     ``contributions`` maps each field or derived-feature group to its summed attribution in
     log-odds (positive raises the probability of default; one-hot columns already summed per
     field). ``values`` are the cleaned application, ``derived`` the derived features, both in
-    original units.
+    original units; ``policy`` the rules' outcome (its failed rules come first).
     """
     builder = reason_builder(tuple(contributions), schema=schema, limit=limit)
     row = np.array([[float(value) for value in contributions.values()]], dtype=np.float64)
-    (reasons,) = builder.build(row, values=[values], derived=[derived], decisions=[decision])
+    (reasons,) = builder.build(
+        row, values=[values], derived=[derived], decisions=[decision], policies=[policy]
+    )
     return reasons
 
 
@@ -358,9 +479,12 @@ class ReasonBuilder:
         values: Sequence[Mapping[str, Any]],
         derived: Sequence[Mapping[str, float]],
         decisions: Sequence[str],
+        policies: Sequence[PolicyOutcome | None] | None = None,
     ) -> list[tuple[Reason, ...]]:
         """The reasons of each row: ``contributions`` (n, groups), in ``groups`` order, with
-        each row's cleaned ``values``, ``derived`` features and ``decision``."""
+        each row's cleaned ``values``, ``derived`` features and ``decision``. ``policies``:
+        each row's rule outcome; the rules it failed come first (``rule_reasons``), model
+        factors fill the rest of the ``limit``."""
         grid = np.asarray(contributions, dtype=np.float64)
         n = len(decisions)
         if grid.shape != (n, len(self.groups)):
@@ -385,7 +509,8 @@ class ReasonBuilder:
             zip(order.tolist(), chosen, counts, strict=True)
         ):
             direction = Direction.LOWERS if lowers[i] else Direction.RAISES
-            row = []
+            row = list(rule_reasons(policies[i], values[i]))[: self.limit] if policies else []
+            count = min(count, self.limit - len(row))
             for j, contribution in zip(columns[:count], picked[:count], strict=True):
                 name = self.groups[j]
                 spec = specs[j]

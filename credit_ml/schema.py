@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from enum import StrEnum
 from functools import cached_property
 from typing import Any
@@ -548,7 +549,9 @@ def _coerce_number(spec: FieldSpec, value: Any) -> tuple[float | int | None, str
 
 
 def _fmt(number: float) -> str:
-    return f"{int(number):,}".replace(",", ".") if number == int(number) else str(number)
+    from credit_ml.messages import english_number  # local: messages imports formatting
+
+    return english_number(number)
 
 
 def _coerce_string(spec: FieldSpec, value: Any) -> tuple[str | None, str | None]:
@@ -567,11 +570,20 @@ def _coerce_string(spec: FieldSpec, value: Any) -> tuple[str | None, str | None]
 
 
 def validate_record(
-    schema: ApplicationSchema, record: Mapping[str, Any], *, identity_checks: bool = True
+    schema: ApplicationSchema,
+    record: Mapping[str, Any],
+    *,
+    identity_checks: bool = True,
+    today: date | None = None,
+    lang: str = "en",
 ) -> dict[str, Any]:
     """Return the record's cleaned values or raise ``ValidationFailed`` naming every field.
 
-    Unknown fields are refused; optional fields absent or null become ``None``.
+    Unknown fields are refused; optional fields absent or null become ``None``. With
+    ``identity_checks`` and ``today`` (the decision date the caller decides on), a
+    well-formed NIK is also checked against ``gender`` and ``age``
+    (``identity.nik_cross_problems``); a mismatch names both fields. The messages are in
+    ``lang`` ("en" or "id", ``messages.localise``).
     """
     from credit_ml import identity  # local: identity imports this module
 
@@ -599,10 +611,17 @@ def validate_record(
     if identity_checks:
         for name, problem in identity.identity_problems(cleaned).items():
             errors.setdefault(name, []).append(problem)
+    if identity_checks and today is not None:
+        for name, problem in identity.nik_cross_problems(cleaned, on=today).items():
+            errors.setdefault(name, []).append(problem)
     for name, problem in consistency_problems(cleaned).items():
         errors.setdefault(name, []).append(problem)
     if errors:
-        raise ValidationFailed(errors)
+        from credit_ml.messages import localise
+
+        raise ValidationFailed(
+            {name: [localise(m, lang) for m in messages] for name, messages in errors.items()}
+        )
     return cleaned
 
 

@@ -29,6 +29,7 @@ from audit.services import RecordedDecision, decision_records_create, decision_r
 from credit_ml import charts
 from credit_ml.decision import Decision, decide, decide_stream
 from credit_ml.features import FeatureInputError
+from credit_ml.messages import localise
 from credit_ml.schema import ApplicationSchema, ValidationFailed, validate_record
 from credit_ml.scoring import ShadowDict
 from credit_ml.shadow import shadow_output, shadow_outputs
@@ -132,16 +133,20 @@ def actor_of(*, client: ApiClient | None, user: Any) -> Actor:
 # --------------------------------------------------------------------------------------
 
 
-def application_validate(payload: Any, *, schema: ApplicationSchema) -> dict[str, Any]:
+def application_validate(
+    payload: Any, *, schema: ApplicationSchema, lang: str = "en"
+) -> dict[str, Any]:
+    """The cleaned application; ``InvalidInput`` with the messages in ``lang`` ("en"/"id")."""
     if not isinstance(payload, Mapping):
         raise InvalidInput(
             "The body must be a JSON object.",
             fields={"non_field_errors": ["Expected a JSON object."]},
         )
     try:
-        return validate_record(schema, payload)
+        return validate_record(schema, payload, today=decision_date(), lang=lang)
     except ValidationFailed as exc:
-        raise InvalidInput("The application is invalid.", fields=exc.errors) from None
+        message = localise("The application is invalid.", lang)
+        raise InvalidInput(message, fields=exc.errors) from None
 
 
 def _body_sha256(payload: Any) -> str:
@@ -361,6 +366,7 @@ def application_score(
     endpoint: Endpoint,
     idempotency_key: str | None,
     request_id: uuid.UUID | None = None,
+    lang: str = "en",
 ) -> ScoringResult:
     """Decide one application with the champion and record it before answering.
 
@@ -373,7 +379,7 @@ def application_score(
     def compute() -> ScoringResult:
         serving = _serving()
         loaded = serving.champion
-        values = application_validate(payload, schema=loaded.model.schema)
+        values = application_validate(payload, schema=loaded.model.schema, lang=lang)
         decision = _decide_one(values, loaded=loaded, actor=actor)
         now = timezone.now()
         scored = _Scored(
@@ -447,9 +453,10 @@ class _ValidItems:
     Invalid items are collected in ``errors`` and never reach the model.
     """
 
-    def __init__(self, items: Sequence[Any], *, schema: ApplicationSchema) -> None:
+    def __init__(self, items: Sequence[Any], *, schema: ApplicationSchema, lang: str) -> None:
         self.items = items
         self.schema = schema
+        self.lang = lang
         self.indexes: list[int] = []
         self.values: list[dict[str, Any]] = []
         self.errors: dict[int, dict[str, list[str]]] = {}
@@ -457,7 +464,7 @@ class _ValidItems:
     def __iter__(self) -> Iterator[dict[str, Any]]:
         for index, item in enumerate(self.items):
             try:
-                values = application_validate(item, schema=self.schema)
+                values = application_validate(item, schema=self.schema, lang=self.lang)
             except InvalidInput as exc:
                 self.errors[index] = exc.fields
                 continue
@@ -480,7 +487,7 @@ def _error_item(index: int, fields: Mapping[str, list[str]], application_id: Any
 
 
 def applications_score_batch(
-    *, payload: Any, actor: Actor, idempotency_key: str | None
+    *, payload: Any, actor: Actor, idempotency_key: str | None, lang: str = "en"
 ) -> ScoringResult:
     """Validate each item on its own, decide the valid ones in chunks, record, answer in order.
 
@@ -497,7 +504,7 @@ def applications_score_batch(
         serving = _serving()
         loaded = serving.champion
         rule_set = rule_set_policy(rule_set=actor.rule_set)
-        valid = _ValidItems(items, schema=loaded.model.schema)
+        valid = _ValidItems(items, schema=loaded.model.schema, lang=lang)
         now = timezone.now()
         results: list[dict[str, Any] | None] = [None] * len(items)
         taken = 0  # valid items decided so far: the position of the next chunk's first

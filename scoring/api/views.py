@@ -35,6 +35,26 @@ def _actor(request: Request) -> services.Actor:
     return services.actor_of(client=api_client_of(request), user=request.user)
 
 
+def request_lang(request: Request) -> str:
+    """The language of the messages: of ``id`` and ``en`` in ``Accept-Language``, the one
+    with the highest q-value (the first on a tie); English for anything else."""
+    best, best_q = "en", 0.0
+    for part in request.headers.get("Accept-Language", "").split(","):
+        tag, _, params = part.strip().partition(";")
+        q = 1.0
+        for param in params.split(";"):
+            name, _, value = param.strip().partition("=")
+            if name == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        lang = tag.strip().lower().split("-")[0]
+        if lang in ("id", "en") and q > best_q:
+            best, best_q = lang, q
+    return best
+
+
 def _idempotency_key(request: Request) -> str | None:
     key = request.headers.get("Idempotency-Key")
     if key is not None and not 1 <= len(key) <= 200:
@@ -69,6 +89,7 @@ class PredictView(RateLimitHeaders, APIView):
             endpoint=self.endpoint,
             idempotency_key=_idempotency_key(request),
             request_id=decision_request_id(),
+            lang=request_lang(request),
         )
         return _respond(result)
 
@@ -89,7 +110,10 @@ class BatchView(RateLimitHeaders, APIView):
     @extend_schema(**docs.batch_docs(), parameters=[IDEMPOTENCY])
     def post(self, request: Request) -> Response:
         result = services.applications_score_batch(
-            payload=request.data, actor=_actor(request), idempotency_key=_idempotency_key(request)
+            payload=request.data,
+            actor=_actor(request),
+            idempotency_key=_idempotency_key(request),
+            lang=request_lang(request),
         )
         return _respond(result)
 

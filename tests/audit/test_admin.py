@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from datetime import date as calendar_date
 from html.parser import HTMLParser
 from typing import Any
 
@@ -13,10 +14,13 @@ from django.contrib import admin
 from django.contrib.auth.models import User
 from django.test import Client
 
-from audit.admin import DecisionRecordAdmin
+from audit.admin import DecisionRecordAdmin, _rule_state
 from audit.models import AuditAccess, DecisionRecord
+from credit_ml.features import FeatureConfig
+from credit_ml.policy import evaluate_policy, fintech_rule_set, fintech_rule_set_2
 from registry import roles
 from tests.audit.conftest import APPLICANT, MakeRecords, staff_in
+from tests.ml.test_policy import application
 
 CHANGELIST = "/admin/audit/decisionrecord/"
 
@@ -421,3 +425,21 @@ def estimated_table_width(html: str) -> float:
         cell = max(len(piece.strip()) for piece in pieces) * CELL_PX + CELL_PAD
         width += max(head, cell)
     return width
+
+
+def test_the_policy_table_says_a_rule_was_not_checked() -> None:
+    values = {**application(active_lending_platforms=None), "age": None}
+    day = calendar_date(2026, 3, 1)
+    states = [
+        [
+            _rule_state(r.to_dict())
+            for r in evaluate_policy(rules, values, on=day, feature_config=FeatureConfig()).results
+        ]
+        for rules in (fintech_rule_set(), fintech_rule_set_2())
+    ]
+    assert states == [
+        ["passed", "not checked", "not checked: FAILED", "not in force", "passed"],
+        ["passed", "not checked", "not checked", "not in force", "passed"],
+    ]
+    recorded_before_states = {"in_force": True, "passed": False}
+    assert _rule_state(recorded_before_states) == "FAILED"  # type: ignore[arg-type]

@@ -29,7 +29,7 @@ def superuser(db: None) -> User:
 def test_the_admin_creates_a_key_shown_once_that_authenticates(
     superuser: User, champion: ModelVersion
 ) -> None:
-    rule_set = RuleSet.objects.get(name="bank")
+    rule_set = RuleSet.objects.get(version="bank-2026.2-dsr35")
     client = signed_in(superuser)
     response = client.post(
         ADD,

@@ -26,7 +26,7 @@ URL = "/api/v1/predict/batch"
 def _items(count: int) -> list[dict[str, Any]]:
     """``count`` applications, every seventh invalid (age 12), with distinct references."""
     return [
-        application(application_id=f"B-{i:04d}", age=12 if i % 7 == 3 else 35 + i % 20)
+        application(application_id=f"B-{i:04d}", age=12 if i % 7 == 3 else 35 + i % 3)
         for i in range(count)
     ]
 

@@ -24,11 +24,11 @@ def test_the_printed_key_authenticates(champion: ModelVersion) -> None:
     key = output.strip().splitlines()[-1]
     client = ApiClient.objects.get()
     assert output.splitlines()[0] == (
-        f"API client 'los-alpha' ({client.prefix}), rule set fintech-2026.1."
+        f"API client 'los-alpha' ({client.prefix}), rule set fintech-2026.2."
     )
     response = keyed(key).post("/api/v1/predict", VALID, format="json")
     assert response.status_code == 200
-    assert response.json()["rule_set_version"] == "fintech-2026.1"
+    assert response.json()["rule_set_version"] == "fintech-2026.2"
 
 
 def test_quiet_prints_only_the_key(db: None) -> None:
@@ -40,9 +40,9 @@ def test_quiet_prints_only_the_key(db: None) -> None:
 
 def test_the_bank_rule_set_is_chosen_by_name(champion: ModelVersion) -> None:
     key = run("los-bank", "--rule-set", "bank", "--quiet").strip()
-    assert ApiClient.objects.get().rule_set.version == "bank-2026.1-dsr35"
+    assert ApiClient.objects.get().rule_set.version == "bank-2026.2-dsr35"
     response = keyed(key).post("/api/v1/predict", VALID, format="json")
-    assert response.json()["rule_set_version"] == "bank-2026.1-dsr35"
+    assert response.json()["rule_set_version"] == "bank-2026.2-dsr35"
 
 
 def test_an_unknown_rule_set_is_a_command_error_and_creates_nothing(db: None) -> None:

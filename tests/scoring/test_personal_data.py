@@ -19,7 +19,7 @@ from tests.scoring.support import VALID
 PERSON = {
     "application_id": "LOS-ZQX-778899",
     "full_name": "Zulkarnaen Wicaksono Tjahjadi",
-    "nik": "3273015708920007",
+    "nik": "3273015708900007",
     "phone": "+62 813-9876-5432",
     "email": "zulkarnaen.tjahjadi@contoh.id",
     "address": "Jl. Kebon Sirih Raya No. 77, Menteng",

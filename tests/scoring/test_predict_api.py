@@ -15,9 +15,9 @@ from rest_framework.test import APIClient
 from audit.models import DecisionRecord
 from credit_ml.features import annuity_installment
 from credit_ml.schema import INDONESIAN_SCHEMA, Unit
-from registry.models import ApiClient, ModelVersion
+from registry.models import ApiClient, ModelVersion, RuleSet
 from scoring.examples import RULE_REJECTED_APPLICATION
-from tests.scoring.support import DSR_35, VALID, application
+from tests.scoring.support import DSR_35, VALID, application, keyed
 
 URL = "/api/v1/predict"
 OnDate = Callable[[date], None]
@@ -76,7 +76,7 @@ def test_a_valid_application_is_decided_and_recorded_before_the_answer(
         "counteroffer",
     }
     assert body["application_id"] == "DEMO-0001"
-    assert (body["model_version"], body["rule_set_version"]) == ("m-scoring-a", "fintech-2026.1")
+    assert (body["model_version"], body["rule_set_version"]) == ("m-scoring-a", "fintech-2026.2")
     assert body["decision"] == "APPROVE"
     assert 250 <= body["credit_score"] <= 900
     assert body["policy"]["decision_date"] == "2026-03-02"
@@ -108,7 +108,7 @@ def test_a_decision_dated_2025_uses_the_40_percent_cap(
     assert body["counteroffer"] is None
     record = DecisionRecord.objects.get()
     assert (record.decision_date, record.failed_rules) == (date(2025, 6, 1), [])
-    assert (record.rule_set_version, record.model_label) == ("fintech-2026.1", "m-scoring-a")
+    assert (record.rule_set_version, record.model_label) == ("fintech-2026.2", "m-scoring-a")
 
 
 def test_the_same_application_dated_2026_is_rejected_by_the_30_percent_cap(
@@ -125,7 +125,7 @@ def test_the_same_application_dated_2026_is_rejected_by_the_30_percent_cap(
     record = DecisionRecord.objects.get()
     assert record.decision == "REJECT"
     assert record.failed_rules == [DSR_RULE]
-    assert (record.rule_set_version, record.model_label) == ("fintech-2026.1", "m-scoring-a")
+    assert (record.rule_set_version, record.model_label) == ("fintech-2026.2", "m-scoring-a")
     assert record.counteroffer == body["counteroffer"]
 
 
@@ -154,12 +154,12 @@ def test_a_bank_client_is_decided_under_its_own_35_percent_limit(
 ) -> None:
     on_date(date(2026, 1, 1))
     body = predict(bank_api, DSR_35)
-    assert body["rule_set_version"] == "bank-2026.1-dsr35"
+    assert body["rule_set_version"] == "bank-2026.2-dsr35"
     assert [rule["code"] for rule in body["policy"]["rules"]] == ["BANK_MAX_DSR"]
     rule = dsr_rule(body, "BANK_MAX_DSR")
     assert (rule["limit"], rule["passed"]) == (0.35, True)
     assert body["decision"] == "APPROVE"
-    assert DecisionRecord.objects.get().rule_set_version == "bank-2026.1-dsr35"
+    assert DecisionRecord.objects.get().rule_set_version == "bank-2026.2-dsr35"
 
 
 def test_a_bank_client_rejects_above_its_limit(
@@ -196,7 +196,11 @@ def test_the_counteroffer_term_meets_the_cap_and_one_month_less_does_not(
     api: APIClient, champion: ModelVersion, on_date: OnDate
 ) -> None:
     on_date(date(2026, 1, 1))
-    offer = predict(api, DSR_35)["counteroffer"]
+    # fintech-2026.2 proposes terms up to 24 months: 34 are too long, so no term is offered.
+    assert predict(api, DSR_35)["counteroffer"]["min_term_months"] is None
+    old_set = RuleSet.objects.get(version="fintech-2026.1")  # terms up to the schema maximum
+    _client, key = ApiClient.objects.create_key(name="los-2026-1", rule_set=old_set)
+    offer = predict(keyed(key), DSR_35)["counteroffer"]
     amount = DSR_35["loan_amount"]
     assert offer["min_term_months"] == 34
     assert dsr(DSR_35, amount=amount, term=offer["min_term_months"]) <= 0.3
@@ -233,7 +237,7 @@ RAW_NUMBER = re.compile(r"^-?\d+\.\d{3,}$|e[+-]?\d")
 
 def assert_readable(reasons: list[dict[str, Any]]) -> None:
     for reason in reasons:
-        assert reason["field"] in FIELDS
+        assert set(reason["field"].split(",")) <= FIELDS  # a rule's reason: the fields it reads
         assert "=" not in reason["field"]
         for key in ("value_id", "value_en", "text_id", "text_en"):
             assert reason[key]
@@ -259,8 +263,12 @@ def test_review_and_reject_reasons_raise_the_risk_largest_first(
     on_date(day)
     answer = predict(api, body)
     assert answer["decision"] == decision
-    contributions = [reason["contribution"] for reason in answer["reasons"]]
-    assert 1 <= len(contributions) <= 4
+    rules = [r["code"] for r in answer["reasons"] if r["contribution"] is None]
+    # A failed rule is the first reason (no contribution), model factors fill the rest.
+    assert rules == (["OJK_MAX_REPAYMENT_TO_INCOME"] if decision == "REJECT" else [])
+    assert [r["code"] for r in answer["reasons"][: len(rules)]] == rules
+    contributions = [r["contribution"] for r in answer["reasons"][len(rules) :]]
+    assert 1 <= len(rules) + len(contributions) <= 4
     assert all(value > 0 for value in contributions)
     assert contributions == sorted(contributions, reverse=True)
     assert_readable(answer["reasons"])

@@ -150,7 +150,9 @@ def test_a_malformed_identity_field_is_named(
 def test_work_experience_longer_than_the_working_life_is_named(
     api: APIClient, champion: ModelVersion
 ) -> None:
-    response = api.post(URL, {**VALID, "age": 20, "work_experience_years": 6}, format="json")
+    born_2006 = "3171054501060001"  # the NIK of a woman born on 5 January 2006: age 20
+    body = {**VALID, "nik": born_2006, "age": 20, "work_experience_years": 6}
+    response = api.post(URL, body, format="json")
     assert_refused(response, {"work_experience_years"})
     assert response.json()["error"]["fields"]["work_experience_years"] == [
         "Cannot exceed the working life the age allows (5 years)."
@@ -242,4 +244,4 @@ def test_a_thirty_digit_integer_is_named_as_out_of_bounds(
     text = json.dumps(VALID).replace('"loan_amount": 50000000', '"loan_amount": 1' + "0" * 30)
     response = post_raw(api, text)
     assert_refused(response, {"loan_amount"})
-    assert response.json()["error"]["fields"]["loan_amount"] == ["Must be at most 2.000.000.000."]
+    assert response.json()["error"]["fields"]["loan_amount"] == ["Must be at most 2,000,000,000."]
