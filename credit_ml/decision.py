@@ -212,6 +212,8 @@ class _Plan:
     derived_inputs: tuple[str, ...]
     numeric: tuple[str, ...]
     shared_derived: bool
+    #: The rule set puts failed rules first among the reasons (``RuleSet.rule_reasons``).
+    rule_reasons: bool
 
     @classmethod
     def make(
@@ -232,6 +234,7 @@ class _Plan:
             reasons=reason_builder(tuple(dict.fromkeys(encoder.column_groups)), schema=schema),
             derived_inputs=derived_inputs,
             numeric=tuple(dict.fromkeys(numeric)),
+            rule_reasons=rule_set.rule_reasons,
             shared_derived=bool(schema.derived)
             and set(encoder.derived_inputs) <= set(derived_inputs)
             and encoder.feature_config == config,
@@ -378,7 +381,7 @@ class _Batch:
             values=[prepared.records[i] for i in rows],
             derived=derived,
             decisions=decisions,
-            policies=outcomes,
+            policies=outcomes if self.plan.rule_reasons else None,
         )
         groups = scored.groups
         composed: dict[int, Decision] = {}

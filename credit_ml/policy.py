@@ -230,6 +230,10 @@ class RuleSet:
     #: The longest term a counteroffer may propose, in months (the schema's maximum stays
     #: the outer bound); ``None``: the schema's maximum, as before the setting existed.
     max_term_months: int | None = None
+    #: Whether failed (or not checked) rules come first among a decision's reasons, with
+    #: their figures; ``False``: the model's factors only, as the versions stored before the
+    #: setting decided, so that their decisions replay identically.
+    rule_reasons: bool = False
 
     def __post_init__(self) -> None:
         codes = [rule.code for rule in self.rules]
@@ -247,6 +251,8 @@ class RuleSet:
             data["unchecked"] = str(self.unchecked)
         if self.max_term_months is not None:  # likewise
             data["max_term_months"] = self.max_term_months
+        if self.rule_reasons:  # likewise
+            data["rule_reasons"] = True
         return data
 
     def unchecked_for(self, rule: Rule) -> Unchecked | None:
@@ -264,6 +270,7 @@ class RuleSet:
                 rules=rules,
                 unchecked=_unchecked_setting(data),
                 max_term_months=_whole_or_none(data.get("max_term_months")),
+                rule_reasons=data.get("rule_reasons", False) is True,
             )
         except (KeyError, TypeError) as exc:
             raise ValueError(f"Malformed rule set: {exc!r}") from exc
@@ -278,6 +285,7 @@ def fintech_rule_set(
     *,
     unchecked: Unchecked | None = None,
     max_term_months: int | None = None,
+    rule_reasons: bool = False,
 ) -> RuleSet:
     """OJK rules for fintech lending (LPBBTI) under POJK 40/2024 and SEOJK 19/SEOJK.06/2025.
 
@@ -292,6 +300,7 @@ def fintech_rule_set(
         version=version,
         unchecked=unchecked,
         max_term_months=max_term_months,
+        rule_reasons=rule_reasons,
         rules=(
             Rule(
                 code="OJK_MAX_REPAYMENT_TO_INCOME",
@@ -344,7 +353,10 @@ def fintech_rule_set_2() -> RuleSet:
     could not be checked (say no ``active_lending_platforms``) makes the decision REVIEW,
     and a counteroffer proposes at most ``FINTECH_MAX_TERM_MONTHS``."""
     return fintech_rule_set(
-        FINTECH_VERSION_2, unchecked=Unchecked.REVIEW, max_term_months=FINTECH_MAX_TERM_MONTHS
+        FINTECH_VERSION_2,
+        unchecked=Unchecked.REVIEW,
+        max_term_months=FINTECH_MAX_TERM_MONTHS,
+        rule_reasons=True,
     )
 
 
@@ -355,6 +367,7 @@ def bank_rule_set(
     version: str = BANK_VERSION,
     unchecked: Unchecked | None = None,
     max_term_months: int | None = None,
+    rule_reasons: bool = False,
 ) -> RuleSet:
     """A bank's own DSR limit (banks have no statutory DSR cap for consumer loans).
 
@@ -379,6 +392,7 @@ def bank_rule_set(
         rules=(rule,),
         unchecked=unchecked,
         max_term_months=max_term_months,
+        rule_reasons=rule_reasons,
     )
 
 
@@ -390,6 +404,7 @@ def bank_rule_set_2(max_dsr: float = 0.35) -> RuleSet:
         version=BANK_VERSION_2,
         unchecked=Unchecked.PASS,
         max_term_months=BANK_MAX_TERM_MONTHS,
+        rule_reasons=True,
     )
 
 

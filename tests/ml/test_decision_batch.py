@@ -185,7 +185,7 @@ def test_each_decision_is_xgboosts_prediction_then_the_thresholds_and_the_rules(
             derived=decision.derived,
             decision=decision.decision,
             schema=INDONESIAN_SCHEMA,
-            policy=policy,
+            policy=policy if FINTECH.rule_reasons else None,  # 2026.1: the model's factors
         )
         offer = policy_counteroffer(policy, values, feature_config=CONFIG)
         assert decision.counteroffer == offer

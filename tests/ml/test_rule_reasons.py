@@ -7,13 +7,14 @@ from datetime import date
 from typing import Any
 
 from credit_ml.decision import decide, decide_many
-from credit_ml.policy import fintech_rule_set
+from credit_ml.policy import fintech_rule_set, fintech_rule_set_2
 from credit_ml.reasons import MAX_REASONS, Reason
 from credit_ml.scoring import ScoringModel
 from tests.ml.test_policy import application
 
 ON = date(2026, 3, 1)
-FINTECH = fintech_rule_set()
+FINTECH = fintech_rule_set_2()  # the versions from 2026.2 on put failed rules first
+STORED_2026_1 = fintech_rule_set()
 
 #: 200,000 + 48,000,000 / 12 at 0 % = 4,200,000 on 12,000,000: a DSR of 35 % (cap 30 %).
 OVER_CAP: dict[str, Any] = {
@@ -98,3 +99,20 @@ def test_the_batch_gives_each_application_the_rule_reasons_it_gets_alone(
     assert [r.code for r in firsts[::2]] == ["OJK_MIN_AGE", "OJK_MAX_REPAYMENT_TO_INCOME"]
     assert firsts[1].contribution is not None  # passed the rules: model factors only
     assert firsts[3].contribution is not None  # married at 17: the age rule passes
+
+
+def test_a_rule_set_stored_before_the_setting_keeps_the_model_factors_only(
+    scoring_model: ScoringModel,
+) -> None:
+    """Decisions made under ``fintech-2026.1`` replay identically: its reasons stay the
+    model's factors even when a rule rejects."""
+    decision = decide(
+        scoring_model,
+        application(age=17, work_experience_years=0),
+        rule_set=STORED_2026_1,
+        on=ON,
+    )
+    assert decision.decision == "REJECT"
+    assert decision.failed_rules == ("OJK_MIN_AGE",)
+    assert all(reason.contribution is not None for reason in decision.reasons)
+    assert "OJK_MIN_AGE" not in [reason.code for reason in decision.reasons]
