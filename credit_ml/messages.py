@@ -54,6 +54,11 @@ CATALOGUE: dict[str, str] = {
         "Tidak sesuai dengan tanggal lahir pada NIK."
     ),
     "The application is invalid.": "Pengajuan tidak valid.",
+    "The body must be a JSON object.": "Isi permintaan harus berupa objek JSON.",
+    "Expected a JSON object.": "Diharapkan sebuah objek JSON.",
+    "Must be at least 1 month.": "Minimal 1 bulan.",
+    "Must be a positive amount.": "Harus berupa jumlah positif.",
+    "Required to compute the debt service ratio.": "Diperlukan untuk menghitung rasio cicilan.",
 }
 
 _NUMBER = r"(-?[0-9][0-9,]*(?:\.[0-9]+)?)"

@@ -139,8 +139,8 @@ def application_validate(
     """The cleaned application; ``InvalidInput`` with the messages in ``lang`` ("en"/"id")."""
     if not isinstance(payload, Mapping):
         raise InvalidInput(
-            "The body must be a JSON object.",
-            fields={"non_field_errors": ["Expected a JSON object."]},
+            localise("The body must be a JSON object.", lang),
+            fields={"non_field_errors": [localise("Expected a JSON object.", lang)]},
         )
     try:
         return validate_record(schema, payload, today=decision_date(), lang=lang)
@@ -342,7 +342,7 @@ def _idempotent(
 
 
 def _decide_one(
-    values: Mapping[str, Any], *, loaded: model_cache.LoadedModel, actor: Actor
+    values: Mapping[str, Any], *, loaded: model_cache.LoadedModel, actor: Actor, lang: str
 ) -> Decision:
     rule_set = rule_set_policy(rule_set=actor.rule_set)
     try:
@@ -355,7 +355,8 @@ def _decide_one(
         )
     except FeatureInputError as exc:
         raise InvalidInput(
-            "The application is invalid.", fields={exc.field: [exc.message]}
+            localise("The application is invalid.", lang),
+            fields={exc.field: [localise(exc.message, lang)]},
         ) from None
 
 
@@ -380,7 +381,7 @@ def application_score(
         serving = _serving()
         loaded = serving.champion
         values = application_validate(payload, schema=loaded.model.schema, lang=lang)
-        decision = _decide_one(values, loaded=loaded, actor=actor)
+        decision = _decide_one(values, loaded=loaded, actor=actor, lang=lang)
         now = timezone.now()
         scored = _Scored(
             request_id=request_id or uuid.uuid4(),
@@ -581,7 +582,7 @@ def _batch_chunk(
     for position, outcome, shadow in zip(positions, chunk, shadows, strict=True):
         index = valid.indexes[position]
         if isinstance(outcome, FeatureInputError):
-            valid.errors[index] = {outcome.field: [outcome.message]}
+            valid.errors[index] = {outcome.field: [localise(outcome.message, valid.lang)]}
             continue
         scored = _Scored(
             request_id=uuid.uuid4(),

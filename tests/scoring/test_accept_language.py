@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from rest_framework.test import APIClient
 
+from credit_ml.messages import localise
 from registry.models import ModelVersion
 from tests.scoring.support import VALID
 
@@ -47,3 +48,19 @@ def test_a_batch_item_error_is_in_the_requested_language(
     assert response.status_code == 200
     item = response.json()["results"][1]
     assert item["error"]["fields"] == {"loan_amount": ["Maksimal 2.000.000.000."]}
+
+
+def test_a_body_that_is_not_an_object_is_refused_in_indonesian(
+    api: APIClient, champion: ModelVersion
+) -> None:
+    response = api.post(URL, [1, 2], format="json", HTTP_ACCEPT_LANGUAGE="id")
+    assert response.status_code == 400
+    assert response.json()["error"]["message"] == "Isi permintaan harus berupa objek JSON."
+    assert response.json()["error"]["fields"] == {
+        "non_field_errors": ["Diharapkan sebuah objek JSON."]
+    }
+
+
+def test_a_term_the_model_path_refuses_is_explained_in_indonesian() -> None:
+    assert localise("Must be a positive amount.", "id") == "Harus berupa jumlah positif."
+    assert localise("Must be at least 1 month.", "en") == "Must be at least 1 month."
