@@ -8,45 +8,70 @@ of a throttled endpoint carries ``X-RateLimit-Limit`` and ``X-RateLimit-Remainin
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import caches
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
 from rest_framework.views import APIView
 
 from registry.api_keys import api_client_of
 
 
-class ScoringRateThrottle(SimpleRateThrottle):
-    scope = "scoring"
+def _rate() -> tuple[int, int]:
+    """``KREDITAX_SCORING_RATE`` as (requests, seconds), parsed as DRF parses a rate."""
+    count, seconds = SimpleRateThrottle.parse_rate(None, str(settings.KREDITAX_SCORING_RATE))  # type: ignore[arg-type]
+    return int(count or 0), int(seconds or 60)
+
+
+class ScoringRateThrottle(BaseThrottle):
+    """A fixed-window counter per client: one number in the cache, whatever the rate.
+
+    (DRF's ``SimpleRateThrottle`` keeps every request's time in a list that is read and
+    written back on each request, so its cost grows with the rate: at 600 a minute a busy
+    client's list holds 600 entries.) A window starts on a multiple of the period; a client
+    may therefore send up to twice the rate across a window's boundary.
+    """
 
     def __init__(self) -> None:
         self.cache = caches["throttle"]
-        super().__init__()
+        self.retry_after: float | None = None
 
-    def get_rate(self) -> str:
-        return str(settings.KREDITAX_SCORING_RATE)
-
-    def get_cache_key(self, request: Request, view: APIView) -> str | None:
+    def _ident(self, request: Request) -> str | None:
         client = api_client_of(request)
         if client is not None:
-            ident = f"client-{client.pk}"
-        elif request.user and request.user.is_authenticated:
-            ident = f"user-{request.user.pk}"
-        else:
-            return None
-        return self.cache_format % {"scope": self.scope, "ident": ident}
+            return f"client-{client.pk}"
+        if request.user and request.user.is_authenticated:
+            return f"user-{request.user.pk}"
+        return None
 
     def allow_request(self, request: Request, view: APIView) -> bool:
-        allowed = super().allow_request(request, view)
-        if self.key is not None:
-            limit = int(getattr(self, "num_requests"))  # noqa: B009 (set by DRF, untyped)
-            remaining = max(0, limit - len(self.history))
-            request.META["kreditax.ratelimit"] = (limit, remaining)
-        return allowed
+        ident = self._ident(request)
+        if ident is None:
+            return True
+        limit, period = _rate()
+        now = time.time()
+        window = int(now // period)
+        key = f"throttle_scoring_{ident}_{window}"
+        if self.cache.add(key, 1, timeout=period + 1):
+            count = 1
+        else:
+            try:
+                count = int(self.cache.incr(key))
+            except ValueError:  # expired between add and incr
+                self.cache.add(key, 1, timeout=period + 1)
+                count = 1
+        request.META["kreditax.ratelimit"] = (limit, max(0, limit - count))
+        if count > limit:
+            self.retry_after = (window + 1) * period - now
+            return False
+        return True
+
+    def wait(self) -> float | None:
+        return self.retry_after
 
 
 class RateLimitHeaders:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -66,3 +67,17 @@ def test_an_address_with_too_many_failed_keys_gets_429_before_any_key_is_checked
     assert refused["Retry-After"] == "60"
     elsewhere = keyed(fintech_key[1]).get("/api/v1/models", REMOTE_ADDR="10.0.0.2")
     assert elsewhere.status_code == 200
+
+
+@override_settings(KREDITAX_SCORING_RATE="100000/min")
+def test_the_count_is_one_number_per_client_whatever_the_rate(
+    api: APIClient, fintech_key: tuple[ApiClient, str], champion: ModelVersion
+) -> None:
+    windows = {int(time.time() // 60)}
+    for _ in range(3):
+        assert api.post(PREDICT, VALID, format="json").status_code == 200
+    windows.add(int(time.time() // 60))
+    ident = f"throttle_scoring_client-{fintech_key[0].pk}"
+    counts = [caches["throttle"].get(f"{ident}_{window}") for window in sorted(windows)]
+    assert sum(count or 0 for count in counts) == 3
+    assert all(count is None or isinstance(count, int) for count in counts)
