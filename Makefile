@@ -60,7 +60,7 @@ test: install-dev ## Install what the tests need and run the whole suite
 lint: install-dev ## ruff, ruff format --check, mypy --strict, the import contracts (layers), makemigrations --check
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy credit_ml kreditax registry audit scoring training tests
+	$(VENV)/bin/mypy credit_ml kreditax registry audit scoring training review monitoring policy portfolio tests
 	$(VENV)/bin/lint-imports
 	DJANGO_SETTINGS_MODULE=kreditax.settings.test $(MANAGE) makemigrations --check --dry-run
 

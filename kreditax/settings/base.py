@@ -52,6 +52,10 @@ INSTALLED_APPS = [
     "audit",
     "scoring",
     "training",
+    "review",
+    "monitoring",
+    "policy",
+    "portfolio",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,1 @@
+"""Monitoring in production: stability, decision mix, performance, fairness, alerts."""

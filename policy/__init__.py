@@ -1,0 +1,1 @@
+"""Credit policy as governed data: what-if simulation on recorded decisions."""
