@@ -46,7 +46,7 @@ from django.views.decorators.http import require_POST
 
 from audit import exports, masking
 from audit.access import audit_access_record
-from audit.models import AuditAccess, AuditCheckpoint, DecisionRecord
+from audit.models import AuditAccess, AuditCheckpoint, DecisionRecord, Outcome
 from audit.replay import REPLAY_ERRORS, decision_replay_logged
 from audit.selectors import RecordFilter, distinct_values, failed_rule_q
 from audit.services import content_hash
@@ -712,3 +712,11 @@ class AuditAccessAdmin(ReadOnlyAdmin):
             return "-"
         url = reverse("admin:audit_export_manifest", args=[obj.pk])
         return format_html('<a href="{}">manifest</a>', url)
+
+
+@admin.register(Outcome)
+class OutcomeAdmin(ReadOnlyAdmin):
+    list_display = ["request_id", "defaulted", "observed_at", "imported_at"]
+    list_filter = ["defaulted"]
+    date_hierarchy = "observed_at"
+    show_full_result_count = False

@@ -10,7 +10,7 @@ from django.db import models
 
 from credit_ml.policy import CounterofferDict, RuleResultDict
 from credit_ml.reasons import ReasonDict
-from credit_ml.scaling import Outcome
+from credit_ml.scaling import Outcome as Decision
 from credit_ml.scoring import ShadowDict
 
 
@@ -34,7 +34,7 @@ class AppendOnlyModel(models.Model):
 
 
 #: The decision values, defined once in the ML core (``credit_ml.scaling.Outcome``).
-DECISION_CHOICES = [(outcome.value, outcome.name.title()) for outcome in Outcome]
+DECISION_CHOICES = [(outcome.value, outcome.name.title()) for outcome in Decision]
 
 
 class DecisionRecord(AppendOnlyModel):
@@ -167,3 +167,22 @@ class AuditAccess(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.action} by {self.user_id} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class Outcome(models.Model):
+    """The observed outcome of a scored application, for challenger comparisons.
+
+    ``request_id`` is the decision record's request id (a reference, not a copy).
+    """
+
+    request_id = models.UUIDField(unique=True)
+    defaulted = models.BooleanField()
+    observed_at = models.DateField()
+    imported_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "training_outcome"  # made by training, taken over in audit 0013
+        ordering = ["-observed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.request_id}: {'default' if self.defaulted else 'good'}"

@@ -37,16 +37,16 @@ ROLES: dict[str, tuple[str, ...]] = {
     ),
     # Trains, evaluates, compares, promotes and rolls back model versions.
     MODEL_MANAGER: (
+        "audit.add_outcome",
+        "audit.view_outcome",
         "registry.add_modelversion",
         "registry.change_modelalias",
         "registry.change_modelversion",
         "registry.view_modelalias",
         "registry.view_modelaliaschange",
         "registry.view_modelversion",
-        "training.add_outcome",
         "training.add_trainingrun",
         "training.change_trainingrun",
-        "training.view_outcome",
         "training.view_trainingrun",
     ),
     # Reviews the decisions routed to manual review; may score an application by hand.

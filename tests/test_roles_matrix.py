@@ -28,7 +28,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from audit.exports import decision_records_export
-from audit.models import DecisionRecord
+from audit.models import DecisionRecord, Outcome
 from audit.sealing import audit_seal
 from audit.selectors import RecordFilter
 from credit_ml.artifacts import SavedArtifact, save_artifact
@@ -41,7 +41,7 @@ from registry.models import ModelVersion
 from registry.services import api_client_create, model_version_promote
 from scoring.examples import EXAMPLE_APPLICATION
 from scoring.services import Endpoint, actor_of, application_score
-from training.models import Outcome, TrainingRun
+from training.models import TrainingRun
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 SECTION = "## Roles and what they may do"

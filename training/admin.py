@@ -26,7 +26,7 @@ from registry.selectors import model_version_aliases, model_version_list
 from registry.services import model_version_make_challenger, model_version_promote
 from training.api.serializers import path_under_data_roots
 from training.comparison import challenger_comparison
-from training.models import Outcome, TrainingRun
+from training.models import TrainingRun
 from training.reports import model_version_report
 from training.runs import TrainingRunNotCancellable, training_run_cancel, training_run_start
 from training.services import TrainingRefused
@@ -324,11 +324,3 @@ class TrainingRunAdmin(ReadOnlyAdmin):
                 self.message_user(request, str(exc), messages.WARNING)
                 continue
             self.message_user(request, f"Training run {run.pk}: {run.status}, cancel requested.")
-
-
-@admin.register(Outcome)
-class OutcomeAdmin(ReadOnlyAdmin):
-    list_display = ["request_id", "defaulted", "observed_at", "imported_at"]
-    list_filter = ["defaulted"]
-    date_hierarchy = "observed_at"
-    show_full_result_count = False

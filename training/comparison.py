@@ -9,9 +9,8 @@ from typing import Any
 import numpy as np
 from django.db.models import OuterRef, Subquery
 
-from audit.models import DecisionRecord
+from audit.models import DecisionRecord, Outcome
 from credit_ml.evaluation import binary_metrics
-from training.models import Outcome
 
 REJECT = "REJECT"
 

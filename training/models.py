@@ -86,21 +86,3 @@ class TrainingRun(models.Model):
             self.Status.FAILED,
             self.Status.CANCELLED,
         }
-
-
-class Outcome(models.Model):
-    """The observed outcome of a scored application, for challenger comparisons.
-
-    ``request_id`` is the decision record's request id (a reference, not a copy).
-    """
-
-    request_id = models.UUIDField(unique=True)
-    defaulted = models.BooleanField()
-    observed_at = models.DateField()
-    imported_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-observed_at", "-id"]
-
-    def __str__(self) -> str:
-        return f"{self.request_id}: {'default' if self.defaulted else 'good'}"

@@ -78,7 +78,7 @@ def test_the_model_manager_may_open_start_and_cancel_training_runs() -> None:
         "training.view_trainingrun",
         "training.add_trainingrun",
         "training.change_trainingrun",
-        "training.view_outcome",
+        "audit.view_outcome",
     } <= manager
 
 

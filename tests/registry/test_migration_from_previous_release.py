@@ -6,6 +6,8 @@ rows, the artifacts they point to, the API keys and the roles' grants must all s
 
 from __future__ import annotations
 
+import uuid
+from datetime import date
 from pathlib import Path
 from typing import Any, cast
 
@@ -16,6 +18,7 @@ from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 from rest_framework_api_key.crypto import KeyGenerator, concatenate
 
+from audit.models import Outcome
 from credit_ml.artifacts import save_artifact
 from credit_ml.policy import fintech_rule_set
 from credit_ml.schema import INDONESIAN_SCHEMA
@@ -81,6 +84,9 @@ def _old_rows(old: Any, artifact: Path, sha256: str) -> dict[str, Any]:
         data_sha256="a" * 64,
         model_version=version,
     )
+    old.get_model("training", "Outcome").objects.create(
+        request_id=uuid.UUID(int=7), defaulted=True, observed_at=date(2026, 6, 30)
+    )
     return {"key": key, "prefix": prefix}
 
 
@@ -122,12 +128,20 @@ def test_rows_keys_artifacts_and_grants_of_the_previous_release_keep_working(
     assert manager.has_perm("registry.view_modelversion")
     assert manager.has_perm("registry.change_modelalias")
     assert not manager.has_perm("training.view_modelversion")
+    assert manager.has_perm("audit.view_outcome")
+    assert manager.has_perm("audit.add_outcome")
+    assert not manager.has_perm("training.view_outcome")
+    assert list(Outcome.objects.values_list("request_id", "defaulted", "observed_at")) == [
+        (uuid.UUID(int=7), True, date(2026, 6, 30))
+    ]
     model_cache.clear()
 
 
 def test_the_moved_models_keep_their_tables() -> None:
-    tables = {model: model._meta.db_table for model in (ModelVersion, ApiClient, RuleSet)}
+    moved = (ModelVersion, ApiClient, RuleSet, Outcome)
+    tables = {model: model._meta.db_table for model in moved}
     assert tables == {
+        Outcome: "training_outcome",
         ModelVersion: "training_modelversion",
         ApiClient: "scoring_apiclient",
         RuleSet: "scoring_ruleset",

@@ -12,12 +12,11 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
-from audit.models import DecisionRecord
+from audit.models import DecisionRecord, Outcome
 from audit.services import decision_records_create
 from registry.models import ModelVersion
 from tests.audit.conftest import real_decision, recorded
 from training.comparison import challenger_comparison
-from training.models import Outcome
 
 pytestmark = pytest.mark.django_db
 

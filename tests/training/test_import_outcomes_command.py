@@ -9,11 +9,10 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from audit.models import DecisionRecord
+from audit.models import DecisionRecord, Outcome
 from audit.services import decision_records_create
 from registry.models import ModelVersion
 from tests.audit.conftest import recorded
-from training.models import Outcome
 
 pytestmark = pytest.mark.django_db
 

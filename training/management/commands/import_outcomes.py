@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from training.outcomes import OutcomeImportError, outcomes_import
+from audit.outcomes import OutcomeImportError, outcomes_import
 
 
 class Command(BaseCommand):

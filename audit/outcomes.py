@@ -17,8 +17,7 @@ from pathlib import Path
 
 from django.db import transaction
 
-from audit.models import DecisionRecord
-from training.models import Outcome
+from audit.models import DecisionRecord, Outcome
 
 COLUMNS = ("request_id", "defaulted", "observed_at")
 #: At most this many row problems are listed in the message.
