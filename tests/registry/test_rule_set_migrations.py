@@ -1,8 +1,8 @@
 """Rule-set definitions frozen in migrations stay what the code's functions write.
 
-A stored rule-set version is never edited: a change of ``fintech_rule_set_2`` or
-``bank_rule_set_2`` after its migration is a new version with a new migration, and this test
-says so by failing.
+A stored rule-set version is never edited: a change of ``fintech_rule_set``,
+``bank_rule_set`` (2026.1), ``fintech_rule_set_2`` or ``bank_rule_set_2`` (2026.2) after its
+migration is a new version with a new migration, and this test says so by failing.
 """
 
 from __future__ import annotations
@@ -19,3 +19,8 @@ def test_the_2026_2_rule_sets_are_frozen_as_the_code_writes_them() -> None:
         (fintech_rule_set().version, fintech_rule_set_2().to_dict()),
         (bank_rule_set(0.35).version, bank_rule_set_2(0.35).to_dict()),
     ] == MIGRATION.MOVES
+
+
+def test_the_2026_1_rule_sets_are_frozen_as_the_code_writes_them() -> None:
+    first = importlib.import_module("scoring.migrations.0002_builtin_rule_sets")
+    assert first.DEFINITIONS == [fintech_rule_set().to_dict(), bank_rule_set(0.35).to_dict()]
