@@ -23,4 +23,4 @@ def test_the_2026_2_rule_sets_are_frozen_as_the_code_writes_them() -> None:
 
 def test_the_2026_1_rule_sets_are_frozen_as_the_code_writes_them() -> None:
     first = importlib.import_module("scoring.migrations.0002_builtin_rule_sets")
-    assert first.DEFINITIONS == [fintech_rule_set().to_dict(), bank_rule_set(0.35).to_dict()]
+    assert [fintech_rule_set().to_dict(), bank_rule_set(0.35).to_dict()] == first.DEFINITIONS
