@@ -296,8 +296,9 @@ class ScoringModel:
         return self.score_input(self.model_input(rows)).outputs(rows)
 
     def model_input(self, rows: Matrix) -> ModelInput:
-        """Encoded rows made ready for ``score_input`` (XGBoost's DMatrix is built here)."""
-        if isinstance(self.booster, lgb.Booster):
+        """Encoded rows made ready for ``score_input`` (XGBoost's DMatrix is built here,
+        when the model has no tables: they need none)."""
+        if isinstance(self.booster, lgb.Booster) or self.tree_tables is not None:
             return ModelInput(rows, None)
         return ModelInput(rows, xgb.DMatrix(rows, nthread=self.n_threads))
 
@@ -308,10 +309,15 @@ class ScoringModel:
     ]:
         """Margins, PDs (float32) and TreeSHAP contributions (n, k + 1) of encoded rows.
 
-        TreeSHAP, the long call, comes first: in a worker thread it then runs (mostly in
-        numpy or the booster, without the GIL) while the caller's thread works, and the
-        short calls follow.
+        With tables, one pass gives both: the margins are the library's own, bit for bit
+        (``TreeTables.explain``), and no DMatrix is built. Without, TreeSHAP, the long
+        call, comes first: in a worker thread it then runs without the GIL while the
+        caller's thread works, and the short calls follow.
         """
+        tables = self.tree_tables
+        if tables is not None:
+            shap, explained = tables.explain(data.rows)
+            return explained, _logistic(explained.astype(np.float32)), shap
         booster = self.booster
         contribs = self.contributions(data)
         if isinstance(booster, lgb.Booster):

@@ -73,6 +73,8 @@ class _Forest:
     leaves: tuple[_Leaf, ...]
     bias: float
     strict_less: bool  # XGBoost goes left when x < t (float32); LightGBM when x <= t
+    tree_starts: tuple[int, ...]  # each tree's first leaf (leaves are in tree order)
+    base_margin: float  # XGBoost's base score as a margin (float32); LightGBM's is 0
 
 
 @dataclass(frozen=True)
@@ -100,6 +102,11 @@ class TreeTables:
     # are sorted by feature: pairs ``starts[f]`` to the next start add up to feature
     # ``features[f]``.
     table: npt.NDArray[np.float64]
+    # Margins: each leaf's value, each tree's first leaf, the base margin; in the library's
+    # own precision and order (XGBoost float32, LightGBM float64; trees in order).
+    leaf_value: npt.NDArray[np.float32] | npt.NDArray[np.float64]
+    tree_starts: npt.NDArray[np.intp]
+    base_margin: float
     pair_leaf: npt.NDArray[np.intp]
     pair_base: npt.NDArray[np.int32]
     starts: npt.NDArray[np.intp]
@@ -119,27 +126,57 @@ class TreeTables:
 
     def contributions(self, rows: npt.ArrayLike) -> npt.NDArray[np.float64]:
         """TreeSHAP of encoded rows (n, k): float64 (n, k + 1), bias last."""
+        return self.explain(rows)[0]
+
+    def explain(
+        self, rows: npt.ArrayLike
+    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.floating[Any]]]:
+        """TreeSHAP (as ``contributions``) and the margins (n,) of encoded rows.
+
+        The margin is the library's own, bit for bit: the base margin plus each tree's
+        leaf value, added one tree after the other in the library's precision (XGBoost
+        float32, LightGBM float64), as their predictors add them.
+        """
         x = np.asarray(rows, dtype=np.float32).reshape(-1, self.n_columns)
         out = np.zeros((x.shape[0], self.n_columns + 1), dtype=np.float64)
+        margins = np.empty(x.shape[0], dtype=self.leaf_value.dtype)
         for start in range(0, x.shape[0], CHUNK_ROWS):
             chunk = x[start : start + CHUNK_ROWS]
-            sums = np.add.reduceat(self._values(chunk), self.starts, axis=1)
+            values, chunk_margins = self._values(chunk)
+            sums = np.add.reduceat(values, self.starts, axis=1)
             out[start : start + len(chunk), self.features] = sums
+            margins[start : start + len(chunk)] = chunk_margins
         out[:, -1] = self.bias
-        return out
+        return out, margins
 
-    def _values(self, x: npt.NDArray[np.float32]) -> npt.NDArray[np.float64]:
+    def _values(
+        self, x: npt.NDArray[np.float32]
+    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.floating[Any]]]:
         """(n, n_pairs): every (leaf, feature slot) pair's value for rows ``x``, pairs
-        sorted by feature. The masks are built one row of the chunk per column (the
-        gathers then copy contiguous runs), then turned to one row per row for the
-        gather of values and the sums."""
+        sorted by feature; and the rows' margins. The masks are built one row of the chunk
+        per column (the gathers then copy contiguous runs), then turned to one row per row
+        for the gather of values and the sums."""
         sides = self._sides(x)
         masks = np.zeros((self.path_side.shape[0], x.shape[0]), dtype=np.uint8)
         for level in range(self.depth):
             masks |= sides[self.path_side[:, level]] << np.uint8(level)
         index = np.take(np.ascontiguousarray(masks.T), self.pair_leaf, axis=1).astype(np.int32)
         index += self.pair_base
-        return self.table.take(index)
+        return self.table.take(index), self._margins(masks)
+
+    def _margins(self, masks: npt.NDArray[np.uint8]) -> npt.NDArray[np.floating[Any]]:
+        """The margins of the rows whose leaf masks (n_leaves, n) are ``masks``: a row
+        reaches the one leaf per tree whose conditions it all meets."""
+        values = self.leaf_value
+        reached = np.where(masks == (1 << self.depth) - 1, values[:, None], values.dtype.type(0))
+        # One reached leaf per tree: the sum of a tree's leaves is that leaf's value exactly.
+        per_tree = np.add.reduceat(reached, self.tree_starts, axis=0)
+        base = np.full((1, masks.shape[1]), self.base_margin, dtype=values.dtype)
+        # cumsum adds in order (no pairwise summation): base, tree 0, tree 1, ...
+        summed: npt.NDArray[np.floating[Any]] = np.cumsum(
+            np.concatenate([base, per_tree]), axis=0, dtype=values.dtype
+        )[-1]
+        return summed
 
     def _sides(self, x: npt.NDArray[np.float32]) -> npt.NDArray[np.uint8]:
         """(2 * n_splits + 1, n): 1 where a row goes left at split ``s`` (row ``s``), goes
@@ -285,11 +322,21 @@ def _tables(forest: _Forest, n_columns: int, depth: int) -> TreeTables:
         strict_less=forest.strict_less,
         path_side=path_side,
         table=np.ascontiguousarray(table).reshape(-1),
+        leaf_value=_leaf_values(leaves, float32=forest.strict_less),
+        tree_starts=np.array(forest.tree_starts, dtype=np.intp),
+        base_margin=forest.base_margin,
         pair_leaf=pair_leaf,
         pair_base=(np.arange(len(pairs)) * 2**depth).astype(np.int32),
         starts=starts.astype(np.intp),
         features=used.astype(np.intp),
     )
+
+
+def _leaf_values(
+    leaves: Sequence[_Leaf], *, float32: bool
+) -> npt.NDArray[np.float32] | npt.NDArray[np.float64]:
+    values = [leaf.value for leaf in leaves]
+    return np.array(values, dtype=np.float32) if float32 else np.array(values, dtype=np.float64)
 
 
 def _xgb_forest(booster: xgb.Booster) -> _Forest | None:
@@ -311,9 +358,12 @@ def _xgb_forest(booster: xgb.Booster) -> _Forest | None:
     bias = float(np.float32(-np.log(np.float32(1.0) / np.float32(base) - np.float32(1.0))))
     splits: list[_Split] = []
     leaves: list[_Leaf] = []
+    starts: list[int] = []
+    base_margin = bias
     for tree in trees:
+        starts.append(len(leaves))
         bias += _xgb_tree(tree, splits, leaves)
-    return _Forest(tuple(splits), tuple(leaves), bias, strict_less=True)
+    return _Forest(tuple(splits), tuple(leaves), bias, True, tuple(starts), base_margin=base_margin)
 
 
 def _xgb_tree(tree: Mapping[str, Any], splits: list[_Split], leaves: list[_Leaf]) -> float:
@@ -356,9 +406,11 @@ def _lgb_forest(booster: lgb.Booster) -> _Forest | None:
         return None
     splits: list[_Split] = []
     leaves: list[_Leaf] = []
+    starts: list[int] = []
     bias = 0.0
     for info in model["tree_info"]:
         root = info["tree_structure"]
+        starts.append(len(leaves))
         if any(node.get("decision_type", "<=") != "<=" for node in _lgb_nodes(root)):
             return None  # categorical splits
         if "leaf_value" in root and "split_index" not in root:
@@ -373,7 +425,7 @@ def _lgb_forest(booster: lgb.Booster) -> _Forest | None:
             for node in _lgb_nodes(root)
             if "split_index" not in node
         )
-    return _Forest(tuple(splits), tuple(leaves), bias, strict_less=False)
+    return _Forest(tuple(splits), tuple(leaves), bias, False, tuple(starts), base_margin=0.0)
 
 
 def _lgb_nodes(node: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:

@@ -96,6 +96,10 @@ def test_tables_equal_xgboost_pred_contribs_on_every_row(depth: int) -> None:
     assert abs(tables.bias - float(stock[0, -1])) < 1e-6
     margins = booster.predict(xgb.DMatrix(x), output_margin=True)
     assert np.max(np.abs(ours.sum(axis=1) - margins)) < 1e-5
+    explained, our_margins = tables.explain(x)
+    assert np.array_equal(explained, ours)
+    assert our_margins.dtype == np.float32
+    assert np.array_equal(our_margins, margins)  # bit for bit: the PDs stay XGBoost's
 
 
 @pytest.mark.parametrize("depth", [2, 4, 6])
@@ -125,6 +129,8 @@ def test_tables_equal_lightgbm_pred_contrib_on_every_row(depth: int) -> None:
     stock = np.asarray(booster.predict(x, pred_contrib=True, num_threads=1))
     assert ours.shape == stock.shape == (ROWS, COLUMNS + 1)
     assert np.max(np.abs(ours - stock)) < 1e-9
+    margins = np.asarray(booster.predict(x, raw_score=True, num_threads=1))
+    assert np.array_equal(tables.explain(x)[1], margins)
 
 
 def test_tables_follow_lightgbms_zero_as_missing_rule() -> None:
@@ -136,6 +142,7 @@ def test_tables_follow_lightgbms_zero_as_missing_rule() -> None:
     assert treeshap._MISSING_ZERO in set(tables.split_missing.tolist())
     stock = booster.predict(x, pred_contrib=True, num_threads=1)
     assert np.max(np.abs(tables.contributions(x) - stock)) < 1e-9
+    assert np.array_equal(tables.explain(x)[1], booster.predict(x, raw_score=True))
 
 
 def test_tables_follow_lightgbms_no_missing_rule() -> None:
@@ -145,6 +152,7 @@ def test_tables_follow_lightgbms_no_missing_rule() -> None:
     assert set(tables.split_missing.tolist()) == {treeshap._MISSING_NONE}
     stock = booster.predict(x, pred_contrib=True, num_threads=1)
     assert np.max(np.abs(tables.contributions(x) - stock)) < 1e-9
+    assert np.array_equal(tables.explain(x)[1], booster.predict(x, raw_score=True))
 
 
 def test_a_row_of_missing_values_takes_every_default_branch() -> None:
@@ -155,6 +163,8 @@ def test_a_row_of_missing_values_takes_every_default_branch() -> None:
     _within_float32(
         tables.contributions(row), booster.predict(xgb.DMatrix(row), pred_contribs=True)
     )
+    margin = booster.predict(xgb.DMatrix(row), output_margin=True)
+    assert np.array_equal(tables.explain(row)[1], margin)
 
 
 @pytest.mark.parametrize("library", ["xgboost", "lightgbm"])
@@ -196,5 +206,10 @@ def test_the_product_model_is_loaded_with_tables_that_equal_pred_contribs(
     rows = scoring_model.encoder.encode_many(records)
     assert np.isnan(rows).any()
     stock = booster.predict(xgb.DMatrix(rows), pred_contribs=True)
-    ours = scoring_model.contributions(scoring_model.model_input(rows))
+    data = scoring_model.model_input(rows)
+    assert data.matrix is None  # the tables need no DMatrix
+    ours = scoring_model.contributions(data)
     _within_float32(np.asarray(ours, dtype=np.float64), stock)
+    scored = scoring_model.score_input(data)
+    margins = booster.predict(xgb.DMatrix(rows), output_margin=True)
+    assert np.array_equal(scored.margin, margins)
