@@ -18,10 +18,12 @@ leaf's bitmask of met conditions, and gathers and sums the tables' entries.
 
 Values equal XGBoost's ``predict(pred_contribs=True)`` and LightGBM's
 ``predict(pred_contrib=True)`` (layout (n, k + 1), bias last) to within float32 rounding:
-the tables and sums are float64, XGBoost sums in float32, which is the whole difference
-(tests hold it under 1e-6). ``build`` returns None for what it does not cover (trees deeper
-than ``MAX_DEPTH``, categorical splits, boosters other than gbtree, several outputs): the
-caller then uses the stock call (``credit_ml.explain.contributions``).
+the tables and sums are float64, XGBoost computes in float32, which is the whole
+difference (tests hold it under 1e-6, relative for values above 1; LightGBM's float64
+values within 1e-9). The margins (``explain``) are the libraries' own, bit for bit.
+``build`` returns None for what it does not cover (trees deeper than ``MAX_DEPTH``, tables
+over ``MAX_TABLE_BYTES``, categorical splits, boosters other than gbtree, several outputs):
+the caller then uses the stock call.
 """
 
 from __future__ import annotations
@@ -39,6 +41,9 @@ import xgboost as xgb
 
 # Deeper paths make the tables (2 ** depth entries per leaf) larger than they are worth.
 MAX_DEPTH = 6
+# Larger tables (leaves x 2 ** depth x features per path, float64) fall back to the stock
+# call: a loaded version is held by every web worker's model cache.
+MAX_TABLE_BYTES = 256 * 2**20
 # Rows per gather pass: bounds the temporary arrays to a few MB (64 measured fastest at
 # depth 4: the (rows, pairs) values then stay in cache between the gather and the sums).
 CHUNK_ROWS = 64
@@ -122,6 +127,9 @@ class TreeTables:
             return None
         depth = max((len(leaf.path) for leaf in forest.leaves), default=0)
         if depth > MAX_DEPTH:
+            return None
+        width = max((len({step[2] for step in leaf.path}) for leaf in forest.leaves), default=0)
+        if len(forest.leaves) * 2**depth * max(width, 1) * 8 > MAX_TABLE_BYTES:
             return None
         return _tables(forest, n_columns, depth)
 

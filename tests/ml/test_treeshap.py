@@ -186,6 +186,17 @@ def test_deeper_trees_get_no_tables_and_the_model_uses_the_stock_call(
     assert np.array_equal(got, stock)
 
 
+def test_tables_over_the_size_limit_are_not_built(monkeypatch: pytest.MonkeyPatch) -> None:
+    booster, _ = _xgb(4)
+    tables = TreeTables.build(booster, COLUMNS)
+    assert tables is not None
+    size = tables.table.nbytes
+    monkeypatch.setattr(treeshap, "MAX_TABLE_BYTES", size * 2)
+    assert TreeTables.build(booster, COLUMNS) is not None
+    monkeypatch.setattr(treeshap, "MAX_TABLE_BYTES", size // 4)
+    assert TreeTables.build(booster, COLUMNS) is None
+
+
 def test_categorical_splits_get_no_tables() -> None:
     rng = np.random.default_rng(5)
     x = rng.integers(0, 4, size=(400, 2)).astype(np.float32)
