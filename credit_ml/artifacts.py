@@ -256,7 +256,9 @@ def load_artifact(path: Path, *, expected_sha256: str, n_threads: int = 1) -> Sc
     else:
         booster = xgb.Booster()
         booster.load_model(bytearray(_required(files, MODEL_FILE)))
-    return ScoringModel(manifest=manifest, encoder=encoder, booster=booster, n_threads=n_threads)
+    model = ScoringModel(manifest=manifest, encoder=encoder, booster=booster, n_threads=n_threads)
+    model.tree_tables  # noqa: B018 - built now, at load, not by the first request
+    return model
 
 
 def read_verified_files(path: Path, *, expected_sha256: str) -> dict[str, bytes]:

@@ -1,7 +1,8 @@
 """Per-decision attributions (TreeSHAP) from XGBoost's native ``pred_contribs``.
 
 XGBoost computes the same exact TreeSHAP values as ``shap.TreeExplainer`` (a test holds
-them equal), much faster and without the shap package on the scoring path. Values are in
+them equal), much faster and without the shap package. The scoring path uses the faster
+exact per-leaf tables of ``credit_ml.treeshap`` where they apply, and this otherwise. Values are in
 log-odds (margin) units: for every row, the contributions plus the bias (base value) add
 up to the model's margin, and a positive contribution raises the PD.
 """

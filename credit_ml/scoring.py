@@ -1,12 +1,13 @@
 """A loaded model version that scores applications.
 
 ``ScoringModel.score_input(model_input(rows))`` scores rows encoded by
-``Encoder.encode_many`` with one ``DMatrix`` for the PD, the margin and XGBoost's native
-TreeSHAP, in array passes; no pandas and no scikit-learn. ``score_rows`` is that for
-cleaned applications, one ``ModelOutput`` each, and ``score_row`` is ``score_rows`` of one
-(the per-request path). ``score_frame`` is the vectorised batch path for PDs only
-(``Booster.inplace_predict``). All give the same PDs as the training pipeline
-(``Encoder.transform``, ``Booster.predict``).
+``Encoder.encode_many`` with one ``DMatrix`` for the PD and the margin, and TreeSHAP from
+the exact per-leaf tables built at load (``credit_ml.treeshap``; XGBoost's native
+``pred_contribs`` for trees deeper than they cover), in array passes; no pandas and no
+scikit-learn. ``score_rows`` is that for cleaned applications, one ``ModelOutput`` each,
+and ``score_row`` is ``score_rows`` of one (the per-request path). ``score_frame`` is
+the vectorised batch path for PDs only (``Booster.inplace_predict``). All give the same
+PDs as the training pipeline (``Encoder.transform``, ``Booster.predict``).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from credit_ml.preprocessing import Encoder, Matrix
 from credit_ml.scaling import DecisionThresholds, Outcome, RiskGrades, ScoreScaling
 from credit_ml.schema import INDONESIAN_SCHEMA, ApplicationSchema
 from credit_ml.spec import DatasetSpec
+from credit_ml.treeshap import TreeTables
 
 MANIFEST_FORMAT = "kreditax.model/1"
 
@@ -259,6 +261,24 @@ class ScoringModel:
         spec = self.manifest.dataset_spec
         return DatasetSpec.from_dict(spec).schema() if spec else INDONESIAN_SCHEMA
 
+    @cached_property
+    def tree_tables(self) -> TreeTables | None:
+        """The booster's per-leaf TreeSHAP tables (``credit_ml.treeshap``), built once per
+        loaded model; None for trees too deep for them (the stock TreeSHAP is used)."""
+        return TreeTables.build(self.booster, len(self.encoder.columns))
+
+    def contributions(self, data: ModelInput) -> npt.NDArray[np.floating[Any]]:
+        """TreeSHAP (n, k + 1), bias last: from the tables when the model has them, else
+        the library's own ``pred_contribs``/``pred_contrib``. The tables' values are exact
+        in float64; the libraries' equal them to float32 rounding (XGBoost) or 1e-12."""
+        tables = self.tree_tables
+        if tables is not None:
+            return tables.contributions(data.rows)
+        if isinstance(self.booster, lgb.Booster):
+            return lgbm.contributions(self.booster, data.rows, n_threads=self.n_threads)
+        assert data.matrix is not None
+        return np.asarray(self.booster.predict(data.matrix, pred_contribs=True))
+
     def score_row(self, values: Mapping[str, Any]) -> ModelOutput:
         """Score one cleaned application (``validate_record`` output)."""
         return self.score_rows([values])[0]
@@ -276,8 +296,9 @@ class ScoringModel:
         return self.score_input(self.model_input(rows)).outputs(rows)
 
     def model_input(self, rows: Matrix) -> ModelInput:
-        """Encoded rows made ready for ``score_input`` (XGBoost's DMatrix is built here)."""
-        if isinstance(self.booster, lgb.Booster):
+        """Encoded rows made ready for ``score_input`` (XGBoost's DMatrix is built here,
+        when the model has no tables: they need none)."""
+        if isinstance(self.booster, lgb.Booster) or self.tree_tables is not None:
             return ModelInput(rows, None)
         return ModelInput(rows, xgb.DMatrix(rows, nthread=self.n_threads))
 
@@ -288,13 +309,19 @@ class ScoringModel:
     ]:
         """Margins, PDs (float32) and TreeSHAP contributions (n, k + 1) of encoded rows.
 
-        TreeSHAP, the long call, comes first: in a worker thread it then runs without the
-        GIL while the caller's thread works, and the short calls follow.
+        With tables, one pass gives both: the margins are the library's own, bit for bit
+        (``TreeTables.explain``), and no DMatrix is built. Without, TreeSHAP, the long
+        call, comes first: in a worker thread it then runs without the GIL while the
+        caller's thread works, and the short calls follow.
         """
+        tables = self.tree_tables
+        if tables is not None:
+            shap, explained = tables.explain(data.rows)
+            return explained, _logistic(explained.astype(np.float32)), shap
         booster = self.booster
+        contribs = self.contributions(data)
         if isinstance(booster, lgb.Booster):
-            # The same from LightGBM: raw score for the margin, ``pred_contrib``.
-            contribs = lgbm.contributions(booster, data.rows, n_threads=self.n_threads)
+            # The same from LightGBM: raw score for the margin.
             margins = lgbm.margins(booster, data.rows, n_threads=self.n_threads)
             return margins, _logistic(margins.astype(np.float32)), contribs
         # One DMatrix for both predictions: for a single row, DMatrix + predict is several
@@ -302,9 +329,8 @@ class ScoringModel:
         # the logistic of the margin, computed as XGBoost does (float32), which saves a
         # third tree traversal.
         assert data.matrix is not None
-        shap = booster.predict(data.matrix, pred_contribs=True)
         raw = booster.predict(data.matrix, output_margin=True)
-        return raw, _logistic(raw), shap
+        return raw, _logistic(raw), contribs
 
     def score_input(self, data: ModelInput) -> ScoredRows:
         """Score encoded rows with one prediction and one TreeSHAP pass, in array passes.

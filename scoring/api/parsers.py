@@ -90,6 +90,18 @@ def text_problems(value: Any, path: str = "") -> dict[str, list[str]]:
     return dict(sorted(problems.items()))
 
 
+def may_hold_bad_text(raw: bytes) -> bool:
+    """Whether a body that parsed can hold a string ``text_problems`` refuses.
+
+    Both decoders refuse raw control characters U+0000 to U+001F in strings (strict
+    JSON) and bytes that are not UTF-8 (which is how a raw surrogate would be written), so
+    a parsed body holds one only through an escape (a backslash) or as a raw U+007F, which
+    JSON allows. Without either byte the walk over every string is skipped (two ``memchr``
+    scans instead of a Python loop over every string of a 1,000-application batch).
+    """
+    return b"\\" in raw or b"\x7f" in raw
+
+
 def too_large(limit: int) -> ApiError:
     return ApiError(
         status_code=413,
@@ -125,7 +137,7 @@ class StrictJSONParser(BaseParser):
         if len(raw) > limit:
             raise too_large(limit)
         data = self._decode(raw)
-        problems = text_problems(data)
+        problems = text_problems(data) if may_hold_bad_text(raw) else {}
         if problems:
             raise invalid(problems)
         return data

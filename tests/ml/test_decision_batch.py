@@ -156,11 +156,17 @@ def test_each_decision_is_xgboosts_prediction_then_the_thresholds_and_the_rules(
     decisions = decide_many(scoring_model, plain, rule_set=FINTECH, on=day)
     booster, manifest = scoring_model.booster, scoring_model.manifest
     assert isinstance(booster, xgb.Booster)
-    matrix = xgb.DMatrix(scoring_model.encoder.transform(pd.DataFrame(plain)))
+    encoded = scoring_model.encoder.transform(pd.DataFrame(plain))
+    matrix = xgb.DMatrix(encoded)
     margins = booster.predict(matrix, output_margin=True)
     one = np.float32(1.0)
     pds = (one / (one + np.exp(-margins))).tolist()
-    contribs = booster.predict(matrix, pred_contribs=True)
+    # Contributions come from the exact per-leaf tables; XGBoost's float32 TreeSHAP
+    # equals them to float32 rounding.
+    assert scoring_model.tree_tables is not None
+    contribs = scoring_model.tree_tables.contributions(encoded)
+    stock = booster.predict(matrix, pred_contribs=True)
+    assert np.max(np.abs(contribs - stock)) < 1e-6
     groups, grouped = group_contributions(contribs, scoring_model.encoder.column_groups)
     derived = derive_features(
         {name: pd.DataFrame(plain)[name].to_numpy(dtype=float) for name in DERIVED_INPUTS}
@@ -400,7 +406,11 @@ def test_score_input_gives_xgboosts_own_predictions(
     one = np.float32(1.0)
     assert np.array_equal(scored.probability_of_default, one / (one + np.exp(-margins)))
     assert np.max(np.abs(scored.probability_of_default - booster.predict(matrix))) < 1e-6
-    contribs = booster.predict(matrix, pred_contribs=True)
+    # TreeSHAP from the exact per-leaf tables: XGBoost's float32 values to rounding.
+    assert scoring_model.tree_tables is not None
+    contribs = scoring_model.tree_tables.contributions(encoded)
+    stock = booster.predict(matrix, pred_contribs=True)
+    assert np.max(np.abs(contribs - stock)) < 1e-6
     assert np.array_equal(scored.base_value, contribs[:, -1])
     groups, grouped = group_contributions(contribs, scoring_model.encoder.column_groups)
     assert scored.groups == groups
