@@ -61,7 +61,10 @@ def test_the_demo_decisions_are_recorded_and_the_seal_covers_them(
     assert list(AuditCheckpoint.objects.values_list("sequence", "record_count")) == [(1, 12)]
     out = StringIO()
     call_command("verify_audit", stdout=out)
-    assert out.getvalue() == "Audit trail holds: 12 records, 1 checkpoints verified.\n"
+    assert (
+        out.getvalue()
+        == "Audit trail holds: 12 records, 1 checkpoints, 0 events, 0 event checkpoints verified.\n"
+    )
 
 
 def test_one_demo_user_per_role_with_where_their_work_starts(db: None) -> None:
