@@ -105,6 +105,10 @@ PROBES: dict[str, Probe] = {
     "POST /api/v1/predict/batch": Probe(data={}, json=True, ok=400),
     "POST /api/v1/training-runs": Probe(data={}, json=True, ok=400),
     "POST /api/v1/models/<label>/challenger": Probe(data={}, json=True, ok=400),
+    "POST /api/v1/decisions/<request_id>/objections": Probe(
+        data={"statement": ["not text"]}, json=True, ok=400
+    ),
+    "POST /api/v1/reviews/<case_id>/resolve": Probe(data={}, json=True, ok=400),
     "GET /api/v1/audit-log/export": Probe(query={"format": "csv"}),
     "POST /admin/audit/decisionrecord/ action=export_csv": Probe(
         data={"action": "export_csv", "_selected_action": "<record_pk>"},
@@ -221,6 +225,7 @@ class World:
             "<export_id>": str(self.export_id),
             "<run_id>": str(self.run_id),
             "<record_pk>": str(self.record.pk),
+            "<case_id>": "1",  # a resolution is validated before its case is looked up
         }
         admin_model = re.match(r"/admin/(\w+)/(\w+)/", path)
         if admin_model:
