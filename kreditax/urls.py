@@ -9,6 +9,8 @@ from scoring.api.security import docs_view
 urlpatterns = [
     path("", landing, name="landing"),
     path("admin/", admin.site.urls),
+    path("review/", include("review.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("audit.api.urls")),
     path("api/v1/", include("review.api.urls")),
     path("api/v1/", include(("scoring.api.urls", "api"), namespace="api")),

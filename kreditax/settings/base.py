@@ -106,6 +106,8 @@ LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("id", "Bahasa Indonesia")]
 TIME_ZONE = env("KREDITAX_TIME_ZONE", "Asia/Jakarta")
 USE_I18N = True
+# The review pages' Indonesian (compiled .mo files are committed: no gettext needed to run).
+LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_TZ = True
 
 STATIC_URL = "static/"
