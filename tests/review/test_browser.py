@@ -72,7 +72,7 @@ def test_an_officer_finds_the_oldest_case_and_resolves_it(
 ) -> None:
     decide(RISKY)
     decide(RISKY)
-    oldest, newer = ReviewCase.objects.order_by("pk")
+    oldest, _newer = ReviewCase.objects.order_by("pk")
     ReviewCase.objects.filter(pk=oldest.pk).update(opened_at=oldest.opened_at - timedelta(hours=3))
     page = sign_in(browser, live_server.url, "ani", "/review/")
     shot(page, "queue")
