@@ -40,3 +40,9 @@ class StepRefused(ReviewError):
     """This person may not take this step (e.g. approve their own override)."""
 
     code = "permission_denied"
+
+
+class ObjectionWindowClosed(ReviewError):
+    """The applicant may object only until ``KREDITAX_OBJECTION_WINDOW_DAYS`` after the decision."""
+
+    code = "objection_window_closed"

@@ -27,6 +27,7 @@ from review.errors import (
     CaseNotFound,
     HardRuleNotOverridable,
     InvalidResolution,
+    ObjectionWindowClosed,
     StepRefused,
 )
 from review.models import ReviewCase
@@ -129,6 +130,11 @@ def objection_open(
     is kept only encrypted, in the event. Another open case on the decision: ``CaseConflict``
     naming it."""
     now = timezone.now()
+    last_day = timezone.localtime(record.created_at).date() + timedelta(
+        days=settings.KREDITAX_OBJECTION_WINDOW_DAYS
+    )
+    if timezone.localdate(now) > last_day:
+        raise ObjectionWindowClosed(f"The objection window closed on {last_day.isoformat()}.")
     try:
         with transaction.atomic():
             case = ReviewCase.objects.create(

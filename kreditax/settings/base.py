@@ -238,6 +238,8 @@ KREDITAX_REVIEW_DEADLINE_HOURS = {
     "OBJECTION": envint("KREDITAX_OBJECTION_HOURS", 72),
     "SAMPLE": envint("KREDITAX_SAMPLE_HOURS", 120),
 }
+# How long after a decision the applicant may object (the letter names the last day).
+KREDITAX_OBJECTION_WINDOW_DAYS = envint("KREDITAX_OBJECTION_WINDOW_DAYS", 30)
 # The share of automated decisions picked for a quality-control review, per outcome (0 to 1;
 # e.g. 0.02 samples 2 % of approvals). The pick is a function of the request id (repeatable).
 KREDITAX_REVIEW_SAMPLE_RATES = {

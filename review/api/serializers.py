@@ -59,3 +59,17 @@ class DecisionStatusSerializer(serializers.Serializer[dict[str, Any]]):
     decided_at = serializers.DateTimeField()
     open_case = CaseSerializer(allow_null=True)
     events = EventSerializer(many=True)
+
+
+class LetterQuerySerializer(serializers.Serializer[dict[str, Any]]):
+    lang = serializers.ChoiceField(choices=["id", "en"], default="id")
+    format = serializers.ChoiceField(choices=["html", "pdf"], default="html")
+
+
+class LetterApplicantSerializer(serializers.Serializer[dict[str, Any]]):
+    applicant_name = serializers.CharField(
+        max_length=200, help_text="Used for this letter only: never stored or logged."
+    )
+    applicant_address = serializers.CharField(
+        max_length=500, required=False, allow_blank=True, default="", help_text="Likewise."
+    )

@@ -11,5 +11,6 @@ urlpatterns = [
         views.ObjectionView.as_view(),
         name="objections",
     ),
+    path("decisions/<uuid:request_id>/letter", views.LetterView.as_view(), name="letter"),
     path("reviews/<int:case_id>/resolve", views.ResolveView.as_view(), name="resolve"),
 ]

@@ -4,17 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, permissions, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from audit.api.views import FormatIsAFilter
 from audit.models import DecisionRecord
 from registry.api_keys import api_client_of
-from review import selectors, services
+from review import letters, selectors, services
 from review.api.serializers import (
     DecisionStatusSerializer,
+    LetterApplicantSerializer,
+    LetterQuerySerializer,
     ObjectionSerializer,
     ResolveSerializer,
 )
@@ -22,9 +27,11 @@ from review.errors import (
     CaseConflict,
     CaseNotFound,
     HardRuleNotOverridable,
+    ObjectionWindowClosed,
     ReviewError,
     StepRefused,
 )
+from review.letters import Applicant
 
 VIEW_DECISIONS = "audit.view_decisionrecord"
 RESOLVE_CASES = "review.resolve_reviewcase"
@@ -35,6 +42,7 @@ STATUS_OF: tuple[tuple[type[ReviewError], int], ...] = (
     (CaseConflict, status.HTTP_409_CONFLICT),
     (StepRefused, status.HTTP_403_FORBIDDEN),
     (HardRuleNotOverridable, status.HTTP_409_CONFLICT),
+    (ObjectionWindowClosed, status.HTTP_409_CONFLICT),
     (ReviewError, status.HTTP_400_BAD_REQUEST),
 )
 
@@ -181,3 +189,78 @@ class ResolveView(APIView):
         except ReviewError as exc:
             return error_response(exc)
         return Response(selectors.decision_status(record=case.decision, for_people=True))
+
+
+LETTER_PARAMS = [
+    OpenApiParameter(
+        "lang", str, enum=["id", "en"], description="Bahasa Indonesia (default) or English"
+    ),
+    OpenApiParameter("format", str, enum=["html", "pdf"], description="html (default) or pdf"),
+]
+LETTER_RESPONSES = {
+    (200, "text/html"): OpenApiTypes.STR,
+    (200, "application/pdf"): OpenApiTypes.BINARY,
+    400: ERROR,
+    404: ERROR,
+}
+LETTER_DESCRIPTION = (
+    "A letter to the applicant: the final decision, at most four reasons as sentences with "
+    "their figures, the counteroffer, how and by when to object, the lender's name and "
+    "contact (KREDITAX_LENDER_NAME, KREDITAX_LENDER_CONTACT). The PDF embeds its font. The "
+    "letter's SHA-256 (also in the X-Letter-SHA256 header) and template version are recorded "
+    "as an event on the decision's audit trail."
+)
+
+
+class LetterView(APIView):
+    permission_classes = [ClientOrReviewer]
+    content_negotiation_class = FormatIsAFilter
+
+    def _issue(
+        self, request: Request, request_id: Any, applicant: Applicant | None
+    ) -> HttpResponse:
+        record = decision_for(request, request_id)
+        query = LetterQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        client = api_client_of(request)
+        actor = f"client:{client.name}" if client else f"user:{request.user.get_username()}"
+        letter = letters.decision_letter_issue(
+            record=record,
+            lang=query.validated_data["lang"],
+            fmt=query.validated_data["format"],
+            actor=actor,
+            applicant=applicant,
+        )
+        response = HttpResponse(letter.content, content_type=letter.media_type)
+        response["X-Letter-SHA256"] = letter.sha256
+        return response
+
+    @extend_schema(
+        operation_id="decision_letter",
+        summary="The decision letter, addressed by the application reference",
+        description=LETTER_DESCRIPTION,
+        parameters=LETTER_PARAMS,
+        responses=LETTER_RESPONSES,
+        tags=["review"],
+    )
+    def get(self, request: Request, request_id: Any) -> HttpResponse:
+        return self._issue(request, request_id, None)
+
+    @extend_schema(
+        operation_id="decision_letter_addressed",
+        summary="The decision letter, addressed to the applicant named in the body",
+        description=LETTER_DESCRIPTION + " The name and address are used for this letter only.",
+        parameters=LETTER_PARAMS,
+        request=LetterApplicantSerializer,
+        responses=LETTER_RESPONSES,
+        tags=["review"],
+    )
+    def post(self, request: Request, request_id: Any) -> HttpResponse:
+        decision_for(request, request_id)  # 404 before a word of the body is read
+        body = LetterApplicantSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        applicant = Applicant(
+            name=body.validated_data["applicant_name"],
+            address=body.validated_data["applicant_address"],
+        )
+        return self._issue(request, request_id, applicant)
