@@ -2,7 +2,8 @@
 
 So the demo opens with decisions in the audit trail: the compliance officer's list, search,
 replay and exports, the credit officers' review queue (the REVIEW decisions' cases and two
-objections to rejections) and the model manager's champion all have something to show. ``scripts/demo.sh`` seals them right after (``seal_audit``).
+objections to rejections) and the model manager's champion all have something to show.
+``scripts/demo.sh`` seals them right after (``seal_audit``).
 
 Usage: ``DEMO_KEY=... python scripts/demo_decisions.py [ROWS]`` (default 25).
 """
