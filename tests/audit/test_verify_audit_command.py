@@ -88,7 +88,8 @@ def test_a_sealed_record_altered_behind_the_triggers_is_named(
     listed, error = refused()
     assert listed == f"- record {records[2].request_id} does not match its content hash\n"
     assert error == (
-        "Audit trail does NOT hold: 1 problem(s) in 4 records, 1 checkpoints checked; the "
+        "Audit trail does NOT hold: 1 problem(s) in 4 records, 1 checkpoints, 0 events, "
+        "0 event checkpoints checked; the "
         f"first: record {records[2].request_id} does not match its content hash"
     )
 

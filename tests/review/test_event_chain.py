@@ -102,3 +102,31 @@ def test_verify_audit_names_a_removed_event(decide: Decide, ani: User) -> None:
         f"event {request_id} #3 (CASE_RESOLVED) does not chain to the event before it",
     )
     assert AuditEventCheckpoint.objects.count() == 0
+
+
+@pytest.mark.requires_postgres
+@pytest.mark.parametrize("table", ["audit_auditevent", "audit_auditeventcheckpoint"])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE {table} SET created_at = created_at",
+        "DELETE FROM {table}",
+        "TRUNCATE {table} CASCADE",
+    ],
+)
+def test_postgres_refuses_to_change_events_and_their_checkpoints(
+    decide: Decide, statement: str, table: str
+) -> None:
+    from django.db import DatabaseError, transaction
+
+    decide(RISKY)
+    audit_events_seal(now=timezone.now() + timedelta(hours=1))
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(statement.format(table=table))
+    assert (AuditEvent.objects.count(), AuditEventCheckpoint.objects.count()) == (1, 1)
