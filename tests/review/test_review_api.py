@@ -7,11 +7,14 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import User
+from django.db import connection
+from django.utils import timezone
 
-from audit.models import AuditEvent
+from audit.models import AuditEvent, DecisionRecord
 from registry.models import ApiClient
 from review.models import ReviewCase
-from tests.review.conftest import OVER_CAP, RISKY, Decide
+from review.services import case_resolve
+from tests.review.conftest import OVER_CAP, RISKY, Decide, officer
 from tests.scoring.support import VALID, keyed, signed_in
 
 STATEMENT = "Saya Siti Nurhaliza, gaji saya naik menjadi Rp 15 juta; hubungi 0812-3456-7890"
@@ -191,3 +194,40 @@ def test_the_review_endpoints_are_in_the_openapi_schema(client: object) -> None:
     assert set(objection["responses"]) == {"201", "400", "404", "409"}
     resolve = paths["/api/v1/reviews/{case_id}/resolve"]["post"]
     assert resolve["tags"] == ["review"]
+
+
+def test_an_objection_after_the_window_is_409_and_writes_nothing(
+    decide: Decide, fintech_key: tuple[ApiClient, str]
+) -> None:
+    record = decide(VALID)
+    with connection.cursor() as cursor:  # move the decision back in time (past the window)
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL session_replication_role = replica")
+    DecisionRecord.objects.filter(pk=record.pk).update(
+        created_at=timezone.now() - timedelta(days=31)
+    )
+    response = keyed(fintech_key[1]).post(url(record.request_id, "/objections"), {}, format="json")
+    assert response.status_code == 409
+    error = response.json()["error"]
+    assert error["code"] == "objection_window_closed"
+    assert error["message"].startswith("The objection window closed on ")
+    assert ReviewCase.objects.count() == 0
+
+
+def test_a_compliance_user_sees_notes_and_who_acted_and_a_model_manager_is_refused(
+    decide: Decide, ani: User, compliance_user: User
+) -> None:
+    decide(RISKY)
+    case = ReviewCase.objects.get()
+    case_resolve(
+        case_id=case.pk, user=ani, decision="REJECT", reason_code="POLICY_CONFIRMED", note="ok"
+    )
+    shown = signed_in(compliance_user).get(url(case.decision.request_id)).json()
+    assert [(e["kind"], e["actor"], e["note"]) for e in shown["events"]] == [
+        ("CASE_OPENED", "kreditax", None),
+        ("CASE_CLAIMED", "user:ani", None),
+        ("CASE_RESOLVED", "user:ani", "ok"),
+    ]
+    assert (shown["final_decision"], shown["open_case"]) == ("REJECT", None)
+    manager = officer("dewi", "Model Manager")
+    assert signed_in(manager).get(url(case.decision.request_id)).status_code == 403
