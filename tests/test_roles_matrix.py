@@ -110,6 +110,7 @@ PROBES: dict[str, Probe] = {
         data={"statement": ["not text"]}, json=True, ok=400
     ),
     "POST /api/v1/reviews/<case_id>/resolve": Probe(data={}, json=True, ok=400),
+    "POST /api/v1/reviews/<case_id>/approve": Probe(data={}, json=True, ok=400),
     "POST /api/v1/decisions/<request_id>/letter": Probe(data={}, json=True, ok=400),
     "POST /review/cases/<case_id>/claim/": Probe(
         data={}, ok=302, ok_location="/review/cases/<case_id>/"

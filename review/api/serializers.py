@@ -73,3 +73,10 @@ class LetterApplicantSerializer(serializers.Serializer[dict[str, Any]]):
     applicant_address = serializers.CharField(
         max_length=500, required=False, allow_blank=True, default="", help_text="Likewise."
     )
+
+
+class ApproveSerializer(serializers.Serializer[dict[str, Any]]):
+    approve = serializers.BooleanField(help_text="true: the override takes effect; false: refused")
+    note = serializers.CharField(
+        required=False, allow_blank=True, max_length=NOTE_MAX_CHARS, default=""
+    )

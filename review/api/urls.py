@@ -13,4 +13,5 @@ urlpatterns = [
     ),
     path("decisions/<uuid:request_id>/letter", views.LetterView.as_view(), name="letter"),
     path("reviews/<int:case_id>/resolve", views.ResolveView.as_view(), name="resolve"),
+    path("reviews/<int:case_id>/approve", views.ApproveView.as_view(), name="approve"),
 ]

@@ -17,6 +17,7 @@ from audit.models import DecisionRecord
 from registry.api_keys import api_client_of
 from review import letters, selectors, services
 from review.api.serializers import (
+    ApproveSerializer,
     DecisionStatusSerializer,
     LetterApplicantSerializer,
     LetterQuerySerializer,
@@ -35,6 +36,7 @@ from review.letters import Applicant
 
 VIEW_DECISIONS = "audit.view_decisionrecord"
 RESOLVE_CASES = "review.resolve_reviewcase"
+APPROVE_CASES = "review.approve_reviewcase"
 
 #: The review services' errors as HTTP (the first class that matches wins).
 STATUS_OF: tuple[tuple[type[ReviewError], int], ...] = (
@@ -264,3 +266,42 @@ class LetterView(APIView):
             address=body.validated_data["applicant_address"],
         )
         return self._issue(request, request_id, applicant)
+
+
+class CanApprove(permissions.BasePermission):
+    """A signed-in user who may approve another officer's override."""
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        if api_client_of(request) is not None:
+            return False
+        return bool(_signed_in(request).has_perm(APPROVE_CASES))
+
+
+class ApproveView(APIView):
+    permission_classes = [CanApprove]
+
+    @extend_schema(
+        operation_id="review_case_approve",
+        summary="A second credit officer approves or refuses an override",
+        description=(
+            "For a case AWAITING_APPROVAL: `approve: true` makes the proposed resolution take "
+            "effect, `false` sends the case back to the officer who proposed it. Nobody "
+            "approves their own override (403)."
+        ),
+        request=ApproveSerializer,
+        responses={200: DecisionStatusSerializer, 400: ERROR, 403: ERROR, 404: ERROR, 409: ERROR},
+        tags=["review"],
+    )
+    def post(self, request: Request, case_id: int) -> Response:
+        body = ApproveSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            case = services.case_approve(
+                case_id=case_id,
+                user=request.user,
+                approve=body.validated_data["approve"],
+                note=body.validated_data["note"],
+            )
+        except ReviewError as exc:
+            return error_response(exc)
+        return Response(selectors.decision_status(record=case.decision, for_people=True))

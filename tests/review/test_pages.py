@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from audit.models import AuditEvent
 from review.models import ReviewCase
-from review.services import objection_open
+from review.services import case_claim, objection_open
 from tests.review.conftest import OVER_CAP, RISKY, Decide
 
 
@@ -75,3 +75,26 @@ def test_a_resolve_form_with_a_bad_reason_writes_nothing(decide: Decide, ani: Us
     )
     assert response.status_code == 400
     assert AuditEvent.objects.count() == 1
+
+
+def test_the_queue_filters_by_grade_and_assignee(decide: Decide, ani: User) -> None:
+    decide(RISKY)
+    decide(RISKY)
+    first, second = ReviewCase.objects.order_by("pk")
+    case_claim(case_id=first.pk, user=ani)
+    client = signed_in(ani)
+    mine = client.get("/review/", {"assignee": "ani"}).content.decode()
+    assert f"/review/cases/{first.pk}/" in mine
+    assert f"/review/cases/{second.pk}/" not in mine
+    nobody = client.get("/review/", {"assignee": "-"}).content.decode()
+    assert f"/review/cases/{first.pk}/" not in nobody
+    assert f"/review/cases/{second.pk}/" in nobody
+    grade = first.decision.risk_grade
+    other = next(g for g in "ABCDE" if g != grade)
+    assert f"/review/cases/{first.pk}/" in client.get("/review/", {"grade": grade}).content.decode()
+    assert "/review/cases/" not in client.get("/review/", {"grade": other}).content.decode()
+
+
+def test_the_admin_home_leads_credit_officers_to_the_queue(ani: User) -> None:
+    page = signed_in(ani).get("/admin/").content.decode()
+    assert 'href="/review/"' in page

@@ -141,6 +141,16 @@ def test_a_credit_officer_resolves_over_the_api_with_four_eyes(
         "AWAITING_APPROVAL",
     )
     assert shown["events"][-1]["note"] == "dokumen palsu"
+    approve = f"/api/v1/reviews/{case.pk}/approve"
+    own = signed_in(ani).post(approve, {"approve": True}, format="json")
+    assert own.status_code == 403
+    assert own.json()["error"]["message"] == (
+        "Nobody approves their own override: a second officer must."
+    )
+    assert AuditEvent.objects.filter(kind="RESOLUTION_APPROVED").count() == 0
+    second = signed_in(budi).post(approve, {"approve": True, "note": "setuju"}, format="json")
+    assert second.status_code == 200
+    assert (second.json()["final_decision"], second.json()["open_case"]) == ("REJECT", None)
     client_view = keyed(fintech_key[1]).get(url(record.request_id)).json()
     assert "note" not in client_view["events"][-1]
     assert "actor" not in client_view["events"][-1]
