@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.contrib.auth.models import User
+from django.db import connections
 
 from review.models import ReviewCase
 from review.services import objection_open
@@ -47,6 +48,9 @@ def browser(monkeypatch: pytest.MonkeyPatch) -> Iterator[Browser]:
         )
         yield launched
         launched.close()
+        # Database calls made while Playwright's loop runs use a connection of their own
+        # (asgiref's context-local storage): close it here, in that context.
+        connections.close_all()
 
 
 def sign_in(browser: Browser, base: str, username: str, next_url: str) -> Page:
