@@ -21,8 +21,15 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from audit.crypto import decrypt_inputs
-from audit.events import EventDraft, EventKind, audit_event_append, audit_events_of, final_decision
-from audit.models import DecisionRecord
+from audit.events import (
+    EFFECTIVE_KINDS,
+    EventDraft,
+    EventKind,
+    audit_event_append,
+    audit_events_of,
+    final_decision,
+)
+from audit.models import AuditEvent, DecisionRecord
 from credit_ml.formatting import format_date, format_percent, format_rupiah
 from credit_ml.reasons import ReasonDict
 
@@ -169,6 +176,27 @@ def counteroffer_lines(record: DecisionRecord, lang: str) -> list[str]:
     return lines
 
 
+def _officer_reason(events: list[AuditEvent], lang: str) -> str | None:
+    """The reason code of the resolution in effect, as a sentence from the catalogue."""
+    effective = [e for e in events if e.kind in EFFECTIVE_KINDS]
+    if not effective:
+        return None
+    texts = settings.KREDITAX_REVIEW_REASON_CODES.get(effective[-1].payload["reason_code"])
+    return f"{texts[1] if lang == 'id' else texts[0]}." if texts else None
+
+
+def letter_reasons(record: DecisionRecord, events: list[AuditEvent], lang: str) -> list[str]:
+    """The recorded reasons; when a credit officer changed the outcome, the officer's reason
+    (the model's reasons argued for the other outcome)."""
+    final = final_decision(record=record, events=events)
+    officer = _officer_reason(events, lang)
+    if final == "APPROVE":
+        return []
+    if officer and final != record.decision:
+        return [officer]
+    return reason_sentences(record, lang)
+
+
 def letter_context(
     *, record: DecisionRecord, lang: str, applicant: Applicant | None
 ) -> dict[str, Any]:
@@ -186,7 +214,7 @@ def letter_context(
         "to_reference": TEXT["to_reference"][lang].format(ref=reference),
         "outcome": TEXT[final][lang],
         "reasons_title": TEXT["reasons"][lang],
-        "reasons": reason_sentences(record, lang) if final != "APPROVE" else [],
+        "reasons": letter_reasons(record, events, lang),
         "counteroffer_title": TEXT["counteroffer"][lang],
         "counteroffer": counteroffer_lines(record, lang)
         if final in ("REJECT", "APPROVE_COUNTEROFFER")

@@ -8,6 +8,7 @@ import logging
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import User
 from fpdf import FPDF  # noqa: F401 - the PDF library must be installed (requirements.txt)
 
 from audit.crypto import decrypt_inputs
@@ -15,8 +16,9 @@ from audit.models import AuditEvent, DecisionRecord
 from credit_ml.formatting import format_percent, format_rupiah
 from registry.models import ApiClient
 from review.letters import TEMPLATE_VERSION, objection_deadline
+from review.services import case_approve, case_resolve, objection_open
 from tests.review.conftest import OVER_CAP, Decide
-from tests.scoring.support import keyed
+from tests.scoring.support import VALID, keyed
 
 NAME, ADDRESS = "Siti Nurhaliza Putri", "Jl. Melati No. 7, Kebayoran Baru"
 
@@ -146,3 +148,16 @@ def test_every_language_and_format_states_the_figures(
         text = response.content.decode()
     assert SENTENCES[lang] in text
     assert AuditEvent.objects.get(kind="LETTER_ISSUED").payload["lang"] == lang
+
+
+def test_a_letter_after_an_override_gives_the_officers_reason(
+    decide: Decide, fintech_key: tuple[ApiClient, str], ani: User, budi: User
+) -> None:
+    record = decide(VALID)
+    case = objection_open(record=record, actor="client:los-fintech")
+    case_resolve(case_id=case.pk, user=ani, decision="REJECT", reason_code="DATA_INCONSISTENT")
+    case_approve(case_id=case.pk, user=budi, approve=True)
+    html = keyed(fintech_key[1]).get(letter_url(record.request_id), {"lang": "en"}).content
+    text = html.decode()
+    assert "We cannot approve your credit application." in text
+    assert '<ol class="reasons"><li>The application data is inconsistent.</li></ol>' in text
