@@ -46,6 +46,7 @@ from django.views.decorators.http import require_POST
 
 from audit import exports, masking
 from audit.access import audit_access_record
+from audit.events import audit_event_secret, audit_events_of, final_decision
 from audit.models import AuditAccess, AuditCheckpoint, DecisionRecord, Outcome
 from audit.replay import REPLAY_ERRORS, decision_replay_logged
 from audit.selectors import RecordFilter, distinct_values, failed_rule_q
@@ -305,6 +306,10 @@ class DecisionRecordAdmin(ReadOnlyAdmin):
         ("Why", {"fields": ["reasons_table", "policy_table", "counteroffer_text", "waterfall"]}),
         ("For whom (masked)", {"fields": ["application_table"]}),
         (
+            "After the decision: review, objections, letters",
+            {"fields": ["final_outcome", "history_table"]},
+        ),
+        (
             "Integrity",
             {"fields": ["verification", "content_hash", "pii_key_id", "inputs_key_id"]},
         ),
@@ -482,6 +487,32 @@ class DecisionRecordAdmin(ReadOnlyAdmin):
             for name, value in obj.application_masked.items()
         )
         return _table(("field", "value"), rows)
+
+    @admin.display(description="final decision")
+    def final_outcome(self, obj: DecisionRecord) -> str:
+        """The last effective event's decision (a resolution that took effect), else the
+        recorded one."""
+        return final_decision(record=obj, events=list(audit_events_of(record=obj)))
+
+    @admin.display(description="history")
+    def history_table(self, obj: DecisionRecord) -> SafeString | str:
+        """Every event after the decision, oldest first, with the officers' notes (this page
+        is for compliance users and credit officers; notes are decrypted only here)."""
+        events = list(audit_events_of(record=obj))
+        if not events:
+            return "-"
+        rows = (
+            (
+                e.sequence,
+                timezone.localtime(e.created_at).strftime("%Y-%m-%d %H:%M %Z"),
+                e.kind,
+                e.actor_name,
+                json.dumps(e.payload, sort_keys=True),
+                audit_event_secret(e) or "-",
+            )
+            for e in events
+        )
+        return _table(("#", "time", "event", "by", "facts", "note"), rows)
 
     # --- exports -----------------------------------------------------------------------
 

@@ -186,3 +186,59 @@ class Outcome(models.Model):
 
     def __str__(self) -> str:
         return f"{self.request_id}: {'default' if self.defaulted else 'good'}"
+
+
+class AuditEvent(AppendOnlyModel):
+    """A step taken on a recorded decision after it was made (a review case opened, claimed,
+    resolved, approved or refused; an objection; a letter sent), append-only.
+
+    Events of one decision form a chain: ``sequence`` counts from 1, and ``previous_hash`` is
+    the content hash of the event before it (of the decision record itself for the first), so
+    a removed, inserted or altered event breaks the chain. ``payload`` holds no personal
+    data; free text that may (an officer's note, an applicant's statement) is only kept as
+    ``secret_encrypted`` (Fernet, the replay inputs' keys). ``content_hash`` is the SHA-256
+    of ``audit.events.event_content``; events are sealed into ``AuditEventCheckpoint``\\ s.
+    """
+
+    decision = models.ForeignKey(DecisionRecord, on_delete=models.PROTECT, related_name="events")
+    sequence = models.PositiveIntegerField()
+    kind = models.CharField(max_length=40)
+    actor_name = models.CharField(max_length=150)
+    created_at = models.DateTimeField(db_index=True)
+    payload: models.JSONField[Any] = models.JSONField()
+    secret_encrypted = models.TextField(blank=True)
+    secret_key_id = models.CharField(max_length=12, blank=True)
+    previous_hash = models.CharField(max_length=64)
+    content_hash = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["decision_id", "sequence"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["decision", "sequence"], name="audit_event_one_per_place"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.sequence} of decision {self.decision_id}"
+
+
+class AuditEventCheckpoint(AppendOnlyModel):
+    """A seal over every event after the previous one, in ``(created_at, id)`` order: the
+    same construction as ``AuditCheckpoint`` (see there), over ``AuditEvent`` rows."""
+
+    sequence = models.PositiveBigIntegerField(unique=True)
+    first_record_id = models.BigIntegerField()
+    last_record_id = models.BigIntegerField()
+    last_created_at = models.DateTimeField()
+    record_count = models.PositiveIntegerField()
+    records_digest = models.CharField(max_length=64)
+    previous_hash = models.CharField(max_length=64, unique=True)
+    checkpoint_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-sequence"]
+
+    def __str__(self) -> str:
+        return f"event checkpoint {self.sequence}"

@@ -1,27 +1,30 @@
 """Sealing the audit trail into chained checkpoints, and verifying records and chain.
 
-``audit_seal`` only reads records and inserts one checkpoint, so it never blocks scoring
-(which only inserts records). Two sealers never fork the chain: a transaction-scoped
-PostgreSQL advisory lock serialises them, and ``sequence`` / ``previous_hash`` are unique.
-Records younger than ``KREDITAX_AUDIT_SEAL_DELAY_SECONDS`` are left for the next seal, so a
-scoring transaction that stamped ``created_at`` but has not committed yet cannot land inside
-a range that was already sealed.
+Two trails are sealed the same way: decision records (``AuditCheckpoint``) and the events
+that follow them (``AuditEventCheckpoint``: review cases, objections, letters). ``audit_seal``
+only reads records and inserts one checkpoint, so it never blocks scoring (which only inserts
+records). Two sealers never fork a chain: a transaction-scoped PostgreSQL advisory lock
+serialises them, and ``sequence`` / ``previous_hash`` are unique. Rows younger than
+``KREDITAX_AUDIT_SEAL_DELAY_SECONDS`` are left for the next seal, so a transaction that
+stamped ``created_at`` but has not committed yet cannot land inside a range already sealed.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from audit.models import AuditCheckpoint, DecisionRecord
+from audit.events import EVENT_HASHED_FIELDS, event_chain_problems, event_content_hash, event_name
+from audit.models import AuditCheckpoint, AuditEvent, AuditEventCheckpoint, DecisionRecord
 from audit.services import HASHED_FIELDS, content_hash
 
 GENESIS_HASH = "0" * 64
@@ -29,26 +32,62 @@ GENESIS_HASH = "0" * 64
 SEAL_LOCK_KEY = 0x4B52_4458_5345_414C
 CHUNK = 2000
 
+#: Either kind of checkpoint: decision records' or events' (the same fields).
+Checkpoint = AuditCheckpoint | AuditEventCheckpoint
+
+
+def _record_name(record: DecisionRecord) -> str:
+    return f"record {record.request_id}"
+
+
+@dataclass(frozen=True)
+class _Trail:
+    """One sealed sequence of rows: decision records, or the events that follow them."""
+
+    rows: type[DecisionRecord] | type[AuditEvent]
+    checkpoints: type[AuditCheckpoint] | type[AuditEventCheckpoint]
+    hashed: tuple[str, ...]
+    hash_of: Callable[[Any], str]
+    name_of: Callable[[Any], str]
+    checkpoint_noun: str
+
+    def in_order(self) -> QuerySet[Any]:
+        rows: QuerySet[Any] = self.rows.objects.all()
+        if self.rows is AuditEvent:
+            rows = rows.select_related("decision")
+        return rows.only("id", "content_hash", *self.hashed).order_by("created_at", "id")
+
+
+RECORDS = _Trail(
+    DecisionRecord, AuditCheckpoint, HASHED_FIELDS, content_hash, _record_name, "checkpoint"
+)
+EVENTS = _Trail(
+    AuditEvent,
+    AuditEventCheckpoint,
+    (*EVENT_HASHED_FIELDS, "decision__request_id"),
+    event_content_hash,
+    event_name,
+    "event checkpoint",
+)
+
 
 def _records_in_order() -> QuerySet[DecisionRecord]:
-    return DecisionRecord.objects.only("id", "content_hash", *HASHED_FIELDS).order_by(
-        "created_at", "id"
-    )
+    return RECORDS.in_order()
 
 
-def _after(checkpoint: AuditCheckpoint | None) -> Q:
+def _after(checkpoint: Checkpoint | None) -> Q:
     if checkpoint is None:
         return Q()
     last = checkpoint.last_created_at
     return Q(created_at__gt=last) | Q(created_at=last, id__gt=checkpoint.last_record_id)
 
 
-def _up_to(checkpoint: AuditCheckpoint) -> Q:
+def _up_to(checkpoint: Checkpoint) -> Q:
     last = checkpoint.last_created_at
     return Q(created_at__lt=last) | Q(created_at=last, id__lte=checkpoint.last_record_id)
 
 
-def checkpoint_hash(checkpoint: AuditCheckpoint) -> str:
+def checkpoint_hash(checkpoint: Checkpoint) -> str:
     """SHA-256 of the checkpoint's canonical JSON (every field but its own hash and id)."""
     content = {
         "sequence": checkpoint.sequence,
@@ -73,12 +112,24 @@ def _lock() -> None:
 @transaction.atomic
 def audit_seal(*, now: datetime | None = None) -> AuditCheckpoint | None:
     """Seal every settled record after the last checkpoint; ``None`` when there is none."""
+    sealed = _seal(RECORDS, now=now)
+    return sealed if isinstance(sealed, AuditCheckpoint) else None
+
+
+@transaction.atomic
+def audit_events_seal(*, now: datetime | None = None) -> AuditEventCheckpoint | None:
+    """Seal every settled event after the last event checkpoint; ``None`` when there is none."""
+    sealed = _seal(EVENTS, now=now)
+    return sealed if isinstance(sealed, AuditEventCheckpoint) else None
+
+
+def _seal(trail: _Trail, *, now: datetime | None) -> Checkpoint | None:
     _lock()
-    previous = AuditCheckpoint.objects.order_by("-sequence").first()
+    previous: Checkpoint | None = trail.checkpoints.objects.order_by("-sequence").first()
     delay = timedelta(seconds=settings.KREDITAX_AUDIT_SEAL_DELAY_SECONDS)
     now = now or timezone.now()
     pending = (
-        DecisionRecord.objects.filter(_after(previous), created_at__lte=now - delay)
+        trail.rows.objects.filter(_after(previous), created_at__lte=now - delay)
         .order_by("created_at", "id")
         .values_list("id", "created_at", "content_hash")
     )
@@ -90,7 +141,7 @@ def audit_seal(*, now: datetime | None = None) -> AuditCheckpoint | None:
         last = (record_id, created_at)
     if first is None or last is None:
         return None
-    checkpoint = AuditCheckpoint(
+    checkpoint = trail.checkpoints(
         sequence=previous.sequence + 1 if previous else 1,
         first_record_id=first,
         last_record_id=last[0],
@@ -116,7 +167,7 @@ MAX_LISTED_PROBLEMS = 100
 
 @dataclass(frozen=True)
 class Verification:
-    """The outcome of ``audit_verify``: every record and checkpoint was checked.
+    """The outcome of ``audit_verify``: every record, event and checkpoint was checked.
 
     ``problems`` names the first ``MAX_LISTED_PROBLEMS`` things that do not hold, in the
     order found; ``problem_count`` counts all of them.
@@ -126,6 +177,8 @@ class Verification:
     checkpoints_checked: int
     problems: tuple[str, ...] = ()
     problem_count: int = 0
+    events_checked: int = 0
+    event_checkpoints_checked: int = 0
 
     @property
     def ok(self) -> bool:
@@ -141,6 +194,8 @@ class Verification:
             "ok": self.ok,
             "records_checked": self.records_checked,
             "checkpoints_checked": self.checkpoints_checked,
+            "events_checked": self.events_checked,
+            "event_checkpoints_checked": self.event_checkpoints_checked,
             "problem": self.problem,
             "problems": list(self.problems),
             "problem_count": self.problem_count,
@@ -160,44 +215,48 @@ class _Problems:
             self.listed.append(problem)
 
 
-def _check_records(records: QuerySet[DecisionRecord], problems: _Problems) -> Iterator[str]:
-    """Yield each record's stored hash, noting each that differs from the recomputed one.
+def _check_records(trail: _Trail, rows: QuerySet[Any], problems: _Problems) -> Iterator[str]:
+    """Yield each row's stored hash, noting each that differs from the recomputed one.
 
-    The stored hash is what a checkpoint sealed, so an altered record is reported once (here),
+    The stored hash is what a checkpoint sealed, so an altered row is reported once (here),
     and its checkpoint still holds unless the stored hash itself was changed.
     """
-    for record in records.iterator(chunk_size=CHUNK):
-        if content_hash(record) != record.content_hash:
-            problems.add(f"record {record.request_id} does not match its content hash")
-        yield record.content_hash
+    for row in rows.iterator(chunk_size=CHUNK):
+        if trail.hash_of(row) != row.content_hash:
+            problems.add(f"{trail.name_of(row)} does not match its content hash")
+        yield row.content_hash
 
 
 def _check_checkpoint(
-    checkpoint: AuditCheckpoint,
-    previous: AuditCheckpoint | None,
+    trail: _Trail,
+    checkpoint: Checkpoint,
+    previous: Checkpoint | None,
     expected_sequence: int,
     problems: _Problems,
 ) -> int:
-    """Check one checkpoint, its link to ``previous`` and the records it sealed; returns how
-    many records it covers now."""
-    name = f"checkpoint {checkpoint.sequence}"
+    """Check one checkpoint, its link to ``previous`` and the rows it sealed; returns how
+    many rows it covers now."""
+    noun = trail.checkpoint_noun
+    name = f"{noun} {checkpoint.sequence}"
     if checkpoint.sequence != expected_sequence:
         missing = range(expected_sequence, checkpoint.sequence)
-        problems.add(", ".join(f"checkpoint {n} is missing" for n in missing))
+        problems.add(", ".join(f"{noun} {n} is missing" for n in missing))
     if checkpoint_hash(checkpoint) != checkpoint.checkpoint_hash:
         problems.add(f"{name} does not match its own hash")
     wanted = previous.checkpoint_hash if previous else GENESIS_HASH
     if checkpoint.previous_hash != wanted:
-        problems.add(f"{name} does not chain to the checkpoint before it")
-    records = _records_in_order().filter(_after(previous)).filter(_up_to(checkpoint))
+        problems.add(f"{name} does not chain to the {noun} before it")
+    rows = trail.in_order().filter(_after(previous)).filter(_up_to(checkpoint))
     digest, count = hashlib.sha256(), 0
-    for record_hash in _check_records(records, problems):
-        digest.update(f"{record_hash}\n".encode("ascii"))
+    for row_hash in _check_records(trail, rows, problems):
+        digest.update(f"{row_hash}\n".encode("ascii"))
         count += 1
     if count != checkpoint.record_count:
-        problems.add(f"{name} sealed {checkpoint.record_count} records, {count} remain")
+        what = "records" if trail is RECORDS else "events"
+        problems.add(f"{name} sealed {checkpoint.record_count} {what}, {count} remain")
     elif digest.hexdigest() != checkpoint.records_digest:
-        problems.add(f"{name} does not match the records it sealed")
+        what = "records" if trail is RECORDS else "events"
+        problems.add(f"{name} does not match the {what} it sealed")
     return count
 
 
@@ -205,27 +264,42 @@ def _start_of(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=timezone.get_current_timezone())
 
 
+def _verify_trail(trail: _Trail, since: date | None, problems: _Problems) -> tuple[int, int]:
+    """Check one trail from ``since`` on; returns (rows, checkpoints) checked."""
+    checkpoints = trail.checkpoints.objects.order_by("sequence")
+    previous: Checkpoint | None = None
+    if since is not None:
+        previous = checkpoints.filter(last_created_at__lt=_start_of(since)).last()
+        checkpoints = checkpoints.filter(sequence__gt=previous.sequence if previous else 0)
+    rows_checked = checkpoints_checked = 0
+    for checkpoint in checkpoints.iterator(chunk_size=CHUNK):
+        expected = previous.sequence + 1 if previous else 1
+        rows_checked += _check_checkpoint(trail, checkpoint, previous, expected, problems)
+        checkpoints_checked += 1
+        previous = checkpoint
+    for _ in _check_records(trail, trail.in_order().filter(_after(previous)), problems):
+        rows_checked += 1
+    return rows_checked, checkpoints_checked
+
+
 def audit_verify(*, since: date | None = None) -> Verification:
-    """Recompute every record hash and every checkpoint (and the chain) from ``since`` on,
-    and report everything that does not hold (it never stops at the first).
+    """Recompute every record and event hash, every checkpoint (and their chains) and every
+    decision's chain of events, from ``since`` on, and report everything that does not hold
+    (it never stops at the first).
 
     Checkpoints ending before ``since`` are skipped, except the one just before, whose
     stored hash the first checked checkpoint must chain to.
     """
-    checkpoints = AuditCheckpoint.objects.order_by("sequence")
-    previous: AuditCheckpoint | None = None
-    if since is not None:
-        previous = checkpoints.filter(last_created_at__lt=_start_of(since)).last()
-        checkpoints = checkpoints.filter(sequence__gt=previous.sequence if previous else 0)
     problems = _Problems()
-    records_checked = checkpoints_checked = 0
-    for checkpoint in checkpoints.iterator(chunk_size=CHUNK):
-        expected = previous.sequence + 1 if previous else 1
-        records_checked += _check_checkpoint(checkpoint, previous, expected, problems)
-        checkpoints_checked += 1
-        previous = checkpoint
-    for _ in _check_records(_records_in_order().filter(_after(previous)), problems):
-        records_checked += 1
+    records, checkpoints = _verify_trail(RECORDS, since, problems)
+    events, event_checkpoints = _verify_trail(EVENTS, since, problems)
+    for problem in event_chain_problems(since=_start_of(since) if since else None):
+        problems.add(problem)
     return Verification(
-        records_checked, checkpoints_checked, tuple(problems.listed), problems.count
+        records,
+        checkpoints,
+        tuple(problems.listed),
+        problems.count,
+        events_checked=events,
+        event_checkpoints_checked=event_checkpoints,
     )

@@ -19,15 +19,15 @@ import json
 import json.encoder
 import math
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 from django.conf import settings
-from django.db import connections, router
+from django.db import connections, router, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 from audit import crypto
@@ -390,25 +390,83 @@ def decision_records_insert(
     return ids
 
 
-def decision_records_create(*, decisions: list[RecordedDecision]) -> list[DecisionRecord]:
-    """Insert the records, one statement per chunk, and return them saved (with their ids).
+# --------------------------------------------------------------------------------------
+# What follows a record, in its transaction
+# --------------------------------------------------------------------------------------
 
-    Opens no transaction: outside one, a single decision is one autocommitted INSERT; a
-    caller writing several chunks, or other rows with them, wraps the call in ``atomic()``.
-    """
-    if not decisions:
-        return []
-    prepared = decision_records_prepare(decisions=decisions)
-    db = connections[prepared.alias]
-    if not db.features.can_return_rows_from_bulk_insert:  # pragma: no cover - not SQLite/PG
-        return DecisionRecord.objects.using(prepared.alias).bulk_create(
-            [DecisionRecord(**dict(zip(_FIELDS, row, strict=True))) for row, _ in prepared.built]
-        )
-    ids = decision_records_insert(prepared, db=db)
+
+class DecisionRecordedHook(Protocol):
+    """Something an upper layer does with some new records in the transaction that writes
+    them (a review case for a REVIEW decision): the audit layer calls it, knowing nothing
+    of it. ``wants`` is pure Python (no database) and decides before anything is written,
+    so a decision no hook wants is still written as one autocommitted INSERT."""
+
+    def wants(self, decision: RecordedDecision) -> bool: ...
+
+    def recorded(self, records: Sequence[DecisionRecord]) -> None: ...
+
+
+#: Registered once at start-up by the apps' ``AppConfig.ready`` (wiring, not state).
+_HOOKS: list[DecisionRecordedHook] = []
+
+
+def decision_recorded_hook_register(hook: DecisionRecordedHook) -> None:
+    """Call ``hook`` for every record it wants from now on (registering twice is once)."""
+    if hook not in _HOOKS:
+        _HOOKS.append(hook)
+
+
+#: For each hook that wants some of a list of decisions: the hook and their positions.
+_Wanted = list[tuple[DecisionRecordedHook, list[int]]]
+
+
+def _wanted(decisions: Sequence[RecordedDecision]) -> _Wanted:
+    found = [(hook, [i for i, d in enumerate(decisions) if hook.wants(d)]) for hook in _HOOKS]
+    return [(hook, indexes) for hook, indexes in found if indexes]
+
+
+def _notify(wanted: _Wanted, records: Sequence[DecisionRecord]) -> None:
+    for hook, indexes in wanted:
+        hook.recorded([records[i] for i in indexes])
+
+
+def _saved(prepared: PreparedRecords, ids: Sequence[int]) -> list[DecisionRecord]:
     return [
         DecisionRecord.from_db(prepared.alias, _FIELDS, (pk, *row))
         for pk, (row, _) in zip(ids, prepared.built, strict=True)
     ]
+
+
+def decision_records_create(*, decisions: list[RecordedDecision]) -> list[DecisionRecord]:
+    """Insert the records, one statement per chunk, and return them saved (with their ids).
+
+    Opens no transaction of its own unless a registered hook wants one of the records:
+    outside one, a single decision is one autocommitted INSERT; a caller writing several
+    chunks, or other rows with them, wraps the call in ``atomic()``. When a hook wants a
+    record, the records and what the hook writes commit together.
+    """
+    if not decisions:
+        return []
+    wanted = _wanted(decisions)
+    prepared = decision_records_prepare(decisions=decisions)
+    db = connections[prepared.alias]
+    if wanted and not db.in_atomic_block:
+        with transaction.atomic(using=prepared.alias):
+            return _create(prepared, db, wanted)
+    return _create(prepared, db, wanted)
+
+
+def _create(
+    prepared: PreparedRecords, db: BaseDatabaseWrapper, wanted: _Wanted
+) -> list[DecisionRecord]:
+    if not db.features.can_return_rows_from_bulk_insert:  # pragma: no cover - not SQLite/PG
+        records = DecisionRecord.objects.using(prepared.alias).bulk_create(
+            [DecisionRecord(**dict(zip(_FIELDS, row, strict=True))) for row, _ in prepared.built]
+        )
+    else:
+        records = _saved(prepared, decision_records_insert(prepared, db=db))
+    _notify(wanted, records)
+    return records
 
 
 class RecordWriter:
@@ -425,19 +483,23 @@ class RecordWriter:
     def __init__(self, db: BaseDatabaseWrapper) -> None:
         self.db = db
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kreditax-audit-write")
-        self.pending: Future[list[int]] | None = None
+        self.pending: tuple[Future[list[int]], PreparedRecords, _Wanted] | None = None
 
     def write(self, decisions: list[RecordedDecision]) -> None:
         if not decisions:
             return
+        wanted = _wanted(decisions)
         prepared = decision_records_prepare(decisions=decisions)
         self._wait()
-        self.pending = self.pool.submit(decision_records_insert, prepared, db=self.db)
+        future = self.pool.submit(decision_records_insert, prepared, db=self.db)
+        self.pending = (future, prepared, wanted)
 
     def _wait(self) -> None:
         if self.pending is not None:
-            pending, self.pending = self.pending, None
-            pending.result()  # raises the INSERT's error, if any
+            (future, prepared, wanted), self.pending = self.pending, None
+            ids = future.result()  # raises the INSERT's error, if any
+            if wanted:  # the helper is idle now: the connection is this thread's again
+                _notify(wanted, _saved(prepared, ids))
 
     def close(self) -> None:
         """Wait for the last INSERT and stop the helper thread."""

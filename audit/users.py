@@ -35,8 +35,14 @@ DEMO_USERS: tuple[DemoUser, ...] = (
     DemoUser(
         "officer",
         roles.CREDIT_OFFICER,
-        "decisions routed to manual review",
-        "/admin/audit/decisionrecord/?decision__exact=REVIEW",
+        "review cases: claim, resolve, objections",
+        "/review/",
+    ),
+    DemoUser(
+        "officer2",
+        roles.CREDIT_OFFICER,
+        "the second officer who approves overrides",
+        "/review/",
     ),
     DemoUser("admin", roles.ADMINISTRATOR, "everything, people and API keys", "/admin/"),
 )

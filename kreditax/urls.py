@@ -9,7 +9,10 @@ from scoring.api.security import docs_view
 urlpatterns = [
     path("", landing, name="landing"),
     path("admin/", admin.site.urls),
+    path("review/", include("review.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("audit.api.urls")),
+    path("api/v1/", include("review.api.urls")),
     path("api/v1/", include(("scoring.api.urls", "api"), namespace="api")),
     path("api/v1/", include(("training.api.urls", "training-api"), namespace="training-api")),
     path("api/schema/", docs_view(SpectacularAPIView.as_view()), name="schema"),

@@ -29,11 +29,14 @@ ROLES: dict[str, tuple[str, ...]] = {
         "audit.replay_decisionrecord",
         "audit.view_auditaccess",
         "audit.view_auditcheckpoint",
+        "audit.view_auditevent",
+        "audit.view_auditeventcheckpoint",
         "audit.view_decisionrecord",
         "registry.view_modelalias",
         "registry.view_modelaliaschange",
         "registry.view_modelversion",
         "registry.view_ruleset",
+        "review.view_reviewcase",
     ),
     # Trains, evaluates, compares, promotes and rolls back model versions.
     MODEL_MANAGER: (
@@ -49,10 +52,15 @@ ROLES: dict[str, tuple[str, ...]] = {
         "training.change_trainingrun",
         "training.view_trainingrun",
     ),
-    # Reviews the decisions routed to manual review; may score an application by hand.
+    # Reviews the decisions routed to manual review, objections and quality samples (claims,
+    # resolves, approves another officer's override); may score an application by hand.
     CREDIT_OFFICER: (
+        "audit.view_auditevent",
         "audit.view_decisionrecord",
         "registry.score_applications",
+        "review.approve_reviewcase",
+        "review.resolve_reviewcase",
+        "review.view_reviewcase",
     ),
     # Everything, including people, roles and API keys.
     ADMINISTRATOR: (ALL,),

@@ -39,6 +39,16 @@ def main() -> None:
      -H "Content-Type: application/json" \\
      -d '{rejected}' | python3 -m json.tool
 
+ Credit officers work in the review queue: {base}/review/ (sign in as officer;
+ an override waits for officer2). A decision's status and history, an objection and the
+ letter to the applicant (replace REQUEST_ID with a decision's "request_id"):
+
+   curl -s {base}/api/v1/decisions/REQUEST_ID -H "Authorization: Api-Key {key}"
+   curl -s -X POST {base}/api/v1/decisions/REQUEST_ID/objections \
+     -H "Authorization: Api-Key {key}" -H "Content-Type: application/json" -d '{{}}'
+   curl -s -o letter.pdf "{base}/api/v1/decisions/REQUEST_ID/letter?lang=id&format=pdf" \
+     -H "Authorization: Api-Key {key}"
+
  Also try:  {base}/api/docs/   (OpenAPI, interactive, served offline)
             {base}/api/v1/health   {base}/api/v1/models
 

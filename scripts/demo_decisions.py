@@ -1,8 +1,9 @@
 """Score a few synthetic applications with the demo's API key (``DEMO_KEY``).
 
 So the demo opens with decisions in the audit trail: the compliance officer's list, search,
-replay and exports, the credit officer's review queue and the model manager's champion all
-have something to show. ``scripts/demo.sh`` seals them right after (``seal_audit``).
+replay and exports, the credit officers' review queue (the REVIEW decisions' cases and two
+objections to rejections) and the model manager's champion all have something to show.
+``scripts/demo.sh`` seals them right after (``seal_audit``).
 
 Usage: ``DEMO_KEY=... python scripts/demo_decisions.py [ROWS]`` (default 25).
 """
@@ -55,6 +56,21 @@ def demo_decisions_make(*, key: str, rows: int = ROWS, seed: int = SEED) -> Coun
     return Counter(str(item["decision"]) for item in outcome.body["results"] if "decision" in item)
 
 
+def demo_objections_open(*, client_name: str, count: int = 2) -> int:
+    """The applicants of the first ``count`` rejections object (UU PDP Art. 10), so the
+    credit officers' queue has objections beside the REVIEW cases; returns how many."""
+    from audit.models import DecisionRecord
+    from review.services import objection_open
+
+    rejected = DecisionRecord.objects.filter(client_name=client_name, decision="REJECT")
+    rejected = rejected.filter(review_cases__isnull=True).order_by("created_at", "id")
+    opened = 0
+    for record in rejected[:count]:
+        objection_open(record=record, actor=f"client:{client_name}", statement="Mohon ditinjau.")
+        opened += 1
+    return opened
+
+
 def main() -> None:
     import django
 
@@ -64,6 +80,11 @@ def main() -> None:
     made = demo_decisions_make(key=os.environ["DEMO_KEY"], rows=rows)
     mix = ", ".join(f"{count} {decision}" for decision, count in sorted(made.items()))
     print(f"Scored {sum(made.values())} demo applications: {mix}.")
+    from registry.models import ApiClient
+
+    client = ApiClient.objects.get_from_key(os.environ["DEMO_KEY"])
+    objections = demo_objections_open(client_name=client.name)
+    print(f"Review cases open: {made.get('REVIEW', 0)} REVIEW, {objections} objections.")
 
 
 if __name__ == "__main__":

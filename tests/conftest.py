@@ -6,7 +6,9 @@ CI sets KREDITAX_REQUIRE_SERVICES=1 and points DATABASE_URL and REDIS_URL at rea
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import shutil
 from collections.abc import Iterator
 
 import pytest
@@ -17,13 +19,26 @@ def _on_postgres() -> bool:
     return os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
 
 
+def chromium_path() -> str | None:
+    """Debian's chromium (``apt-get install chromium``), driven by Playwright's Python package."""
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def _has_browser() -> bool:
+    return chromium_path() is not None and importlib.util.find_spec("playwright") is not None
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     has_redis = bool(os.environ.get("REDIS_URL"))
+    has_browser = _has_browser()
     for item in items:
         if "requires_postgres" in item.keywords and not _on_postgres():
             item.add_marker(pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL"))
         if "requires_redis" in item.keywords and not has_redis:
             item.add_marker(pytest.mark.skip(reason="needs Redis: set REDIS_URL"))
+        if "requires_chromium" in item.keywords and not has_browser:
+            reason = "needs chromium: apt-get install chromium; pip install playwright"
+            item.add_marker(pytest.mark.skip(reason=reason))
 
 
 @pytest.fixture

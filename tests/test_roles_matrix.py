@@ -39,6 +39,7 @@ from registry import model_cache, roles
 from registry.api_keys import forget_clients
 from registry.models import ModelVersion
 from registry.services import api_client_create, model_version_promote
+from review.services import objection_open
 from scoring.examples import EXAMPLE_APPLICATION
 from scoring.services import Endpoint, actor_of, application_score
 from training.models import TrainingRun
@@ -105,6 +106,18 @@ PROBES: dict[str, Probe] = {
     "POST /api/v1/predict/batch": Probe(data={}, json=True, ok=400),
     "POST /api/v1/training-runs": Probe(data={}, json=True, ok=400),
     "POST /api/v1/models/<label>/challenger": Probe(data={}, json=True, ok=400),
+    "POST /api/v1/decisions/<request_id>/objections": Probe(
+        data={"statement": ["not text"]}, json=True, ok=400
+    ),
+    "POST /api/v1/reviews/<case_id>/resolve": Probe(data={}, json=True, ok=400),
+    "POST /api/v1/reviews/<case_id>/approve": Probe(data={}, json=True, ok=400),
+    "POST /api/v1/decisions/<request_id>/letter": Probe(data={}, json=True, ok=400),
+    "POST /review/cases/<case_id>/claim/": Probe(
+        data={}, ok=302, ok_location="/review/cases/<case_id>/"
+    ),
+    "POST /review/cases/<case_id>/resolve/": Probe(data={}, ok=400),
+    "POST /review/cases/<case_id>/approve/": Probe(data={}, ok=400),
+    "POST /i18n/setlang/": Probe(data={"language": "id", "next": "/"}, ok=302, ok_location="/"),
     "GET /api/v1/audit-log/export": Probe(query={"format": "csv"}),
     "POST /admin/audit/decisionrecord/ action=export_csv": Probe(
         data={"action": "export_csv", "_selected_action": "<record_pk>"},
@@ -213,6 +226,7 @@ class World:
     export_id: int
     run_id: int
     users: dict[str, User]
+    case_id: int
 
     def placeholders(self, path: str) -> dict[str, str]:
         values = {
@@ -221,6 +235,7 @@ class World:
             "<export_id>": str(self.export_id),
             "<run_id>": str(self.run_id),
             "<record_pk>": str(self.record.pk),
+            "<case_id>": str(self.case_id),
         }
         admin_model = re.match(r"/admin/(\w+)/(\w+)/", path)
         if admin_model:
@@ -290,7 +305,8 @@ def world(db: None, artifact: SavedArtifact) -> Iterator[World]:
     Outcome.objects.create(
         request_id=record.request_id, defaulted=False, observed_at=timezone.localdate()
     )
-    yield World(champion, record, key, access.pk, run.pk, users)
+    case = objection_open(record=record, actor="client:los-matrix")
+    yield World(champion, record, key, access.pk, run.pk, users, case.pk)
     model_cache.clear()
     forget_clients()
 
@@ -318,7 +334,8 @@ def outcome(world: World, who: str, row: Row) -> str:
     status, location = response.status_code, response.get("Location", "")
     if status == 302 and location.startswith(LOGIN):
         return "login"
-    if status == probe.ok and (probe.ok_location is None or location.startswith(probe.ok_location)):
+    wanted = _fill(probe.ok_location, values) if probe.ok_location else None
+    if status == probe.ok and (wanted is None or location.startswith(wanted)):
         return "ok"
     if status in (401, 403):
         return str(status)

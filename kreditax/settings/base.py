@@ -106,6 +106,8 @@ LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("id", "Bahasa Indonesia")]
 TIME_ZONE = env("KREDITAX_TIME_ZONE", "Asia/Jakarta")
 USE_I18N = True
+# The review pages' Indonesian (compiled .mo files are committed: no gettext needed to run).
+LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_TZ = True
 
 STATIC_URL = "static/"
@@ -228,6 +230,45 @@ KREDITAX_RETENTION_YEARS = envint("KREDITAX_RETENTION_YEARS", 10)
 # Records younger than this are left for the next seal (a scoring transaction stamps
 # created_at before it commits); the beat task seals every minute.
 KREDITAX_AUDIT_SEAL_DELAY_SECONDS = envint("KREDITAX_AUDIT_SEAL_DELAY_SECONDS", 120)
+
+# --- Human review, objections, decision letters -------------------------------------------
+# Hours a review case may stay open, per kind (objections: 3 x 24 h, UU PDP Art. 10).
+KREDITAX_REVIEW_DEADLINE_HOURS = {
+    "REVIEW": envint("KREDITAX_REVIEW_HOURS", 48),
+    "OBJECTION": envint("KREDITAX_OBJECTION_HOURS", 72),
+    "SAMPLE": envint("KREDITAX_SAMPLE_HOURS", 120),
+}
+# How long after a decision the applicant may object (the letter names the last day).
+KREDITAX_OBJECTION_WINDOW_DAYS = envint("KREDITAX_OBJECTION_WINDOW_DAYS", 30)
+# The share of automated decisions picked for a quality-control review, per outcome (0 to 1;
+# e.g. 0.02 samples 2 % of approvals). The pick is a function of the request id (repeatable).
+KREDITAX_REVIEW_SAMPLE_RATES = {
+    "APPROVE": envfloat("KREDITAX_SAMPLE_APPROVE_RATE", 0.0),
+    "REJECT": envfloat("KREDITAX_SAMPLE_REJECT_RATE", 0.0),
+}
+# The reason codes a credit officer chooses from when resolving a case: code -> (en, id).
+KREDITAX_REVIEW_REASON_CODES = {
+    "VERIFIED_INCOME": ("Income verified with documents", "Penghasilan terverifikasi dokumen"),
+    "VERIFIED_OBLIGATIONS": (
+        "Existing obligations verified",
+        "Kewajiban yang ada terverifikasi",
+    ),
+    "POLICY_CONFIRMED": ("The automated decision is confirmed", "Keputusan otomatis dikonfirmasi"),
+    "COUNTEROFFER_ACCEPTABLE": (
+        "The counteroffer fits the applicant",
+        "Penawaran alternatif sesuai untuk pemohon",
+    ),
+    "INSUFFICIENT_CAPACITY": (
+        "Repayment capacity is insufficient",
+        "Kemampuan membayar tidak mencukupi",
+    ),
+    "DATA_INCONSISTENT": ("The application data is inconsistent", "Data pengajuan tidak konsisten"),
+}
+# Who the decision letters come from, and how the applicant reaches the lender.
+KREDITAX_LENDER_NAME = env("KREDITAX_LENDER_NAME", "PT KreditaX Demo Finance")
+KREDITAX_LENDER_CONTACT = env(
+    "KREDITAX_LENDER_CONTACT", "cs@kreditax.example, 1500-123 (Mon-Fri 08:00-17:00 WIB)"
+)
 
 # --- Training runs ------------------------------------------------------------------------
 # Read here from the environment, so a worker started with only environment variables

@@ -17,6 +17,7 @@ from audit.models import AuditCheckpoint, DecisionRecord
 from registry import roles
 from registry.models import ModelVersion
 from registry.services import api_client_create
+from review.models import ReviewCase
 
 SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
 BASE = "http://127.0.0.1:8000"
@@ -53,15 +54,27 @@ def test_the_demo_decisions_are_recorded_and_the_seal_covers_them(
     champion: ModelVersion, settings: Any
 ) -> None:
     _, key = api_client_create(name="demo-loan-system", rule_set_name="fintech")
-    made = script("demo_decisions").demo_decisions_make(key=key, rows=12)
+    demo = script("demo_decisions")
+    made = demo.demo_decisions_make(key=key, rows=12)
     assert sum(made.values()) == 12
     assert DecisionRecord.objects.filter(client_name="demo-loan-system").count() == 12
+    objections = demo.demo_objections_open(client_name="demo-loan-system")
+    assert objections == min(2, made["REJECT"])
+    cases = ReviewCase.objects.exclude(status="RESOLVED")
+    assert sorted(cases.values_list("kind", flat=True)) == sorted(
+        ["OBJECTION"] * objections + ["REVIEW"] * made["REVIEW"]
+    )
+    assert cases.count() >= 1  # the credit officers' queue has work
     settings.KREDITAX_AUDIT_SEAL_DELAY_SECONDS = 0
     call_command("seal_audit", stdout=StringIO())
     assert list(AuditCheckpoint.objects.values_list("sequence", "record_count")) == [(1, 12)]
     out = StringIO()
     call_command("verify_audit", stdout=out)
-    assert out.getvalue() == "Audit trail holds: 12 records, 1 checkpoints verified.\n"
+    events = cases.count()
+    assert out.getvalue() == (
+        f"Audit trail holds: 12 records, 1 checkpoints, {events} events, "
+        "1 event checkpoints verified.\n"
+    )
 
 
 def test_one_demo_user_per_role_with_where_their_work_starts(db: None) -> None:
@@ -71,8 +84,10 @@ def test_one_demo_user_per_role_with_where_their_work_starts(db: None) -> None:
         f"                start at {BASE}/admin/audit/decisionrecord/",
         "   modeler    / demo12345   Model Manager: model versions and training runs",
         f"                start at {BASE}/admin/training/trainingrun/",
-        "   officer    / demo12345   Credit Officer: decisions routed to manual review",
-        f"                start at {BASE}/admin/audit/decisionrecord/?decision__exact=REVIEW",
+        "   officer    / demo12345   Credit Officer: review cases: claim, resolve, objections",
+        f"                start at {BASE}/review/",
+        "   officer2   / demo12345   Credit Officer: the second officer who approves overrides",
+        f"                start at {BASE}/review/",
         "   admin      / demo12345   Administrator: everything, people and API keys",
         f"                start at {BASE}/admin/",
     ]
@@ -81,6 +96,7 @@ def test_one_demo_user_per_role_with_where_their_work_starts(db: None) -> None:
         "compliance": [roles.COMPLIANCE_OFFICER],
         "modeler": [roles.MODEL_MANAGER],
         "officer": [roles.CREDIT_OFFICER],
+        "officer2": [roles.CREDIT_OFFICER],
         "admin": [roles.ADMINISTRATOR],
     }
     assert list(User.objects.filter(is_superuser=True).values_list("username", flat=True)) == [
@@ -96,7 +112,8 @@ def test_each_demo_user_can_sign_in_and_open_their_start_page(
     for username, start in [
         ("compliance", "/admin/audit/decisionrecord/"),
         ("modeler", "/admin/training/trainingrun/"),
-        ("officer", "/admin/audit/decisionrecord/?decision__exact=REVIEW"),
+        ("officer", "/review/"),
+        ("officer2", "/review/"),
         ("admin", "/admin/"),
     ]:
         assert client.login(username=username, password="demo12345")
@@ -119,9 +136,11 @@ def test_the_banner_prints_every_role_login(
         ("compliance", "Compliance Officer"),
         ("modeler", "Model Manager"),
         ("officer", "Credit Officer"),
+        ("officer2", "Credit Officer"),
         ("admin", "Administrator"),
     ]:
         assert f"   {username:<10} / demo12345   {role}: " in printed
-    assert f"start at {BASE}/admin/audit/decisionrecord/?decision__exact=REVIEW" in printed
+    assert f"start at {BASE}/review/" in printed
+    assert f"review queue: {BASE}/review/" in printed
     assert f"Sign in to {BASE}/admin/ as one of" in printed
     assert "python manage.py seal_audit" in printed

@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from audit import crypto, services
 from audit.masking import normalise, pii_digest
-from audit.models import DecisionRecord
+from audit.models import AuditEvent, DecisionRecord
 from audit.sealing import audit_verify
 from audit.services import (
     RecordedDecision,
@@ -369,8 +369,16 @@ def test_1200_records_are_written_with_their_exact_values(version: ModelVersion)
     with CaptureQueriesContext(connection) as queries:
         written = decision_records_create(decisions=decisions)
     chunk = services._table(connection.alias).chunk_size
-    assert len(queries.captured_queries) == math.ceil(1200 / chunk)
-    assert all(q["sql"].startswith('INSERT INTO "audit_decisionrecord"') for q in queries)
+    inserts = [q for q in queries if q["sql"].startswith('INSERT INTO "audit_decisionrecord"')]
+    assert len(inserts) == math.ceil(1200 / chunk)
+    # The rest is what the registered hooks write in the same transaction: one review case
+    # per REVIEW decision and its first event (review.services), and nothing else.
+    others = {q["sql"].split(" (")[0] for q in queries if q not in inserts}
+    assert {sql for sql in others if sql.startswith("INSERT")} == {
+        'INSERT INTO "review_reviewcase"',
+        'INSERT INTO "audit_auditevent"',
+    }
+    assert AuditEvent.objects.count() == sum(d.decision == "REVIEW" for d in decisions) == 400
     assert [r.request_id for r in written] == [d.request_id for d in decisions]
     stored = {r.request_id: r for r in DecisionRecord.objects.all()}
     assert len(stored) == 1200

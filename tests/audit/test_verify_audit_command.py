@@ -46,7 +46,10 @@ def tamper(sql: str, params: list[Any]) -> None:
 def test_an_untouched_trail_exits_zero(make_records: MakeRecords) -> None:
     make_records(3)
     audit_seal(now=LATER)
-    assert verify() == "Audit trail holds: 3 records, 1 checkpoints verified.\n"
+    assert (
+        verify()
+        == "Audit trail holds: 3 records, 1 checkpoints, 0 events, 0 event checkpoints verified.\n"
+    )
 
 
 def test_since_skips_older_checkpoints_but_checks_the_chain(make_records: MakeRecords) -> None:
@@ -55,7 +58,10 @@ def test_since_skips_older_checkpoints_but_checks_the_chain(make_records: MakeRe
     make_records(1, start=T0 + timedelta(days=2))
     audit_seal(now=LATER + timedelta(days=2))
     since = (T0 + timedelta(days=1)).date().isoformat()
-    assert verify("--since", since) == "Audit trail holds: 1 records, 1 checkpoints verified.\n"
+    assert (
+        verify("--since", since)
+        == "Audit trail holds: 1 records, 1 checkpoints, 0 events, 0 event checkpoints verified.\n"
+    )
 
 
 def test_an_altered_unsealed_record_is_named(make_records: MakeRecords) -> None:
@@ -82,7 +88,8 @@ def test_a_sealed_record_altered_behind_the_triggers_is_named(
     listed, error = refused()
     assert listed == f"- record {records[2].request_id} does not match its content hash\n"
     assert error == (
-        "Audit trail does NOT hold: 1 problem(s) in 4 records, 1 checkpoints checked; the "
+        "Audit trail does NOT hold: 1 problem(s) in 4 records, 1 checkpoints, 0 events, "
+        "0 event checkpoints checked; the "
         f"first: record {records[2].request_id} does not match its content hash"
     )
 

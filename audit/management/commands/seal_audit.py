@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from audit.sealing import audit_seal
+from audit.sealing import audit_events_seal, audit_seal
 
 
 class Command(BaseCommand):
@@ -14,6 +14,11 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         checkpoint = audit_seal()
+        events = audit_events_seal()
+        if events is not None:
+            self.stdout.write(
+                f"Event checkpoint {events.sequence}: {events.record_count} events sealed."
+            )
         if checkpoint is None:
             self.stdout.write("Nothing to seal.")
             return

@@ -11,14 +11,17 @@ from audit.sealing import audit_verify
 
 
 class Command(BaseCommand):
-    help = "Verify the audit trail: record hashes, checkpoint digests and the chain."
+    help = "Verify the audit trail: record and event hashes, checkpoints, chains."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--since", type=date.fromisoformat, help="YYYY-MM-DD")
 
     def handle(self, *args: Any, **options: Any) -> None:
         result = audit_verify(since=options["since"])
-        counts = f"{result.records_checked} records, {result.checkpoints_checked} checkpoints"
+        counts = (
+            f"{result.records_checked} records, {result.checkpoints_checked} checkpoints, "
+            f"{result.events_checked} events, {result.event_checkpoints_checked} event checkpoints"
+        )
         if result.ok:
             self.stdout.write(f"Audit trail holds: {counts} verified.")
             return
