@@ -17,13 +17,15 @@ from axes.helpers import get_client_username, get_cool_off, get_failure_limit
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from audit.access import login_lockout_record
+from registry.people_tokens import username_refresh_tokens_revoke
 from scoring.api.errors import error_body
 
 LOCKED_OUT = "Too many failed sign-ins: this account or address is locked out; retry later."
 
 
 class LockoutRecordingHandler(AxesCacheHandler):  # type: ignore[misc]
-    """Axes' cache handler that also records each lockout once, when it starts."""
+    """Axes' cache handler that also records each lockout once, when it starts, and revokes
+    the refresh tokens of the person whose name was tried."""
 
     def user_login_failed(
         self, sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any
@@ -32,11 +34,9 @@ class LockoutRecordingHandler(AxesCacheHandler):  # type: ignore[misc]
         failures = getattr(request, "axes_failures_since_start", None)
         if failures is None or failures != get_failure_limit(request, credentials):
             return
-        login_lockout_record(
-            username=str(get_client_username(request, credentials) or ""),
-            path=str(request.axes_path_info),
-            failures=failures,
-        )
+        username = str(get_client_username(request, credentials) or "")
+        login_lockout_record(username=username, path=str(request.axes_path_info), failures=failures)
+        username_refresh_tokens_revoke(username=username)
 
 
 def retry_after_seconds(request: HttpRequest) -> int:

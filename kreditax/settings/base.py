@@ -182,6 +182,19 @@ CACHES = {
     ),
 }
 
+# --- People's tokens (simplejwt): see registry/people_tokens.py -------------------------
+KREDITAX_JWT_ACCESS_MINUTES = envint("KREDITAX_JWT_ACCESS_MINUTES", 5)
+KREDITAX_JWT_REFRESH_HOURS = envint("KREDITAX_JWT_REFRESH_HOURS", 8)
+SIMPLE_JWT = {
+    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=KREDITAX_JWT_ACCESS_MINUTES),
+    "REFRESH_TOKEN_LIFETIME": timedelta(hours=KREDITAX_JWT_REFRESH_HOURS),
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
+    "AUTH_HEADER_TYPES": ("Bearer",),
+    "UPDATE_LAST_LOGIN": False,
+    "USER_AUTHENTICATION_RULE": "registry.people_tokens.person_may_hold_tokens",
+}
+
 # --- Sign-in lockout (django-axes), counted in the throttle cache ------------------------
 AXES_HANDLER = "kreditax.logins.LockoutRecordingHandler"
 AXES_CACHE = "throttle"
@@ -200,6 +213,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "registry.api_keys.ApiKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",
+        "registry.people_tokens.PersonJWTAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PARSER_CLASSES": ["scoring.api.parsers.StrictJSONParser"],

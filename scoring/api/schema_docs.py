@@ -100,7 +100,7 @@ def application_serializer(
 
 
 @cache
-def _error_serializer() -> serializers.Serializer[Any]:
+def error_serializer() -> serializers.Serializer[Any]:
     return inline_serializer(
         name="Error",
         fields={
@@ -119,7 +119,7 @@ def _error_serializer() -> serializers.Serializer[Any]:
 
 
 def _error_responses() -> dict[int, OpenApiResponse]:
-    error = _error_serializer()
+    error = error_serializer()
     described = {
         400: "Invalid input: `fields` names each field and the reason.",
         401: "No, invalid, revoked or expired API key.",
