@@ -92,6 +92,7 @@ class TrainingRunListView(APIView):
             )
         },
         summary="Training runs, newest first",
+        operation_id="training_runs_list",
     )
     def get(self, request: Request) -> Response:
         wanted = request.query_params.get("status")
