@@ -5,10 +5,10 @@ patterns the server enforces."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import schemathesis
 from django.contrib.auth.models import User
-from django.core.wsgi import get_wsgi_application
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from credit_ml.identity import IDENTITY_PATTERNS
@@ -17,15 +17,15 @@ from scoring.examples import EXAMPLE_APPLICATION
 from tests.audit.conftest import MakeRecords
 
 
-def schema() -> schemathesis.schemas.BaseSchema:
-    return schemathesis.openapi.from_wsgi("/api/schema/?format=json", get_wsgi_application())
+def schema(app: Any) -> schemathesis.schemas.BaseSchema:
+    return schemathesis.openapi.from_wsgi("/api/schema/?format=json", app)
 
 
 def test_the_audit_log_page_conforms_to_the_schema(
-    compliance: User, make_records: MakeRecords
+    compliance: User, make_records: MakeRecords, wsgi_app: Any
 ) -> None:
     make_records(3)
-    operation = schema()["/api/v1/audit-log"]["GET"]
+    operation = schema(wsgi_app)["/api/v1/audit-log"]["GET"]
     case = operation.Case(
         query={"page_size": 2},
         headers={"Authorization": f"Bearer {person_refresh_token(compliance).access_token}"},
@@ -38,8 +38,8 @@ def test_the_audit_log_page_conforms_to_the_schema(
     case.validate_response(response, checks=[response_schema_conformance])
 
 
-def test_the_application_schema_has_the_servers_patterns(db: None) -> None:
-    loaded = schema().raw_schema
+def test_the_application_schema_has_the_servers_patterns(db: None, wsgi_app: Any) -> None:
+    loaded = schema(wsgi_app).raw_schema
     fields = loaded["components"]["schemas"]["Application"]["properties"]
 
     assert {name: fields[name]["pattern"] for name in IDENTITY_PATTERNS} == IDENTITY_PATTERNS
