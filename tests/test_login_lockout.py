@@ -7,12 +7,14 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from axes.utils import reset
 from django.contrib.auth.models import User
 from django.core.cache import caches
 from django.test import Client
+from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
 from audit.models import AuditAccess
 
@@ -127,3 +129,33 @@ def test_the_lockout_ends_after_the_cool_off(
 
     assert sign_in(client, "officer-a", PASSWORD) == 302
     assert signed_in(client)
+
+
+def test_with_the_lockout_cache_unreachable_nobody_signs_in_and_the_answer_is_503(
+    officer: User, settings: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings.CACHES = {
+        **settings.CACHES,
+        "throttle": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
+        },
+    }
+    admin = Client(raise_request_exception=False)
+
+    page = admin.post(LOGIN, {"username": "officer-a", "password": PASSWORD})
+    token = Client(raise_request_exception=False).post(
+        "/api/v1/auth/token",
+        {"username": "officer-a", "password": PASSWORD},
+        content_type="application/json",
+    )
+
+    assert (page.status_code, page["Retry-After"]) == (503, "30")
+    assert not signed_in(admin)
+    assert token.status_code == 503
+    assert token.json()["error"]["code"] == "signin_unavailable"
+    assert OutstandingToken.objects.count() == 0
+    assert all(record.exc_info is None for record in caplog.records)  # no traceback
+    assert [r.getMessage() for r in caplog.records if r.name == "kreditax.logins"] == [
+        "Sign-in refused: the lockout cache is unavailable (ConnectionError)"
+    ] * 2

@@ -81,8 +81,10 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "scoring.api.security.ContentSecurityPolicyMiddleware",
-    # Last (django-axes): turns a locked-out sign-in into the lockout answer.
+    # Last (django-axes): turns a locked-out sign-in into the lockout answer; and a sign-in
+    # while the lockout cache is unreachable into a 503.
     "axes.middleware.AxesMiddleware",
+    "kreditax.logins.SignInUnavailableMiddleware",
 ]
 
 # django-axes first: it refuses a locked-out person before any password is checked.
