@@ -140,7 +140,8 @@ class AuditCheckpoint(AppendOnlyModel):
 
 
 class AuditAccess(AppendOnlyModel):
-    """Who looked at, searched, replayed or exported which decisions, when (append-only).
+    """Who looked at, searched, replayed or exported which decisions, when (append-only);
+    and every sign-in lockout (``LOCKOUT``: the person whose name was tried, if one exists).
 
     ``what`` names the decisions (request ids or a filter) and, for a search, the masked form
     of the identity searched for; never a raw identity value.
@@ -152,6 +153,7 @@ class AuditAccess(AppendOnlyModel):
         API_VIEW = "API_VIEW"
         SEARCH = "SEARCH"
         REPLAY = "REPLAY"
+        LOCKOUT = "LOCKOUT"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"

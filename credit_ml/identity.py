@@ -13,13 +13,30 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from credit_ml.schema import PROVINCES
+from credit_ml.schema import PROVINCE_CODES, PROVINCES
 
 # [0-9], never \d: \d and str.isdigit() accept Arabic-Indic or full-width digits, which would
 # give the same number a second look-up digest that a compliance search never finds.
 _NIK_RE = re.compile(r"[0-9]{16}")
-_PHONE_RE = re.compile(r"(\+62|62|0)8[0-9]{7,11}")
-_EMAIL_RE = re.compile(r"^[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
+#: What the API's OpenAPI schema says of each identity field (``pattern``, ECMA-262 and Python
+#: alike). The NIK's: a known province, regency and district not 00, a day 01-31 (41-71 for
+#: women) and month 01-12, a serial from 0001; what it cannot say (a real date, not in the
+#: future) ``parse_nik`` checks. A value the schema refuses is refused by the server too
+#: (``tests/ml/test_identity_patterns.py``). Phones are shown without the spaces and dashes
+#: the server ignores; surrounding spaces are ignored too.
+NIK_PATTERN = (
+    "^(" + "|".join(PROVINCE_CODES) + ")(?!00)[0-9]{2}(?!00)[0-9]{2}"
+    "(0[1-9]|[12][0-9]|3[01]|4[1-9]|[56][0-9]|7[01])(0[1-9]|1[0-2])[0-9]{2}(?!0000)[0-9]{4}$"
+)
+PHONE_PATTERN = r"^(\+62|62|0)8[0-9]{7,11}$"
+EMAIL_PATTERN = r"^[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$"
+IDENTITY_PATTERNS: dict[str, str] = {
+    "nik": NIK_PATTERN,
+    "phone": PHONE_PATTERN,
+    "email": EMAIL_PATTERN,
+}
+_PHONE_RE = re.compile(PHONE_PATTERN)
+_EMAIL_RE = re.compile(EMAIL_PATTERN)
 
 
 class InvalidNik(ValueError):

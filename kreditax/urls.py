@@ -2,6 +2,11 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from kreditax.token_views import (
+    PersonTokenLogoutView,
+    PersonTokenObtainView,
+    PersonTokenRefreshView,
+)
 from kreditax.views import landing
 from scoring.api.errors import json_error_view
 from scoring.api.security import docs_view
@@ -11,6 +16,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("review/", include("review.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/auth/token", PersonTokenObtainView.as_view(), name="token"),
+    path("api/v1/auth/token/refresh", PersonTokenRefreshView.as_view(), name="token-refresh"),
+    path("api/v1/auth/token/logout", PersonTokenLogoutView.as_view(), name="token-logout"),
     path("api/v1/", include("audit.api.urls")),
     path("api/v1/", include("review.api.urls")),
     path("api/v1/", include(("scoring.api.urls", "api"), namespace="api")),

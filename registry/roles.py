@@ -70,6 +70,10 @@ ROLES: dict[str, tuple[str, ...]] = {
 UNGRANTED: dict[str, str] = {
     "admin.logentry": "the admin's own change history",
     "auth.group": "roles are managed by administrators",
+    "axes.accessattempt": "unused: sign-in failures are counted in the cache",
+    "axes.accessattemptexpiration": "unused: sign-in failures are counted in the cache",
+    "axes.accessfailurelog": "unused: sign-in failures are counted in the cache",
+    "axes.accesslog": "unused: lockouts are recorded in audit.AuditAccess",
     "auth.permission": "roles are managed by administrators",
     "auth.user": "people are managed by administrators",
     "contenttypes.contenttype": "Django's bookkeeping",
@@ -77,4 +81,6 @@ UNGRANTED: dict[str, str] = {
     "rest_framework_api_key.apikey": "unused: loan systems authenticate as registry.ApiClient",
     "scoring.idempotencyrecord": "the API's replay store, read by no person",
     "sessions.session": "Django's bookkeeping",
+    "token_blacklist.blacklistedtoken": "people's revoked refresh tokens, bookkeeping",
+    "token_blacklist.outstandingtoken": "people's refresh tokens, bookkeeping",
 }

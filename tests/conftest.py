@@ -10,9 +10,12 @@ import importlib.util
 import os
 import shutil
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
-from django.db import connection
+from django.core.signals import request_finished, request_started
+from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections, connection
 
 
 def _on_postgres() -> bool:
@@ -54,3 +57,19 @@ def flushable_audit(transactional_db: None) -> Iterator[None]:
         return
     with connection.cursor() as cursor:
         cursor.execute("SET session_replication_role = replica")
+
+
+@pytest.fixture
+def wsgi_app() -> Iterator[Any]:
+    """The project's WSGI application for in-process clients (schemathesis ``from_wsgi``).
+
+    As Django's test client does, the request signals do not close the database connection
+    meanwhile: on PostgreSQL that connection holds the test's transaction.
+    """
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield get_wsgi_application()
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)

@@ -3,6 +3,8 @@
 The README's table "Roles and what they may do" IS the expectation: this file parses it,
 walks every row for anonymous visitors, a loan system's API key and one staff user per role
 group (not a superuser: the group's permissions alone), and compares the outcome cell by cell.
+People are checked twice: signed in to the admin (a session) and with an access token
+(``Authorization: Bearer``), which opens the API exactly as the session does and no admin page.
 It also checks that the table lists every admin page and API endpoint the URL configuration
 has (so a new endpoint fails here until someone writes down who may use it), and that each
 role's admin home shows exactly the models it may open.
@@ -38,6 +40,7 @@ from credit_ml.training import TrainConfig, train_model
 from registry import model_cache, roles
 from registry.api_keys import forget_clients
 from registry.models import ModelVersion
+from registry.people_tokens import person_refresh_token
 from registry.services import api_client_create, model_version_promote
 from review.services import objection_open
 from scoring.examples import EXAMPLE_APPLICATION
@@ -59,6 +62,8 @@ WHO = (
 #: for credentials by the API (401).
 OUTCOMES = ("ok", "403", "login", "401")
 LOGIN = "/admin/login/"
+#: How a person is signed in: the admin's session, or a token (``Authorization: Bearer``).
+SESSION, JWT = "session", "JWT"
 
 #: Pages of the admin the table leaves out, and why.
 NOT_IN_TABLE = {
@@ -105,6 +110,9 @@ PROBES: dict[str, Probe] = {
     "POST /api/v1/explain": Probe(data={}, json=True, ok=400),
     "POST /api/v1/predict/batch": Probe(data={}, json=True, ok=400),
     "POST /api/v1/training-runs": Probe(data={}, json=True, ok=400),
+    "POST /api/v1/auth/token": Probe(data={}, json=True, ok=400),
+    "POST /api/v1/auth/token/refresh": Probe(data={}, json=True, ok=400),
+    "POST /api/v1/auth/token/logout": Probe(data={}, json=True, ok=400),
     "POST /api/v1/models/<label>/challenger": Probe(data={}, json=True, ok=400),
     "POST /api/v1/decisions/<request_id>/objections": Probe(
         data={"statement": ["not text"]}, json=True, ok=400
@@ -249,11 +257,14 @@ class World:
         model = apps.get_model(app_label, model_name)
         return model._default_manager.order_by("pk").values_list("pk", flat=True).first()
 
-    def client(self, who: str) -> Client:
+    def client(self, who: str, scheme: str = SESSION) -> Client:
         if who == ANONYMOUS:
             return Client()
         if who == API_KEY:
             return Client(HTTP_AUTHORIZATION=f"Api-Key {self.key}")
+        if scheme == JWT:
+            access = person_refresh_token(self.users[who]).access_token
+            return Client(HTTP_AUTHORIZATION=f"Bearer {access}")
         client = Client()
         client.force_login(self.users[who])
         return client
@@ -306,6 +317,7 @@ def world(db: None, artifact: SavedArtifact) -> Iterator[World]:
         request_id=record.request_id, defaulted=False, observed_at=timezone.localdate()
     )
     case = objection_open(record=record, actor="client:los-matrix")
+    person_refresh_token(users[roles.COMPLIANCE_OFFICER]).blacklist()  # one of each token row
     yield World(champion, record, key, access.pk, run.pk, users, case.pk)
     model_cache.clear()
     forget_clients()
@@ -318,12 +330,12 @@ def _fill(text: str, values: dict[str, str]) -> str:
     return text
 
 
-def outcome(world: World, who: str, row: Row) -> str:
+def outcome(world: World, who: str, row: Row, scheme: str = SESSION) -> str:
     """What ``who`` gets for ``row``: one of ``OUTCOMES``, or what happened instead."""
     probe = PROBES.get(row.key, Probe())
     values = world.placeholders(row.path)
     url = _fill(row.path, values)
-    client = world.client(who)
+    client = world.client(who, scheme)
     if row.method == "GET":
         response = client.get(url, probe.query)
     elif probe.json:
@@ -342,11 +354,22 @@ def outcome(world: World, who: str, row: Row) -> str:
     return f"{status} {location}".strip()
 
 
-@pytest.mark.parametrize("who", WHO)
-def test_each_role_gets_what_the_readme_says(world: World, who: str) -> None:
+def expected(row: Row, who: str, scheme: str) -> str:
+    """The README's cell; a person's token opens the API only (the admin and the review
+    pages need a session)."""
+    if scheme == JWT and row.path.startswith(("/admin/", "/review/")):
+        return "login"
+    return row.cells[who]
+
+
+@pytest.mark.parametrize(
+    ("who", "scheme"),
+    [(who, SESSION) for who in WHO] + [(role, JWT) for role in roles.ROLES],
+)
+def test_each_role_gets_what_the_readme_says(world: World, who: str, scheme: str) -> None:
     rows = readme_table()
-    observed = {row.key: outcome(world, who, row) for row in rows}
-    assert observed == {row.key: row.cells[who] for row in rows}
+    observed = {row.key: outcome(world, who, row, scheme) for row in rows}
+    assert observed == {row.key: expected(row, who, scheme) for row in rows}
 
 
 @pytest.mark.parametrize("role", list(roles.ROLES))

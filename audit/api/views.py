@@ -10,7 +10,13 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
+from rest_framework import serializers
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.pagination import CursorPagination
 from rest_framework.renderers import BaseRenderer
@@ -37,6 +43,30 @@ class NewestFirst(CursorPagination):
     page_size_query_param = "page_size"
     ordering = ("-created_at", "-id")
 
+    @classmethod
+    def parameters(cls) -> list[OpenApiParameter]:
+        return [
+            OpenApiParameter("cursor", str, description="The `next` or `previous` link's cursor."),
+            OpenApiParameter(
+                "page_size",
+                {"type": "integer", "minimum": 1},
+                description=f"Records per page: {cls.page_size} unless given; at most "
+                f"{cls.max_page_size} (more is read as {cls.max_page_size}).",
+            ),
+        ]
+
+    @staticmethod
+    def page_of(item: type[serializers.Serializer[Any]], name: str) -> Any:
+        """A page as answered: links to the next and previous pages (or null), the items."""
+        return inline_serializer(
+            name=name,
+            fields={
+                "next": serializers.URLField(allow_null=True),
+                "previous": serializers.URLField(allow_null=True),
+                "results": item(many=True),
+            },
+        )
+
 
 class FormatIsAFilter(DefaultContentNegotiation):
     """``?format=csv`` picks the export's format here, not a DRF renderer."""
@@ -54,8 +84,8 @@ class AuditLogView(APIView):
     @extend_schema(
         operation_id="audit_log_list",
         summary="Decision records, newest first (cursor pages; compliance users only)",
-        parameters=[RecordFilterSerializer],
-        responses={200: DecisionRecordSerializer(many=True)},
+        parameters=[RecordFilterSerializer, *NewestFirst.parameters()],
+        responses={200: NewestFirst.page_of(DecisionRecordSerializer, "DecisionRecordPage")},
         tags=["audit"],
     )
     def get(self, request: Request) -> Response:

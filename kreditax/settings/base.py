@@ -6,7 +6,9 @@ Celery runs eagerly unless a broker (``CELERY_BROKER_URL`` or ``REDIS_URL``) is 
 
 from __future__ import annotations
 
+import secrets
 import tomllib
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -30,6 +32,11 @@ SECRET_KEY = env(
     "insecure-development-key-do-not-use-in-production",
     file_errors=KREDITAX_SECRET_FILE_ERRORS,
 )
+if "DJANGO_SECRET_KEY" in KREDITAX_SECRET_FILE_ERRORS:
+    # Not empty, and never the default: a throw-away key for this process, because simplejwt
+    # reads SECRET_KEY when it is imported (Django raises on an empty one), which would end
+    # `manage.py check` with a traceback before kreditax.E002 could report the file.
+    SECRET_KEY = secrets.token_urlsafe(50)
 DEBUG = envbool("DJANGO_DEBUG", False)
 ALLOWED_HOSTS = envlist("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = envlist("DJANGO_CSRF_TRUSTED_ORIGINS", "")
@@ -44,6 +51,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "rest_framework_api_key",
+    "rest_framework_simplejwt.token_blacklist",
+    "axes",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI and Redoc served from our static files
     "django_filters",
@@ -72,6 +81,16 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "scoring.api.security.ContentSecurityPolicyMiddleware",
+    # Last (django-axes): turns a locked-out sign-in into the lockout answer; and a sign-in
+    # while the lockout cache is unreachable into a 503.
+    "axes.middleware.AxesMiddleware",
+    "kreditax.logins.SignInUnavailableMiddleware",
+]
+
+# django-axes first: it refuses a locked-out person before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "kreditax.urls"
@@ -152,6 +171,11 @@ KREDITAX_PUBLIC_API_DOCS = envbool("KREDITAX_PUBLIC_API_DOCS", True)
 KREDITAX_SCORING_RATE = env("KREDITAX_SCORING_RATE", "600/min")
 # Failed API-key attempts per source address before its keyed requests get 429.
 KREDITAX_API_KEY_FAILURES = env("KREDITAX_API_KEY_FAILURES", "20/min")
+# Failed sign-ins (the admin's and the token endpoint's) before a lockout, and its length in
+# minutes. Both the name signed in with and the source address (REMOTE_ADDR) are counted:
+# either reaching the limit locks it out; a failure during the lockout starts it again.
+KREDITAX_LOGIN_FAILURE_LIMIT = envint("KREDITAX_LOGIN_FAILURE_LIMIT", 5)
+KREDITAX_LOGIN_COOLOFF_MINUTES = envint("KREDITAX_LOGIN_COOLOFF_MINUTES", 15)
 # The counts live in Redis when REDIS_URL is set (shared by every worker), else in memory.
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
@@ -162,11 +186,38 @@ CACHES = {
     ),
 }
 
+# --- People's tokens (simplejwt): see registry/people_tokens.py -------------------------
+KREDITAX_JWT_ACCESS_MINUTES = envint("KREDITAX_JWT_ACCESS_MINUTES", 5)
+KREDITAX_JWT_REFRESH_HOURS = envint("KREDITAX_JWT_REFRESH_HOURS", 8)
+SIMPLE_JWT = {
+    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=KREDITAX_JWT_ACCESS_MINUTES),
+    "REFRESH_TOKEN_LIFETIME": timedelta(hours=KREDITAX_JWT_REFRESH_HOURS),
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
+    "AUTH_HEADER_TYPES": ("Bearer",),
+    "UPDATE_LAST_LOGIN": False,
+    "USER_AUTHENTICATION_RULE": "registry.people_tokens.person_may_hold_tokens",
+}
+
+# --- Sign-in lockout (django-axes), counted in the throttle cache ------------------------
+AXES_HANDLER = "kreditax.logins.LockoutRecordingHandler"
+AXES_CACHE = "throttle"
+AXES_FAILURE_LIMIT = KREDITAX_LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=KREDITAX_LOGIN_COOLOFF_MINUTES)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "kreditax.logins.lockout_response"
+# The source address is REMOTE_ADDR (set by the reverse proxy), never a header a client can
+# write: django-ipware, which would read X-Forwarded-For, is not installed.
+# No admin pages of its own: lockouts are kept in the cache and recorded in the access log.
+AXES_ENABLE_ADMIN = False
+
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "registry.api_keys.ApiKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",
+        "registry.people_tokens.PersonJWTAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PARSER_CLASSES": ["scoring.api.parsers.StrictJSONParser"],

@@ -12,6 +12,7 @@ from typing import Any
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, inline_serializer
 from rest_framework import serializers
 
+from credit_ml.identity import IDENTITY_PATTERNS
 from credit_ml.schema import INDONESIAN_SCHEMA, ApplicationSchema, FieldSpec
 from scoring.examples import EXAMPLE_APPLICATION
 
@@ -100,7 +101,7 @@ def application_serializer(
 
 
 @cache
-def _error_serializer() -> serializers.Serializer[Any]:
+def error_serializer() -> serializers.Serializer[Any]:
     return inline_serializer(
         name="Error",
         fields={
@@ -119,7 +120,7 @@ def _error_serializer() -> serializers.Serializer[Any]:
 
 
 def _error_responses() -> dict[int, OpenApiResponse]:
-    error = _error_serializer()
+    error = error_serializer()
     described = {
         400: "Invalid input: `fields` names each field and the reason.",
         401: "No, invalid, revoked or expired API key.",
@@ -240,6 +241,15 @@ def model_docs() -> dict[str, Any]:
 # --------------------------------------------------------------------------------------
 
 _JSON_TYPES = {"int": "integer", "float": "number", "str": "string"}
+#: Text the server takes: no control characters (``scoring.api.parsers``); a required field
+#: not blank (surrounding spaces are ignored).
+TEXT = r"^[^\x00-\x1f\x7f]*$"
+NON_BLANK_TEXT = r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*$"
+
+
+def text_pattern(spec: FieldSpec) -> str:
+    """The ``pattern`` of a free-text field: the identity fields' own form, else ``TEXT``."""
+    return IDENTITY_PATTERNS.get(spec.name) or (NON_BLANK_TEXT if spec.required else TEXT)
 
 
 def application_json_schema(schema: ApplicationSchema) -> dict[str, Any]:
@@ -254,6 +264,8 @@ def application_json_schema(schema: ApplicationSchema) -> dict[str, Any]:
             prop["enum"] = list(spec.choices)
         if spec.max_length is not None:
             prop["maxLength"] = spec.max_length
+        if spec.dtype == "str" and not spec.choices:
+            prop["pattern"] = text_pattern(spec)
         if spec.minimum is not None:
             prop["minimum"] = spec.minimum
         if spec.maximum is not None:

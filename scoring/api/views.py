@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.http import HttpResponse
@@ -22,12 +23,18 @@ from scoring.api.parsers import StrictBatchJSONParser, StrictJSONParser
 from scoring.api.request_id import decision_request_id
 from scoring.api.throttling import RateLimitHeaders, ScoringRateThrottle
 
+#: An Idempotency-Key: 1 to 200 visible ASCII characters (a UUID, a ULID, base64, the loan
+#: system's own reference), no spaces; the schema says what the server enforces.
+IDEMPOTENCY_KEY_PATTERN = "^[!-~]{1,200}$"
+_IDEMPOTENCY_KEY_RE = re.compile(IDEMPOTENCY_KEY_PATTERN)
+IDEMPOTENCY_KEY_RULE = "Must be 1 to 200 visible ASCII characters (no spaces)."
 IDEMPOTENCY = OpenApiParameter(
     "Idempotency-Key",
-    str,
+    {"type": "string", "minLength": 1, "maxLength": 200, "pattern": IDEMPOTENCY_KEY_PATTERN},
     OpenApiParameter.HEADER,
     required=False,
-    description="Repeat a request safely: the same key and body return the first response.",
+    description="Repeat a request safely: the same key and body return the first response. "
+    + IDEMPOTENCY_KEY_RULE,
 )
 
 
@@ -57,12 +64,12 @@ def request_lang(request: Request) -> str:
 
 def _idempotency_key(request: Request) -> str | None:
     key = request.headers.get("Idempotency-Key")
-    if key is not None and not 1 <= len(key) <= 200:
+    if key is not None and not _IDEMPOTENCY_KEY_RE.fullmatch(key):
         raise ApiError(
             status_code=400,
             code="invalid_idempotency_key",
-            message="Idempotency-Key must be 1 to 200 characters.",
-            fields={"Idempotency-Key": ["Must be 1 to 200 characters."]},
+            message="The Idempotency-Key header is invalid.",
+            fields={"Idempotency-Key": [IDEMPOTENCY_KEY_RULE]},
         )
     return key
 

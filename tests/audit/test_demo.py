@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import User
 from django.core.management import call_command
+from django.http import HttpRequest
 
 from audit.models import AuditCheckpoint, DecisionRecord
 from registry import roles
@@ -116,7 +117,7 @@ def test_each_demo_user_can_sign_in_and_open_their_start_page(
         ("officer2", "/review/"),
         ("admin", "/admin/"),
     ]:
-        assert client.login(username=username, password="demo12345")
+        assert client.login(request=HttpRequest(), username=username, password="demo12345")
         assert client.get(start).status_code == 200, username
         client.logout()
 

@@ -110,15 +110,26 @@ def test_a_refused_body_stores_no_key_and_the_key_stays_usable(
     assert IdempotencyRecord.objects.count() == 1
 
 
-@pytest.mark.parametrize("key", ["", "k" * 201])
-def test_an_empty_or_over_long_key_is_400_and_writes_nothing(
+@pytest.mark.parametrize("key", ["", "k" * 201, "two words", "kunci-\u00e9", "k\x7f"])
+def test_a_key_the_schema_refuses_is_400_and_writes_nothing(
     key: str, api: APIClient, champion: ModelVersion
 ) -> None:
     response = post(api, VALID, key=key)
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "invalid_idempotency_key"
+    assert response.json()["error"]["fields"] == {
+        "Idempotency-Key": ["Must be 1 to 200 visible ASCII characters (no spaces)."]
+    }
     assert DecisionRecord.objects.count() == 0
     assert IdempotencyRecord.objects.count() == 0
+
+
+@pytest.mark.parametrize("key", ["k" * 200, "!", "0c9f6a1e-3b7d-4f1e-9a51-5f0e2c7d8b44"])
+def test_every_key_the_schema_allows_is_taken(
+    key: str, api: APIClient, champion: ModelVersion
+) -> None:
+    assert post(api, VALID, key=key).status_code == 200
+    assert IdempotencyRecord.objects.count() == 1
 
 
 def test_the_key_is_stored_only_as_a_keyed_digest(api: APIClient, champion: ModelVersion) -> None:

@@ -45,10 +45,11 @@ class TrainingRunStartSerializer(serializers.Serializer[Any]):
 
 class TrainingRunSerializer(serializers.ModelSerializer[TrainingRun]):
     model_version: serializers.SlugRelatedField[ModelVersion] = serializers.SlugRelatedField(
-        slug_field="label", read_only=True
+        slug_field="label", read_only=True, allow_null=True
     )
+    # Null for a scheduled retrain (no person asked) and for a run whose person was removed.
     requested_by: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
-        slug_field="username", read_only=True
+        slug_field="username", read_only=True, allow_null=True
     )
 
     class Meta:

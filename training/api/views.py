@@ -8,8 +8,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.models import User
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import exceptions, permissions, status
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import exceptions, permissions, serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -80,8 +80,19 @@ class TrainingRunListView(APIView):
             OpenApiParameter("page", int),
             OpenApiParameter("page_size", int, description="at most 200; default 50"),
         ],
-        responses={200: TrainingRunSerializer(many=True)},
+        responses={
+            200: inline_serializer(
+                name="TrainingRunPage",
+                fields={
+                    "count": serializers.IntegerField(),
+                    "next": serializers.URLField(allow_null=True),
+                    "previous": serializers.URLField(allow_null=True),
+                    "results": TrainingRunSerializer(many=True),
+                },
+            )
+        },
         summary="Training runs, newest first",
+        operation_id="training_runs_list",
     )
     def get(self, request: Request) -> Response:
         wanted = request.query_params.get("status")
