@@ -38,6 +38,12 @@ DEMO_USERS: tuple[DemoUser, ...] = (
         "decisions routed to manual review",
         "/admin/audit/decisionrecord/?decision__exact=REVIEW",
     ),
+    DemoUser(
+        "policy",
+        roles.CREDIT_POLICY_MANAGER,
+        "rule-set versions: draft, simulate on past decisions, approve another's draft",
+        "/admin/policy/simulationrun/",
+    ),
     DemoUser("admin", roles.ADMINISTRATOR, "everything, people and API keys", "/admin/"),
 )
 

@@ -43,7 +43,7 @@ from credit_ml.policy import (
 )
 from credit_ml.preprocessing import Encoder
 from credit_ml.reasons import Reason, ReasonBuilder, reason_builder
-from credit_ml.scaling import Outcome
+from credit_ml.scaling import DecisionThresholds, Outcome
 from credit_ml.schema import INDONESIAN_SCHEMA, ApplicationSchema
 from credit_ml.scoring import ModelInput, ScoredRows, ScoringModel
 
@@ -214,6 +214,8 @@ class _Plan:
     shared_derived: bool
     #: The rule set puts failed rules first among the reasons (``RuleSet.rule_reasons``).
     rule_reasons: bool
+    #: The rule set's PD cut-offs (``RuleSet.pd_thresholds``); ``None``: the model's own.
+    thresholds: DecisionThresholds | None = None
 
     @classmethod
     def make(
@@ -235,6 +237,7 @@ class _Plan:
             derived_inputs=derived_inputs,
             numeric=tuple(dict.fromkeys(numeric)),
             rule_reasons=rule_set.rule_reasons,
+            thresholds=rule_set.pd_thresholds,
             shared_derived=bool(schema.derived)
             and set(encoder.derived_inputs) <= set(derived_inputs)
             and encoder.feature_config == config,
@@ -371,9 +374,12 @@ class _Batch:
             return {}
         assert scored is not None
         outcomes = [prepared.policy.outcomes[i] for i in rows]
+        model_decisions = scored.model_decision
+        if self.plan.thresholds is not None:  # the rule set's cut-offs, not the model's
+            model_decisions = tuple(self.plan.thresholds.decisions(scored.probability_of_default))
         decisions = [
             _ruled(model_decision, outcome)
-            for model_decision, outcome in zip(scored.model_decision, outcomes, strict=True)
+            for model_decision, outcome in zip(model_decisions, outcomes, strict=True)
         ]
         derived = _rows_of(prepared.derived, rows)
         reasons = self.plan.reasons.build(
@@ -403,7 +409,7 @@ class _Batch:
                 credit_score=score,
                 risk_grade=scored.risk_grade[k],
                 decision=decisions[k],
-                model_decision=scored.model_decision[k],
+                model_decision=model_decisions[k],
                 reasons=reasons[k],
                 policy=outcome,
                 counteroffer=offers[i],

@@ -35,6 +35,8 @@ from credit_ml.artifacts import SavedArtifact, save_artifact
 from credit_ml.schema import INDONESIAN_SCHEMA
 from credit_ml.synthetic import generate_applications
 from credit_ml.training import TrainConfig, train_model
+from policy.services import simulation_run_create, simulation_run_execute
+from policy.simulation import SimulationRequest
 from registry import model_cache, roles
 from registry.api_keys import forget_clients
 from registry.models import ModelVersion
@@ -52,6 +54,7 @@ WHO = (
     roles.COMPLIANCE_OFFICER,
     roles.MODEL_MANAGER,
     roles.CREDIT_OFFICER,
+    roles.CREDIT_POLICY_MANAGER,
     roles.ADMINISTRATOR,
 )
 #: What a cell may say: allowed, refused (403), sent to the admin's sign-in page, or asked
@@ -112,6 +115,7 @@ PROBES: dict[str, Probe] = {
         ok_location="/admin/audit/decisionrecord/export/",
     ),
     "POST /admin/audit/decisionrecord/<pk>/replay/": Probe(data={}),
+    "POST /api/v1/simulations": Probe(data={}, json=True, ok=400),
 }
 
 
@@ -212,6 +216,7 @@ class World:
     key: str
     export_id: int
     run_id: int
+    simulation_id: int
     users: dict[str, User]
 
     def placeholders(self, path: str) -> dict[str, str]:
@@ -221,6 +226,7 @@ class World:
             "<export_id>": str(self.export_id),
             "<run_id>": str(self.run_id),
             "<record_pk>": str(self.record.pk),
+            "<simulation_id>": str(self.simulation_id),
         }
         admin_model = re.match(r"/admin/(\w+)/(\w+)/", path)
         if admin_model:
@@ -290,7 +296,10 @@ def world(db: None, artifact: SavedArtifact) -> Iterator[World]:
     Outcome.objects.create(
         request_id=record.request_id, defaulted=False, observed_at=timezone.localdate()
     )
-    yield World(champion, record, key, access.pk, run.pk, users)
+    day = record.decision_date
+    simulation = simulation_run_create(request=SimulationRequest(day, day), user=None)
+    simulation_run_execute(run_id=simulation.pk)
+    yield World(champion, record, key, access.pk, run.pk, simulation.pk, users)
     model_cache.clear()
     forget_clients()
 
