@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+import yaml
 from django.db import transaction
 from django.utils import timezone
 
@@ -206,3 +207,61 @@ def _settle(rule_set: RuleSet, status: str, *, user: User, reason: str) -> RuleS
     rule_set.review_reason = reason.strip()
     rule_set.save()
     return rule_set
+
+
+# --------------------------------------------------------------------------------------
+# Export and import (YAML), so that policies are reviewed in version control
+# --------------------------------------------------------------------------------------
+
+
+def rule_set_to_yaml(rule_set: RuleSet) -> str:
+    """A version as YAML: its name, version, effective date, predecessor, status (for the
+    reader; an import always makes a draft) and definition."""
+    document = {
+        "name": rule_set.name,
+        "version": rule_set.version,
+        "effective_from": rule_set.effective_from.isoformat(),
+        "based_on": rule_set.based_on.version if rule_set.based_on else None,
+        "status": rule_set.status,
+        "definition": rule_set.definition,
+    }
+    return yaml.safe_dump(document, sort_keys=False, allow_unicode=True)
+
+
+def rule_set_from_yaml(*, text: str, user: User | None) -> RuleSet:
+    """A new DRAFT from ``rule_set_to_yaml`` output, checked as any draft is."""
+    try:
+        document = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise RuleSetRefused({"file": [f"not valid YAML: {_readable(ValueError(exc))}"]}) from None
+    if not isinstance(document, dict):
+        raise RuleSetRefused({"file": ["must be a mapping (see export_rule_set)"]})
+    missing = [key for key in ("effective_from", "definition") if key not in document]
+    if missing:
+        raise RuleSetRefused({key: ["is required"] for key in missing})
+    return rule_set_draft_create(
+        definition=document["definition"],
+        effective_from=_date(document["effective_from"]),
+        based_on=_predecessor(document.get("based_on")),
+        user=user,
+    )
+
+
+def _date(value: Any) -> date:
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise RuleSetRefused(
+            {"effective_from": [f"{value!r} is not a date (YYYY-MM-DD)"]}
+        ) from None
+
+
+def _predecessor(version: Any) -> RuleSet | None:
+    if version is None:
+        return None
+    found = RuleSet.objects.filter(version=str(version), status=RuleSet.Status.PUBLISHED).first()
+    if found is None:
+        raise RuleSetRefused({"based_on": [f"no published version {version!r}"]})
+    return found
