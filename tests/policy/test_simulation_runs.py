@@ -157,14 +157,16 @@ def test_the_checker_approves_in_the_admin_with_the_run_of_that_draft(
         request=SimulationRequest(DAY, DAY, rule_set_id=draft.pk, as_of=date(2027, 1, 1)),
         user=checker,
     )
-    simulation_run_execute(run_id=run.pk)
+    run = simulation_run_execute(run_id=run.pk)
     approved = web.post(url, {"decision": "approve", "reason": "looks right", "simulation": run.pk})
     assert approved.status_code == 302
     row = RuleSet.objects.get(pk=draft.pk)
     assert (row.status, row.reviewed_by, row.simulation_run_id) == ("PUBLISHED", checker, run.pk)
 
     page = web.get(f"/admin/policy/simulationrun/{run.pk}/report/").content.decode()
-    assert "<svg" in page and "APPROVE-&gt;REJECT" not in page
+    assert "<svg" in page
+    assert "<th>before \\ after</th>" in page  # the flip matrix
+    assert f"{run.report['fidelity']['reproduced']} reproduced" in page
     csv_text = web.get(f"/admin/policy/simulationrun/{run.pk}/report.csv").content.decode()
     rejected = DecisionRecord.objects.filter(decision="REJECT").count()
     assert f"decisions,REJECT,{rejected},4" in csv_text.splitlines()
