@@ -5,7 +5,8 @@ path: first each under its RECORDED model version and rule set on its decision d
 replay fidelity: every decision must come out as recorded; a mismatch is listed), then under
 the candidate (a rule-set version, a READY model version, or both; on each decision date
 unless ``as_of``). Inputs are decrypted in bulk, records are grouped by (model, rule set,
-date) and each group is one ``decide_many`` call: no per-record loop around the model.
+date) and each group is one ``decide_outcomes`` call (``decide_many``'s rules, encoding and
+PD, without the explanations the report does not use): no per-record loop around the model.
 
 A simulation reads the audit trail and writes only its ``SimulationRun`` (status, stage,
 progress, report). Runs are queued (``simulation_run_start``: a Celery task on commit, or a
@@ -20,7 +21,6 @@ import threading
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from contextlib import closing
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -35,8 +35,7 @@ from audit import crypto
 from audit.crypto import AuditKeyError
 from audit.outcomes import outcome_defaulted_by_request
 from credit_ml.artifacts import ArtifactError
-from credit_ml.decision import Decision, decide_many, decide_stream
-from credit_ml.features import FeatureInputError
+from credit_ml.decision import Outcomes, decide_outcomes
 from credit_ml.policy import RuleSet as PolicyRuleSet
 from credit_ml.scoring import ScoringModel
 from policy.models import SimulationRun
@@ -234,17 +233,18 @@ class _Engine:
             decided = _decide(model, [self.inputs[i] for i in positions], rule_set, day)
             self._compare(positions, decided)
 
-    def _compare(self, positions: list[int], decided: list[Decision | FeatureInputError]) -> None:
+    def _compare(self, positions: list[int], decided: Outcomes) -> None:
         rows = self.rows
-        for i, decision in zip(positions, decided, strict=True):
-            if isinstance(decision, FeatureInputError):
-                self._mismatch(i, "decision", rows.decisions[i], f"error: {decision.field}")
+        for k, i in enumerate(positions):
+            error = decided.errors.get(k)
+            if error is not None:
+                self._mismatch(i, "decision", rows.decisions[i], f"error: {_error_name(error)}")
                 continue
             now = {
-                "decision": str(decision.decision),
-                "probability_of_default": decision.probability_of_default,
-                "credit_score": decision.credit_score,
-                "failed_rules": list(decision.failed_rules),
+                "decision": decided.decision[k],
+                "probability_of_default": float(decided.probability_of_default[k]),
+                "credit_score": int(decided.credit_score[k]),
+                "failed_rules": list(decided.failed_rules[k]),
             }
             then = {
                 "decision": rows.decisions[i],
@@ -280,19 +280,21 @@ class _Engine:
             decided = _decide(model, [self.inputs[i] for i in positions], rule_set, day)
             self._store_after(positions, decided)
 
-    def _store_after(
-        self, positions: list[int], decided: list[Decision | FeatureInputError]
-    ) -> None:
+    def _store_after(self, positions: list[int], decided: Outcomes) -> None:
         columns = self.columns
-        undecided = []
-        for i, decision in zip(positions, decided, strict=True):
-            if isinstance(decision, FeatureInputError):
-                undecided.append(i)
-                continue
-            columns.after[i] = str(decision.decision)
-            columns.after_pd[i] = decision.probability_of_default
-            columns.after_rules[i] = decision.failed_rules
-        self.skip(undecided, "the candidate cannot decide the inputs")
+        at = np.array(positions, dtype=np.intp)
+        columns.after_pd[at] = decided.probability_of_default
+        for k, i in enumerate(positions):
+            columns.after[i] = decided.decision[k]
+            columns.after_rules[i] = decided.failed_rules[k]
+        self.skip([positions[k] for k in decided.errors], "the candidate cannot decide the inputs")
+
+
+def _error_name(error: Exception) -> str:
+    """What a refused application is shown as: the field for an input error, else the type
+    (never the message, which may quote an input value)."""
+    field = getattr(error, "field", None)
+    return str(field) if field else type(error).__name__
 
 
 def _amount(values: dict[str, Any]) -> float:
@@ -307,20 +309,9 @@ def _stored_rule_sets(versions: set[str]) -> dict[str, PolicyRuleSet]:
 
 def _decide(
     model: ScoringModel, values: list[dict[str, Any]], rule_set: PolicyRuleSet, day: date
-) -> list[Decision | FeatureInputError]:
-    """One batch decision of a group; where an application cannot be decided, the group is
-    decided again as a stream so that each such application gets its error in its place."""
-    try:
-        decided: list[Decision | FeatureInputError] = list(
-            decide_many(model, values, rule_set=rule_set, on=day, schema=model.schema)
-        )
-        return decided
-    except FeatureInputError:
-        stream = decide_stream(
-            model, values, rule_set=rule_set, on=day, schema=model.schema, chunk_size=len(values)
-        )
-        with closing(stream):
-            return [item for chunk in stream for item in chunk]
+) -> Outcomes:
+    """One batch decision of a group, without explanations (``decide_outcomes``)."""
+    return decide_outcomes(model, values, rule_set=rule_set, on=day, schema=model.schema)
 
 
 # --------------------------------------------------------------------------------------
