@@ -151,3 +151,22 @@ def test_a_bad_request_is_refused_naming_the_fields() -> None:
         "model": ["'nope' is not a READY model version"],
     }
     assert SimulationRun.objects.count() == 0
+
+
+def test_the_province_purpose_and_client_filters_pick_their_records(
+    history: list[DecisionRecord],
+) -> None:
+    bali = [r for r in history if r.application_masked["province"] == "BALI"]
+    education_old = [
+        r
+        for r in history
+        if r.application_masked["loan_purpose"] == "EDUCATION" and r.client_name == "los-old"
+    ]
+    report = simulate(request=SimulationRequest(FROM, TO, province="BALI")).to_dict()
+    assert report["records"] == len(bali) == 8
+    assert [row["segment"] for row in report["segments"]["province"]] == ["BALI"]
+    narrowed = SimulationRequest(FROM, TO, client="los-old", purpose="EDUCATION")
+    report = simulate(request=narrowed).to_dict()
+    assert report["records"] == len(education_old) == 6
+    assert [row["segment"] for row in report["segments"]["client"]] == ["los-old"]
+    assert [row["segment"] for row in report["segments"]["purpose"]] == ["EDUCATION"]

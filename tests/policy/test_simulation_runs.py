@@ -184,3 +184,11 @@ def test_the_maker_cannot_approve_their_own_draft_in_the_admin(
     )
     assert "a draft is approved by someone other than its drafter" in response.content.decode()
     assert RuleSet.objects.get(pk=draft.pk).status == "DRAFT"
+
+
+def test_the_simulation_endpoints_are_in_the_openapi_document(client: Client) -> None:
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    assert set(schema["paths"]["/api/v1/simulations"]) == {"get", "post"}
+    assert set(schema["paths"]["/api/v1/simulations/{simulation_id}"]) == {"get"}
+    start = schema["components"]["schemas"]["SimulationStart"]
+    assert start["required"] == ["date_from", "date_to"]
