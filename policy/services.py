@@ -26,7 +26,6 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from celery import current_app
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
@@ -348,7 +347,9 @@ def _enqueue(run_id: int) -> None:
         )
         thread.start()
         return
-    current_app.send_task("policy.tasks.run_simulation", args=[run_id])
+    from policy.tasks import run_simulation  # tasks import this module
+
+    run_simulation.delay(run_id)
 
 
 def _execute_in_thread(run_id: int) -> None:

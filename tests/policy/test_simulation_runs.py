@@ -22,6 +22,7 @@ from policy.services import (
     simulation_run_execute,
 )
 from policy.simulation import SimulationRequest
+from policy.tasks import run_simulation
 from registry import rule_sets
 from registry.models import RuleSet
 from registry.rule_sets import rule_set_draft_create
@@ -192,3 +193,12 @@ def test_the_simulation_endpoints_are_in_the_openapi_document(client: Client) ->
     assert set(schema["paths"]["/api/v1/simulations/{simulation_id}"]) == {"get"}
     start = schema["components"]["schemas"]["SimulationStart"]
     assert start["required"] == ["date_from", "date_to"]
+
+
+def test_the_celery_task_executes_the_run_once(recorded: None) -> None:
+    run = simulation_run_create(request=SimulationRequest(DAY, DAY), user=None)
+    assert run_simulation(run.pk) == "SUCCEEDED"
+    assert run_simulation(run.pk) == "SUCCEEDED"  # a retried task finds it done
+    finished = SimulationRun.objects.get(pk=run.pk)
+    assert (finished.report or {})["records"] == 4
+    assert finished.finished_at is not None
