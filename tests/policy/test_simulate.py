@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from audit import crypto
 from audit.models import AuditAccess, AuditCheckpoint, DecisionRecord, Outcome
 from audit.sealing import audit_seal, audit_verify
 from credit_ml.policy import fintech_rule_set_2
@@ -170,3 +171,29 @@ def test_the_province_purpose_and_client_filters_pick_their_records(
     assert report["records"] == len(education_old) == 6
     assert [row["segment"] for row in report["segments"]["client"]] == ["los-old"]
     assert [row["segment"] for row in report["segments"]["purpose"]] == ["EDUCATION"]
+
+
+def test_the_approved_population_and_the_grade_segments(history: list[DecisionRecord]) -> None:
+    draft = lower_cap_draft()
+    fintech = [r for r in history if r.client_name == "los-new"]
+    report = simulate(
+        request=SimulationRequest(FROM, TO, client="los-new", rule_set_id=draft.pk)
+    ).to_dict()
+    approved = [r for r in fintech if r.decision == "APPROVE"]
+    amounts = {r.pk: crypto.decrypt_inputs(r.inputs_encrypted)["loan_amount"] for r in approved}
+    before = report["approved"]["before"]
+    assert before["count"] == len(approved)
+    assert before["mean_pd"] == pytest.approx(
+        sum(r.probability_of_default for r in approved) / len(approved), rel=1e-12
+    )
+    assert before["expected_loss"] == pytest.approx(
+        sum(r.probability_of_default * amounts[r.pk] for r in approved), rel=1e-12
+    )
+    still = [r for r in approved if r.policy[0]["actual"] <= 0.2]  # under the 20 % cap
+    after = report["approved"]["after"]
+    assert after["count"] == len(still)
+    assert after["expected_loss"] == pytest.approx(
+        sum(r.probability_of_default * amounts[r.pk] for r in still), rel=1e-12
+    )
+    grades = Counter(r.risk_grade for r in fintech)
+    assert {row["segment"]: row["records"] for row in report["segments"]["grade"]} == grades
