@@ -145,12 +145,24 @@ class RuleSetAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             )
             obj.pk = created.pk
 
-    @admin.display(description="review")
+    @admin.display(description="next step")
     def review(self, obj: RuleSet) -> str:
+        if obj.status == RuleSet.Status.PUBLISHED:
+            url = reverse("admin:registry_ruleset_add") + f"?based_on={obj.pk}"
+            return format_html('<a href="{}">Draft a successor</a>', url)
         if obj.status != RuleSet.Status.DRAFT:
             return "-"
         url = reverse("admin:registry_ruleset_review", args=[obj.pk])
         return format_html('<a href="{}">Review</a>', url)
+
+    def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
+        """A successor starts as a copy of the version it succeeds (``?based_on=<pk>``)."""
+        initial = dict(super().get_changeform_initial_data(request))
+        wanted = str(initial.get("based_on", ""))
+        based_on = RuleSet.objects.filter(pk=int(wanted)).first() if wanted.isdigit() else None
+        if based_on is not None:
+            initial["definition"] = based_on.definition
+        return initial
 
     def get_urls(self) -> list[URLPattern]:
         review = path(

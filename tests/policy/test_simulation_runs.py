@@ -4,6 +4,7 @@ as evidence through the admin's review page; the report page and its CSV."""
 from __future__ import annotations
 
 import copy
+import json
 from datetime import date
 from typing import Any
 
@@ -202,3 +203,36 @@ def test_the_celery_task_executes_the_run_once(recorded: None) -> None:
     finished = SimulationRun.objects.get(pk=run.pk)
     assert (finished.report or {})["records"] == 4
     assert finished.finished_at is not None
+
+
+def test_a_manager_drafts_a_successor_in_the_admin_and_bad_parameters_are_named(
+    policy_manager: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(rule_sets, "policy_today", lambda: date(2026, 12, 1))
+    current = RuleSet.objects.get(version="fintech-2026.2")
+    web = Client()
+    web.force_login(policy_manager("maker"))
+    form = web.get(f"/admin/registry/ruleset/add/?based_on={current.pk}")
+    assert form.status_code == 200
+    assert "OJK_MAX_REPAYMENT_TO_INCOME" in form.content.decode()  # prefilled from 2026.2
+    definition = copy.deepcopy(current.definition)
+    definition["version"] = "fintech-2027.2"
+    definition["rules"][0]["schedule"].append({"effective_from": "2027-03-01", "value": 1.5})
+    post = {"based_on": current.pk, "effective_from": "2027-03-01"}
+    refused = web.post(
+        "/admin/registry/ruleset/add/", {**post, "definition": json.dumps(definition)}
+    )
+    assert refused.status_code == 200
+    assert "the cap 1.5 is not between 0 and 100 %" in refused.content.decode()
+    assert not RuleSet.objects.filter(version="fintech-2027.2").exists()
+    definition["rules"][0]["schedule"][-1]["value"] = 0.25
+    created = web.post(
+        "/admin/registry/ruleset/add/", {**post, "definition": json.dumps(definition)}
+    )
+    assert created.status_code == 302
+    row = RuleSet.objects.get(version="fintech-2027.2")
+    assert (row.status, row.based_on, row.created_by.username if row.created_by else None) == (
+        "DRAFT",
+        current,
+        "maker",
+    )
