@@ -197,3 +197,32 @@ def test_the_approved_population_and_the_grade_segments(history: list[DecisionRe
     )
     grades = Counter(r.risk_grade for r in fintech)
     assert {row["segment"]: row["records"] for row in report["segments"]["grade"]} == grades
+
+
+def test_a_candidate_model_decides_as_that_model_decided_the_same_applications(
+    register: Any, record: Record
+) -> None:
+    model_version_promote(label=register("m-policy-a").label, reason="first")
+    client = client_on("los-same", "fintech-2026.2")
+    applications = [varied((LOW_DSR, MID_DSR, HIGH_DSR)[i % 3], i) for i in range(9)]
+    under_a = [record(values, client=client, day=MARCH) for values in applications]
+    model_version_promote(
+        label=register("m-policy-b").label, reason="second", override_reason="test history"
+    )
+    under_b = [record(values, client=client, day=APRIL) for values in applications]
+
+    request = SimulationRequest(MARCH, MARCH, model_label="m-policy-b", as_of=APRIL)
+    report = simulate(request=request).to_dict()
+
+    pairs = Counter(f"{a.decision}->{b.decision}" for a, b in zip(under_a, under_b, strict=True))
+    assert report["records"] == 9
+    assert report["after"] == {
+        k: sum(r.decision == k for r in under_b) for k in ("APPROVE", "REVIEW", "REJECT")
+    }
+    assert {k: v for k, v in report["flips"].items() if v} == {
+        k: v for k, v in pairs.items() if k.split("->")[0] != k.split("->")[1]
+    }
+    mean_b = [r.probability_of_default for r in under_b if r.decision == "APPROVE"]
+    assert report["approved"]["after"]["mean_pd"] == (
+        pytest.approx(sum(mean_b) / len(mean_b), rel=1e-12) if mean_b else None
+    )
