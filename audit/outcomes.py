@@ -139,3 +139,16 @@ def _refuse_unknown(*, ids: list[uuid.UUID]) -> None:
 def _listing(head: str, items: list[str]) -> str:
     more = f"; and {len(items) - MAX_LISTED} more" if len(items) > MAX_LISTED else ""
     return f"{head}: {'; '.join(items[:MAX_LISTED])}{more}. Nothing was imported."
+
+
+def outcome_defaulted_by_request(request_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, bool]:
+    """Whether each recorded decision's applicant defaulted, for those whose outcome is known
+    (request id -> defaulted); ids without an outcome are absent. Read in bounded chunks."""
+    ids = list(request_ids)
+    known: dict[uuid.UUID, bool] = {}
+    for start in range(0, len(ids), 1000):  # bounded IN lists
+        chunk = ids[start : start + 1000]
+        known.update(
+            Outcome.objects.filter(request_id__in=chunk).values_list("request_id", "defaulted")
+        )
+    return known

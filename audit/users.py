@@ -44,6 +44,12 @@ DEMO_USERS: tuple[DemoUser, ...] = (
         "the second officer who approves overrides",
         "/review/",
     ),
+    DemoUser(
+        "policy",
+        roles.CREDIT_POLICY_MANAGER,
+        "rule-set versions: draft, simulate on past decisions, approve another's draft",
+        "/admin/policy/simulationrun/",
+    ),
     DemoUser("admin", roles.ADMINISTRATOR, "everything, people and API keys", "/admin/"),
 )
 

@@ -43,7 +43,7 @@ from credit_ml.policy import (
 )
 from credit_ml.preprocessing import Encoder
 from credit_ml.reasons import Reason, ReasonBuilder, reason_builder
-from credit_ml.scaling import Outcome
+from credit_ml.scaling import DecisionThresholds, Outcome
 from credit_ml.schema import INDONESIAN_SCHEMA, ApplicationSchema
 from credit_ml.scoring import ModelInput, ScoredRows, ScoringModel
 
@@ -113,6 +113,61 @@ def decide_many(
             raise item
         decisions.append(item)
     return decisions
+
+
+@dataclass(frozen=True)
+class Outcomes:
+    """The decisions of many applications without their explanations, as columns in input
+    order: what ``decide_many`` gives each (PD, score, grade, decision, failed rules), where
+    ``errors`` (by position) has none: there the PD is NaN and the decision empty."""
+
+    probability_of_default: npt.NDArray[np.float64]
+    credit_score: npt.NDArray[np.int64]
+    risk_grade: tuple[str, ...]
+    decision: tuple[str, ...]
+    failed_rules: tuple[tuple[str, ...], ...]
+    errors: Mapping[int, Exception]
+
+
+def decide_outcomes(
+    model: ScoringModel,
+    applications: Sequence[Mapping[str, Any]],
+    *,
+    rule_set: RuleSet,
+    on: date,
+    schema: ApplicationSchema = INDONESIAN_SCHEMA,
+) -> Outcomes:
+    """``decide_many`` without reasons, counteroffers or TreeSHAP: the same rules, encoding
+    and PD (the margin's logistic, bit for bit), for what-if simulations that re-decide
+    many recorded applications. An application that cannot be decided gets its error in
+    ``errors`` (whatever it is); the others are decided."""
+    n = len(applications)
+    batch = _Batch(model, rule_set=rule_set, on=on, schema=schema)
+    prepared = batch.prepare(applications) if n else None
+    pds = np.full(n, np.nan)
+    scores = np.zeros(n, dtype=np.int64)
+    grades, decisions = [""] * n, [""] * n
+    failed: list[tuple[str, ...]] = [()] * n
+    if prepared is None or prepared.model_input is None:
+        errors = dict(prepared.errors) if prepared is not None else {}
+        return Outcomes(pds, scores, tuple(grades), tuple(decisions), tuple(failed), errors)
+    rows = prepared.encoded
+    values = model.probabilities(prepared.model_input).astype(np.float64)
+    manifest = model.manifest
+    thresholds = batch.plan.thresholds or manifest.thresholds
+    pds[rows], scores[rows] = values, manifest.scaling.scores(values)
+    for i, model_decision, grade in zip(
+        rows.tolist(),
+        thresholds.decisions(values),
+        manifest.grades.grades(values).tolist(),
+        strict=True,
+    ):
+        outcome = prepared.policy.outcomes[i]
+        assert outcome is not None  # an application the rules refused was not encoded
+        decisions[i] = str(_ruled(model_decision, outcome))
+        grades[i] = grade
+        failed[i] = tuple(result.code for result in outcome.results if not result.passed)
+    return Outcomes(pds, scores, tuple(grades), tuple(decisions), tuple(failed), prepared.errors)
 
 
 def decide_stream(
@@ -214,6 +269,8 @@ class _Plan:
     shared_derived: bool
     #: The rule set puts failed rules first among the reasons (``RuleSet.rule_reasons``).
     rule_reasons: bool
+    #: The rule set's PD cut-offs (``RuleSet.pd_thresholds``); ``None``: the model's own.
+    thresholds: DecisionThresholds | None = None
 
     @classmethod
     def make(
@@ -235,6 +292,7 @@ class _Plan:
             derived_inputs=derived_inputs,
             numeric=tuple(dict.fromkeys(numeric)),
             rule_reasons=rule_set.rule_reasons,
+            thresholds=rule_set.pd_thresholds,
             shared_derived=bool(schema.derived)
             and set(encoder.derived_inputs) <= set(derived_inputs)
             and encoder.feature_config == config,
@@ -371,9 +429,12 @@ class _Batch:
             return {}
         assert scored is not None
         outcomes = [prepared.policy.outcomes[i] for i in rows]
+        model_decisions = scored.model_decision
+        if self.plan.thresholds is not None:  # the rule set's cut-offs, not the model's
+            model_decisions = tuple(self.plan.thresholds.decisions(scored.probability_of_default))
         decisions = [
             _ruled(model_decision, outcome)
-            for model_decision, outcome in zip(scored.model_decision, outcomes, strict=True)
+            for model_decision, outcome in zip(model_decisions, outcomes, strict=True)
         ]
         derived = _rows_of(prepared.derived, rows)
         reasons = self.plan.reasons.build(
@@ -403,7 +464,7 @@ class _Batch:
                 credit_score=score,
                 risk_grade=scored.risk_grade[k],
                 decision=decisions[k],
-                model_decision=scored.model_decision[k],
+                model_decision=model_decisions[k],
                 reasons=reasons[k],
                 policy=outcome,
                 counteroffer=offers[i],

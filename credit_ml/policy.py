@@ -42,6 +42,7 @@ from credit_ml.formatting import (
     format_value,
 )
 from credit_ml.memo import IdentityMemo
+from credit_ml.scaling import DecisionThresholds
 from credit_ml.schema import INDONESIAN_SCHEMA, ApplicationSchema, Unit
 
 #: A DSR this close above the cap still meets it: absorbs floating-point noise only
@@ -212,6 +213,10 @@ def _whole_or_none(value: Any) -> int | None:
     return int(value)
 
 
+def _thresholds_or_none(value: Any) -> DecisionThresholds | None:
+    return None if value is None else DecisionThresholds.from_dict(value)
+
+
 def _unchecked_setting(data: Mapping[str, Any]) -> Unchecked | None:
     value = data.get("unchecked")
     return None if value is None else Unchecked(value)
@@ -234,6 +239,10 @@ class RuleSet:
     #: their figures; ``False``: the model's factors only, as the versions stored before the
     #: setting decided, so that their decisions replay identically.
     rule_reasons: bool = False
+    #: The PD cut-offs of the model's decision under this rule set (APPROVE below
+    #: ``approve_below``, REJECT from ``reject_from``); ``None``: the model version's own,
+    #: as every version stored before the setting decided.
+    pd_thresholds: DecisionThresholds | None = None
 
     def __post_init__(self) -> None:
         codes = [rule.code for rule in self.rules]
@@ -253,6 +262,8 @@ class RuleSet:
             data["max_term_months"] = self.max_term_months
         if self.rule_reasons:  # likewise
             data["rule_reasons"] = True
+        if self.pd_thresholds is not None:  # likewise
+            data["pd_thresholds"] = self.pd_thresholds.to_dict()
         return data
 
     def unchecked_for(self, rule: Rule) -> Unchecked | None:
@@ -271,6 +282,7 @@ class RuleSet:
                 unchecked=_unchecked_setting(data),
                 max_term_months=_whole_or_none(data.get("max_term_months")),
                 rule_reasons=data.get("rule_reasons", False) is True,
+                pd_thresholds=_thresholds_or_none(data.get("pd_thresholds")),
             )
         except (KeyError, TypeError) as exc:
             raise ValueError(f"Malformed rule set: {exc!r}") from exc

@@ -332,6 +332,19 @@ class ScoringModel:
         raw = booster.predict(data.matrix, output_margin=True)
         return raw, _logistic(raw), contribs
 
+    def probabilities(self, data: ModelInput) -> npt.NDArray[np.float32]:
+        """The PDs (float32) of encoded rows, as ``score_input`` computes them (the logistic
+        of the margin), without TreeSHAP: for re-deciding without explanations."""
+        tables = self.tree_tables
+        if tables is not None:
+            return _logistic(tables.margins(data.rows).astype(np.float32))
+        booster = self.booster
+        if isinstance(booster, lgb.Booster):
+            margins = lgbm.margins(booster, data.rows, n_threads=self.n_threads)
+            return _logistic(margins.astype(np.float32))
+        assert data.matrix is not None
+        return _logistic(booster.predict(data.matrix, output_margin=True))
+
     def score_input(self, data: ModelInput) -> ScoredRows:
         """Score encoded rows with one prediction and one TreeSHAP pass, in array passes.
         The booster releases the GIL while it predicts, so this may run in a worker

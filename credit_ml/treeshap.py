@@ -158,6 +158,23 @@ class TreeTables:
         out[:, -1] = self.bias
         return out, margins
 
+    def margins(self, rows: npt.ArrayLike) -> npt.NDArray[np.floating[Any]]:
+        """The margins (n,) of encoded rows alone, as ``explain`` gives them (no TreeSHAP)."""
+        x = np.asarray(rows, dtype=np.float32).reshape(-1, self.n_columns)
+        margins = np.empty(x.shape[0], dtype=self.leaf_value.dtype)
+        for start in range(0, x.shape[0], CHUNK_ROWS):
+            chunk = x[start : start + CHUNK_ROWS]
+            margins[start : start + len(chunk)] = self._margins(self._masks(chunk))
+        return margins
+
+    def _masks(self, x: npt.NDArray[np.float32]) -> npt.NDArray[np.uint8]:
+        """(n, n_leaves): each row's bitmask of the path conditions it meets, per leaf."""
+        sides = self._sides(x)
+        masks = np.zeros((self.path_side.shape[0], x.shape[0]), dtype=np.uint8)
+        for level in range(self.depth):
+            masks |= sides[self.path_side[:, level]] << np.uint8(level)
+        return np.ascontiguousarray(masks.T)
+
     def _values(
         self, x: npt.NDArray[np.float32]
     ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.floating[Any]]]:
@@ -165,11 +182,7 @@ class TreeTables:
         sorted by feature; and the rows' margins. The masks are built one row of the chunk
         per column (the gathers then copy contiguous runs), then turned to one row per row
         for the gather of values and the sums."""
-        sides = self._sides(x)
-        masks = np.zeros((self.path_side.shape[0], x.shape[0]), dtype=np.uint8)
-        for level in range(self.depth):
-            masks |= sides[self.path_side[:, level]] << np.uint8(level)
-        by_row = np.ascontiguousarray(masks.T)
+        by_row = self._masks(x)
         index = self.pair_base + np.take(by_row, self.pair_leaf, axis=1)
         return self.table.take(index), self._margins(by_row)
 

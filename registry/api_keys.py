@@ -21,12 +21,13 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import caches
+from django.db.models import Exists, OuterRef
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 from rest_framework_api_key.permissions import KeyParser
 
-from registry.models import ApiClient
+from registry.models import ApiClient, RuleSet
 
 #: Clients read recently in this process: prefix -> (monotonic time of the read, client).
 _recent: dict[str, tuple[float, ApiClient]] = {}
@@ -41,13 +42,24 @@ def _client_by_prefix(prefix: str) -> ApiClient | None:
     known = _recent.get(prefix) if refresh > 0 else None
     if known is not None and now - known[0] < refresh:
         return known[1]
-    client = ApiClient.objects.select_related("rule_set").filter(prefix=prefix).first()
+    client: ApiClient | None = (
+        ApiClient.objects.select_related("rule_set")
+        .annotate(rule_set_succeeded=Exists(_published_successors))
+        .filter(prefix=prefix)
+        .first()
+    )
     if client is not None and refresh > 0:  # unknown prefixes are never remembered
         with _recent_lock:
             if len(_recent) >= _MAX_RECENT:
                 _recent.clear()
             _recent[prefix] = (now, client)
     return client
+
+
+#: Published versions that succeed the client's rule set (``rule_set_of_client``).
+_published_successors = RuleSet.objects.filter(
+    based_on=OuterRef("rule_set_id"), status=RuleSet.Status.PUBLISHED
+)
 
 
 def forget_clients() -> None:

@@ -14,6 +14,7 @@ The tables keep the names they had in the apps that created them (``training_*``
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.conf import settings
@@ -170,23 +171,81 @@ class ModelAliasChange(models.Model):
         return f"{self.alias}: {self.from_version_id or '-'} -> {self.to_version_id or '-'}"
 
 
-class RuleSet(models.Model):
-    """A versioned regulatory rule set, stored as data (``credit_ml.policy.RuleSet.to_dict``).
+class RuleSetImmutable(RuntimeError):
+    """A published or refused rule-set version may never be changed or deleted."""
 
-    A version is never edited once a decision used it: a change is a new version.
+
+class RuleSet(models.Model):
+    """A versioned rule set, stored as data (``credit_ml.policy.RuleSet.to_dict``).
+
+    Governed: a credit-policy manager drafts a version (``DRAFT``); a second person with
+    ``approve_ruleset`` publishes it (``PUBLISHED``), with a simulation run of exactly that
+    draft as evidence, or refuses it (``REFUSED``); who, when and why are kept. Only a draft
+    may change: a published version is what decisions record, so it is never edited, and a
+    change is a new version. ``based_on`` is the version it succeeds: the API clients on
+    that version decide under this one from ``effective_from`` on (see
+    ``registry.selectors.rule_set_in_force``). The versions stored before governance are
+    PUBLISHED, effective from 2024-01-01, with no reviewer.
     """
+
+    class Status(models.TextChoices):
+        DRAFT = "DRAFT", "Draft"
+        PUBLISHED = "PUBLISHED", "Published"
+        REFUSED = "REFUSED", "Refused"
 
     name = models.CharField(max_length=40)  # "fintech", "bank", or a lender's own
     version = models.CharField(max_length=60, unique=True)
     definition = models.JSONField()
     created_at = models.DateTimeField(auto_now_add=True)
+    # Database defaults: the rows code of the previous release writes while a deployment
+    # rolls out are the built-in sets it always wrote, published and in force from the start.
+    status = models.CharField(
+        max_length=9, choices=Status.choices, default=Status.DRAFT, db_default=Status.PUBLISHED
+    )
+    effective_from = models.DateField(db_default=date(2024, 1, 1))
+    based_on = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="successors"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_reason = models.TextField(blank=True, db_default="")
+    # The simulation run shown as evidence (``policy.SimulationRun``, a layer above: a
+    # reference, not a key) and the SHA-256 of the definition it simulated.
+    simulation_run_id = models.PositiveBigIntegerField(null=True, blank=True)
+    simulated_sha256 = models.CharField(max_length=64, blank=True, db_default="")
 
     class Meta:
         db_table = "scoring_ruleset"
         ordering = ["name", "-created_at"]
+        permissions = [("approve_ruleset", "Can approve or refuse a rule-set version")]
+        indexes = [
+            models.Index(
+                fields=["based_on", "status", "effective_from"], name="registry_rs_successor"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.version
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self._refuse_if_settled()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        self._refuse_if_settled()
+        return super().delete(*args, **kwargs)
+
+    def _refuse_if_settled(self) -> None:
+        if self.pk is None or self._state.adding:
+            return
+        stored = RuleSet.objects.filter(pk=self.pk).values_list("status", flat=True).first()
+        if stored is not None and stored != RuleSet.Status.DRAFT:
+            raise RuleSetImmutable(f"Rule set {self.version} is {stored.lower()}: immutable.")
 
 
 class ApiClient(AbstractAPIKey):

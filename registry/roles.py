@@ -17,6 +17,7 @@ COMPLIANCE_OFFICER = "Compliance Officer"
 MODEL_MANAGER = "Model Manager"
 CREDIT_OFFICER = "Credit Officer"
 ADMINISTRATOR = "Administrator"
+CREDIT_POLICY_MANAGER = "Credit Policy Manager"
 
 #: Stands for every permission that exists (the Administrator's grant).
 ALL = "*"
@@ -61,6 +62,19 @@ ROLES: dict[str, tuple[str, ...]] = {
         "review.approve_reviewcase",
         "review.resolve_reviewcase",
         "review.view_reviewcase",
+    ),
+    # Drafts rule-set versions, simulates them on recorded decisions, approves or refuses
+    # another manager's draft (never their own: the services refuse self-approval).
+    CREDIT_POLICY_MANAGER: (
+        "audit.view_outcome",
+        "policy.add_simulationrun",
+        "policy.change_simulationrun",
+        "policy.view_simulationrun",
+        "registry.add_ruleset",
+        "registry.approve_ruleset",
+        "registry.change_ruleset",
+        "registry.view_modelversion",
+        "registry.view_ruleset",
     ),
     # Everything, including people, roles and API keys.
     ADMINISTRATOR: (ALL,),

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from django.db.models import Exists, OuterRef, QuerySet
+from django.utils import timezone
 
 from credit_ml.artifacts import ArtifactError, read_manifest, read_verified_files
 from credit_ml.policy import RuleSet as PolicyRuleSet
@@ -15,7 +17,7 @@ from credit_ml.schema import INDONESIAN_SCHEMA, ApplicationSchema, FieldSpec
 from credit_ml.scoring import ModelManifest
 from credit_ml.spec import DatasetSpec
 from registry.errors import ModelVersionNotReady
-from registry.models import ModelAlias, ModelAliasChange, ModelVersion, RuleSet
+from registry.models import ApiClient, ModelAlias, ModelAliasChange, ModelVersion, RuleSet
 
 
 def champion_version() -> ModelVersion | None:
@@ -166,12 +168,64 @@ def champion_schema() -> ApplicationSchema:
     return model_version_schema(version=champion_version())
 
 
-def rule_set_latest(*, name: str) -> RuleSet:
-    """The newest stored version of the rule set called ``name``."""
-    rule_set = RuleSet.objects.filter(name=name).order_by("-created_at", "-id").first()
+def rule_set_latest(*, name: str, on: date | None = None) -> RuleSet:
+    """The newest PUBLISHED version of the rule set called ``name`` in force on ``on``
+    (today in the service's time zone by default): drafts, refused versions and versions
+    that take effect later are never picked."""
+    day = timezone.localdate() if on is None else on
+    rule_set = (
+        RuleSet.objects.filter(name=name, status=RuleSet.Status.PUBLISHED, effective_from__lte=day)
+        .order_by("-effective_from", "-created_at", "-id")
+        .first()
+    )
     if rule_set is None:
         raise RuleSet.DoesNotExist(f"No rule set named {name!r}.")
     return rule_set
+
+
+#: How many successors ``rule_set_in_force`` follows at most (a guard, not a limit met).
+MAX_SUCCESSION = 32
+
+
+def rule_set_in_force(*, rule_set: RuleSet, on: date) -> RuleSet:
+    """The version an API client assigned ``rule_set`` decides under on ``on``.
+
+    Its latest PUBLISHED successor (``based_on`` it) in force on ``on``, and that one's,
+    and so on; ``rule_set`` itself when none is in force yet. A new version therefore
+    reaches scoring on its effective date, read from the database at each decision: no
+    restart, no cache to clear. One indexed query when nothing succeeds it.
+    """
+    current = rule_set
+    for _ in range(MAX_SUCCESSION):
+        successor = (
+            RuleSet.objects.filter(
+                based_on=current, status=RuleSet.Status.PUBLISHED, effective_from__lte=on
+            )
+            .order_by("-effective_from", "-id")
+            .first()
+        )
+        if successor is None:
+            break
+        current = successor
+    return current
+
+
+def rule_set_of_client(*, client: ApiClient, on: date) -> RuleSet:
+    """``rule_set_in_force`` of the client's rule set, without a query when the client row
+    says no published version succeeds it (``rule_set_succeeded``, annotated by the API-key
+    look-up in the same query as the key)."""
+    if not getattr(client, "rule_set_succeeded", True):
+        return client.rule_set
+    return rule_set_in_force(rule_set=client.rule_set, on=on)
+
+
+def rule_set_by_version(*, name: str, version: str) -> RuleSet:
+    """The version ``version`` of rule set ``name``: its full version string
+    ("fintech-2026.3") or what follows the name ("2026.3"); raises ``RuleSet.DoesNotExist``."""
+    found = RuleSet.objects.filter(name=name, version__in=[version, f"{name}-{version}"]).first()
+    if found is None:
+        raise RuleSet.DoesNotExist(f"Rule set {name!r} has no version {version!r}.")
+    return found
 
 
 def rule_set_policy(*, rule_set: RuleSet) -> PolicyRuleSet:

@@ -35,7 +35,12 @@ from credit_ml.scoring import ShadowDict
 from credit_ml.shadow import shadow_output, shadow_outputs
 from registry import model_cache
 from registry.models import ApiClient, RuleSet
-from registry.selectors import model_version_schema, rule_set_latest, rule_set_policy
+from registry.selectors import (
+    model_version_schema,
+    rule_set_latest,
+    rule_set_of_client,
+    rule_set_policy,
+)
 from scoring import presenters
 from scoring.errors import (
     ChampionUnloadable,
@@ -116,14 +121,15 @@ def actor_of(*, client: ApiClient | None, user: Any) -> Actor:
             user_id=None,
             name=client.name,
             owner=f"client:{client.prefix}",
-            rule_set=client.rule_set,
+            # The version in force today: a published successor takes over on its date.
+            rule_set=rule_set_of_client(client=client, on=decision_date()),
         )
     return Actor(
         client=None,
         user_id=user.pk,
         name=f"user:{user.get_username()}",
         owner=f"user:{user.pk}",
-        rule_set=rule_set_latest(name=USER_RULE_SET),
+        rule_set=rule_set_latest(name=USER_RULE_SET, on=decision_date()),
         can_view_audit=user.has_perm("audit.view_decisionrecord"),
     )
 

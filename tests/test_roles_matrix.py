@@ -37,6 +37,8 @@ from credit_ml.artifacts import SavedArtifact, save_artifact
 from credit_ml.schema import INDONESIAN_SCHEMA
 from credit_ml.synthetic import generate_applications
 from credit_ml.training import TrainConfig, train_model
+from policy.services import simulation_run_create, simulation_run_execute
+from policy.simulation import SimulationRequest
 from registry import model_cache, roles
 from registry.api_keys import forget_clients
 from registry.models import ModelVersion
@@ -56,6 +58,7 @@ WHO = (
     roles.COMPLIANCE_OFFICER,
     roles.MODEL_MANAGER,
     roles.CREDIT_OFFICER,
+    roles.CREDIT_POLICY_MANAGER,
     roles.ADMINISTRATOR,
 )
 #: What a cell may say: allowed, refused (403), sent to the admin's sign-in page, or asked
@@ -133,6 +136,7 @@ PROBES: dict[str, Probe] = {
         ok_location="/admin/audit/decisionrecord/export/",
     ),
     "POST /admin/audit/decisionrecord/<pk>/replay/": Probe(data={}),
+    "POST /api/v1/simulations": Probe(data={}, json=True, ok=400),
 }
 
 
@@ -233,6 +237,7 @@ class World:
     key: str
     export_id: int
     run_id: int
+    simulation_id: int
     users: dict[str, User]
     case_id: int
 
@@ -244,6 +249,7 @@ class World:
             "<run_id>": str(self.run_id),
             "<record_pk>": str(self.record.pk),
             "<case_id>": str(self.case_id),
+            "<simulation_id>": str(self.simulation_id),
         }
         admin_model = re.match(r"/admin/(\w+)/(\w+)/", path)
         if admin_model:
@@ -318,7 +324,10 @@ def world(db: None, artifact: SavedArtifact) -> Iterator[World]:
     )
     case = objection_open(record=record, actor="client:los-matrix")
     person_refresh_token(users[roles.COMPLIANCE_OFFICER]).blacklist()  # one of each token row
-    yield World(champion, record, key, access.pk, run.pk, users, case.pk)
+    day = record.decision_date
+    simulation = simulation_run_create(request=SimulationRequest(day, day), user=None)
+    simulation_run_execute(run_id=simulation.pk)
+    yield World(champion, record, key, access.pk, run.pk, simulation.pk, users, case.pk)
     model_cache.clear()
     forget_clients()
 

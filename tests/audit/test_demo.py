@@ -89,6 +89,9 @@ def test_one_demo_user_per_role_with_where_their_work_starts(db: None) -> None:
         f"                start at {BASE}/review/",
         "   officer2   / demo12345   Credit Officer: the second officer who approves overrides",
         f"                start at {BASE}/review/",
+        "   policy     / demo12345   Credit Policy Manager: rule-set versions: draft, simulate on"
+        " past decisions, approve another's draft",
+        f"                start at {BASE}/admin/policy/simulationrun/",
         "   admin      / demo12345   Administrator: everything, people and API keys",
         f"                start at {BASE}/admin/",
     ]
@@ -98,6 +101,7 @@ def test_one_demo_user_per_role_with_where_their_work_starts(db: None) -> None:
         "modeler": [roles.MODEL_MANAGER],
         "officer": [roles.CREDIT_OFFICER],
         "officer2": [roles.CREDIT_OFFICER],
+        "policy": [roles.CREDIT_POLICY_MANAGER],
         "admin": [roles.ADMINISTRATOR],
     }
     assert list(User.objects.filter(is_superuser=True).values_list("username", flat=True)) == [
@@ -115,6 +119,7 @@ def test_each_demo_user_can_sign_in_and_open_their_start_page(
         ("modeler", "/admin/training/trainingrun/"),
         ("officer", "/review/"),
         ("officer2", "/review/"),
+        ("policy", "/admin/policy/simulationrun/"),
         ("admin", "/admin/"),
     ]:
         assert client.login(request=HttpRequest(), username=username, password="demo12345")
@@ -138,6 +143,7 @@ def test_the_banner_prints_every_role_login(
         ("modeler", "Model Manager"),
         ("officer", "Credit Officer"),
         ("officer2", "Credit Officer"),
+        ("policy", "Credit Policy Manager"),
         ("admin", "Administrator"),
     ]:
         assert f"   {username:<10} / demo12345   {role}: " in printed

@@ -1,0 +1,446 @@
+"""What-if simulation of a candidate policy on recorded decisions, and rule-set approval.
+
+``simulate`` re-decides the recorded decisions of a period twice, on the batch decision
+path: first each under its RECORDED model version and rule set on its decision date (the
+replay fidelity: every decision must come out as recorded; a mismatch is listed), then under
+the candidate (a rule-set version, a READY model version, or both; on each decision date
+unless ``as_of``). Inputs are decrypted in bulk, records are grouped by (model, rule set,
+date) and each group is one ``decide_outcomes`` call (``decide_many``'s rules, encoding and
+PD, without the explanations the report does not use): no per-record loop around the model.
+
+A simulation reads the audit trail and writes only its ``SimulationRun`` (status, stage,
+progress, report). Runs are queued (``simulation_run_start``: a Celery task on commit, or a
+background thread without a broker) or executed in-process (``simulate_policy --json``),
+and can be cancelled between stages.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from audit import crypto
+from audit.crypto import AuditKeyError
+from audit.outcomes import outcome_defaulted_by_request
+from credit_ml.artifacts import ArtifactError
+from credit_ml.decision import Outcomes, decide_outcomes
+from credit_ml.policy import RuleSet as PolicyRuleSet
+from credit_ml.scoring import ScoringModel
+from policy.models import SimulationRun
+from policy.selectors import RecordedRows, simulation_records
+from policy.simulation import Columns, Mismatch, SimulationReport, SimulationRequest
+from registry.errors import ModelVersionNotReady
+from registry.model_cache import version_model
+from registry.models import ModelVersion, RuleSet
+from registry.rule_sets import SimulationEvidence, definition_sha256, rule_set_approve
+from registry.selectors import rule_set_policy
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+logger = logging.getLogger(__name__)
+
+Status = SimulationRun.Status
+
+#: ``progress(stage, fraction)``: may raise ``SimulationCancelled`` to stop the run.
+Progress = Callable[[str, float], None]
+
+#: The longest period one simulation may cover, in days.
+MAX_PERIOD_DAYS = 366
+
+
+class SimulationRefused(ValueError):
+    """The request was refused and nothing was written; ``fields``: field -> reasons."""
+
+    def __init__(self, fields: dict[str, list[str]]) -> None:
+        self.fields = fields
+        super().__init__("; ".join(f"{k}: {', '.join(v)}" for k, v in fields.items()))
+
+
+class SimulationCancelled(Exception):
+    """Someone asked to cancel the run; raised from the progress callback."""
+
+
+class SimulationNotCancellable(ValueError):
+    """The run has already finished; nothing was written."""
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """What the candidate changes: the rule set (row and parsed), the model version."""
+
+    rule_set: RuleSet | None
+    policy: PolicyRuleSet | None
+    model_version: ModelVersion | None
+
+
+def _no_progress(stage: str, fraction: float) -> None:
+    return None
+
+
+# --------------------------------------------------------------------------------------
+# The simulation
+# --------------------------------------------------------------------------------------
+
+
+def simulation_candidate(*, request: SimulationRequest) -> Candidate:
+    """The candidate of a request, checked; ``SimulationRefused`` names what is wrong."""
+    problems: dict[str, list[str]] = {}
+    if request.date_to < request.date_from:
+        problems["date_to"] = ["is before date_from"]
+    elif (request.date_to - request.date_from).days >= MAX_PERIOD_DAYS:
+        problems["date_to"] = [f"the period may cover at most {MAX_PERIOD_DAYS} days"]
+    rule_set = None
+    if request.rule_set_id is not None:
+        rule_set = RuleSet.objects.filter(pk=request.rule_set_id).first()
+        if rule_set is None or rule_set.status == RuleSet.Status.REFUSED:
+            problems["rule_set"] = ["no draft or published rule set has this id"]
+    version = None
+    if request.model_label:
+        version = ModelVersion.objects.filter(label=request.model_label).first()
+        if version is None or version.status != ModelVersion.Status.READY:
+            problems["model"] = [f"{request.model_label!r} is not a READY model version"]
+    if problems:
+        raise SimulationRefused(problems)
+    policy = rule_set_policy(rule_set=rule_set) if rule_set is not None else None
+    return Candidate(rule_set, policy, version)
+
+
+def simulate(*, request: SimulationRequest, progress: Progress = _no_progress) -> SimulationReport:
+    """The report of ``request`` (see the module docstring). Raises ``SimulationRefused``
+    for a bad request and ``SimulationCancelled`` when ``progress`` does."""
+    candidate = simulation_candidate(request=request)
+    progress("reading recorded decisions", 0.05)
+    rows = simulation_records(request=request)
+    progress("decrypting inputs", 0.15)
+    inputs, undecryptable = _decrypted(rows.tokens)
+    engine = _Engine(rows, inputs, candidate=candidate, as_of=request.as_of)
+    engine.skip(undecryptable, "inputs cannot be decrypted")
+    engine.replay(
+        lambda fraction: progress("replaying under the recorded policy", 0.2 + fraction / 3)
+    )
+    engine.decide_candidate(
+        lambda fraction: progress("deciding under the candidate", 0.55 + fraction / 3)
+    )
+    progress("reporting", 0.9)
+    ids = [uuid.UUID(str(request_id)) for request_id in rows.request_ids]
+    outcomes = {str(k): v for k, v in outcome_defaulted_by_request(ids).items()}
+    return SimulationReport.build(engine.columns, outcomes=outcomes)
+
+
+def _decrypted(tokens: Sequence[str]) -> tuple[list[dict[str, Any]], list[int]]:
+    """Every token decrypted with the configured keys (one cipher for all), and the
+    positions of those no configured key decrypts (their inputs are ``{}``)."""
+    cipher = crypto.cipher()
+    inputs: list[dict[str, Any]] = []
+    failed: list[int] = []
+    for i, token in enumerate(tokens):
+        try:
+            inputs.append(cipher.decrypt(token))
+        except AuditKeyError:
+            inputs.append({})
+            failed.append(i)
+    return inputs, failed
+
+
+#: (model version id, rule-set version, date) -> positions of the records of that group.
+_Groups = dict[tuple[int, str, date], list[int]]
+
+
+class _Engine:
+    """The two passes over one set of recorded rows, filling the report's columns."""
+
+    def __init__(
+        self,
+        rows: RecordedRows,
+        inputs: list[dict[str, Any]],
+        *,
+        candidate: Candidate,
+        as_of: date | None,
+    ) -> None:
+        self.rows, self.inputs, self.candidate, self.as_of = rows, inputs, candidate, as_of
+        n = len(rows)
+        self.live = np.ones(n, dtype=np.bool_)
+        self.columns = Columns(
+            request_ids=[str(request_id) for request_id in rows.request_ids],
+            recorded=list(rows.decisions),
+            recorded_pd=np.array(rows.pds, dtype=np.float64),
+            amount=np.array([_amount(values) for values in inputs], dtype=np.float64),
+            segments={
+                "client": list(rows.clients),
+                "grade": list(rows.grades),
+                "province": [str(values.get("province") or "-") for values in inputs],
+                "purpose": [str(values.get("loan_purpose") or "-") for values in inputs],
+            },
+            before_rules=[list(failed) for failed in rows.failed_rules],
+            after=[""] * n,
+            after_pd=np.full(n, np.nan),
+            after_rules=[()] * n,
+        )
+        self.models: dict[int, ScoringModel | None] = {}
+        self.rule_sets = _stored_rule_sets(set(rows.rule_set_versions))
+
+    def skip(self, positions: Sequence[int], reason: str) -> None:
+        live = [i for i in positions if self.live[i]]
+        self.live[live] = False
+        if live:
+            self.columns.skipped[reason] += len(live)
+
+    def model(self, version_id: int) -> ScoringModel | None:
+        if version_id not in self.models:
+            try:
+                version = ModelVersion.objects.get(pk=version_id)
+                self.models[version_id] = version_model(version)
+            except (ModelVersion.DoesNotExist, ModelVersionNotReady, ArtifactError):
+                logger.warning("simulation: model version %s cannot be loaded", version_id)
+                self.models[version_id] = None
+        return self.models[version_id]
+
+    def _groups(self, *, on: date | None) -> _Groups:
+        groups: _Groups = defaultdict(list)
+        rows = self.rows
+        for i in np.flatnonzero(self.live).tolist():
+            key = (
+                rows.model_version_ids[i],
+                rows.rule_set_versions[i],
+                on or rows.decision_dates[i],
+            )
+            groups[key].append(i)
+        return groups
+
+    def replay(self, progress: Callable[[float], None]) -> None:
+        """Each record under its recorded model and rule set on its decision date."""
+        groups = self._groups(on=None)
+        for done, ((version_id, version, day), positions) in enumerate(groups.items()):
+            progress(done / max(len(groups), 1))
+            model, rule_set = self.model(version_id), self.rule_sets.get(version)
+            if model is None or rule_set is None:
+                what = "model version" if model is None else "rule set"
+                self.skip(positions, f"the recorded {what} is not available")
+                continue
+            decided = _decide(model, [self.inputs[i] for i in positions], rule_set, day)
+            self._compare(positions, decided)
+
+    def _compare(self, positions: list[int], decided: Outcomes) -> None:
+        rows = self.rows
+        for k, i in enumerate(positions):
+            error = decided.errors.get(k)
+            if error is not None:
+                self._mismatch(i, "decision", rows.decisions[i], f"error: {_error_name(error)}")
+                continue
+            now = {
+                "decision": decided.decision[k],
+                "probability_of_default": float(decided.probability_of_default[k]),
+                "credit_score": int(decided.credit_score[k]),
+                "failed_rules": list(decided.failed_rules[k]),
+            }
+            then = {
+                "decision": rows.decisions[i],
+                "probability_of_default": rows.pds[i],
+                "credit_score": rows.scores[i],
+                "failed_rules": list(rows.failed_rules[i]),
+            }
+            for name, value in now.items():
+                if then[name] != value:
+                    self._mismatch(i, name, then[name], value)
+                    break
+
+    def _mismatch(self, i: int, field: str, recorded: Any, replayed: Any) -> None:
+        request_id = self.columns.request_ids[i]
+        self.columns.mismatches.append(Mismatch(request_id, field, recorded, replayed))
+
+    def decide_candidate(self, progress: Callable[[float], None]) -> None:
+        """Each record under the candidate (its own model and rule set where the candidate
+        leaves them), on its decision date or ``as_of``."""
+        groups = self._groups(on=self.as_of)
+        chosen = self.candidate.model_version
+        for done, ((version_id, version, day), positions) in enumerate(groups.items()):
+            progress(done / max(len(groups), 1))
+            recorded_model = self.model(version_id)
+            model = self.model(chosen.pk) if chosen is not None else recorded_model
+            rule_set = self.candidate.policy or self.rule_sets[version]
+            if model is None:
+                self.skip(positions, "the candidate model version is not available")
+                continue
+            if recorded_model is not None and model.schema.names != recorded_model.schema.names:
+                self.skip(positions, "the candidate model reads other fields than the recorded")
+                continue
+            decided = _decide(model, [self.inputs[i] for i in positions], rule_set, day)
+            self._store_after(positions, decided)
+
+    def _store_after(self, positions: list[int], decided: Outcomes) -> None:
+        columns = self.columns
+        at = np.array(positions, dtype=np.intp)
+        columns.after_pd[at] = decided.probability_of_default
+        for k, i in enumerate(positions):
+            columns.after[i] = decided.decision[k]
+            columns.after_rules[i] = decided.failed_rules[k]
+        self.skip([positions[k] for k in decided.errors], "the candidate cannot decide the inputs")
+
+
+def _error_name(error: Exception) -> str:
+    """What a refused application is shown as: the field for an input error, else the type
+    (never the message, which may quote an input value)."""
+    field = getattr(error, "field", None)
+    return str(field) if field else type(error).__name__
+
+
+def _amount(values: dict[str, Any]) -> float:
+    amount = values.get("loan_amount")
+    return float(amount) if isinstance(amount, int | float) else float("nan")
+
+
+def _stored_rule_sets(versions: set[str]) -> dict[str, PolicyRuleSet]:
+    stored = RuleSet.objects.filter(version__in=versions)
+    return {row.version: rule_set_policy(rule_set=row) for row in stored}
+
+
+def _decide(
+    model: ScoringModel, values: list[dict[str, Any]], rule_set: PolicyRuleSet, day: date
+) -> Outcomes:
+    """One batch decision of a group, without explanations (``decide_outcomes``)."""
+    return decide_outcomes(model, values, rule_set=rule_set, on=day, schema=model.schema)
+
+
+# --------------------------------------------------------------------------------------
+# Runs
+# --------------------------------------------------------------------------------------
+
+
+def simulation_run_create(*, request: SimulationRequest, user: User | None) -> SimulationRun:
+    """A QUEUED run of a checked request (``SimulationRefused``: nothing written)."""
+    candidate = simulation_candidate(request=request)
+    rule_set = candidate.rule_set
+    return SimulationRun.objects.create(
+        request=request.to_dict(),
+        rule_set=rule_set,
+        candidate_sha256=definition_sha256(rule_set.definition) if rule_set else "",
+        model_version=candidate.model_version,
+        requested_by=user,
+    )
+
+
+def simulation_run_start(*, request: SimulationRequest, user: User | None) -> SimulationRun:
+    """Create a QUEUED run and enqueue its execution once the transaction commits."""
+    run = simulation_run_create(request=request, user=user)
+    transaction.on_commit(lambda: _enqueue(run.pk))
+    return run
+
+
+def _enqueue(run_id: int) -> None:
+    """Send the run to a Celery worker; without a broker (eager mode), run it in a
+    background thread, so that the request that started it answers at once."""
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        thread = threading.Thread(
+            target=_execute_in_thread, args=(run_id,), name=f"kreditax-simulation-{run_id}"
+        )
+        thread.start()
+        return
+    from policy.tasks import run_simulation  # tasks import this module
+
+    run_simulation.delay(run_id)
+
+
+def _execute_in_thread(run_id: int) -> None:
+    try:
+        simulation_run_execute(run_id=run_id)
+    finally:
+        connection.close()
+
+
+def simulation_run_execute(*, run_id: int) -> SimulationRun:
+    """Claim a QUEUED run, simulate, keep the report; a run no longer QUEUED is left as is
+    (a retried task does nothing)."""
+    with transaction.atomic():
+        run = SimulationRun.objects.select_for_update().get(pk=run_id)
+        if run.status != Status.QUEUED:
+            return run
+        run.status, run.stage = Status.RUNNING, "starting"
+        run.save(update_fields=["status", "stage"])
+    try:
+        report = simulate(
+            request=SimulationRequest.from_dict(run.request), progress=_progress_of(run_id)
+        )
+    except SimulationCancelled:
+        return _finish(run_id, Status.CANCELLED, stage="cancelled")
+    except SimulationRefused as exc:
+        return _finish(run_id, Status.FAILED, error=str(exc))
+    except Exception:
+        logger.exception("simulation run %s failed", run_id)
+        return _finish(run_id, Status.FAILED, error="The simulation failed: see the log.")
+    return _finish(run_id, Status.SUCCEEDED, report=report.to_dict(), stage="done")
+
+
+def _progress_of(run_id: int) -> Progress:
+    def progress(stage: str, fraction: float) -> None:
+        updated = SimulationRun.objects.filter(pk=run_id, cancel_requested=False).update(
+            stage=stage[:80], progress=min(max(fraction, 0.0), 1.0)
+        )
+        if not updated:
+            raise SimulationCancelled()
+
+    return progress
+
+
+def _finish(
+    run_id: int,
+    status: str,
+    *,
+    report: dict[str, Any] | None = None,
+    error: str = "",
+    stage: str = "",
+) -> SimulationRun:
+    with transaction.atomic():
+        run = SimulationRun.objects.select_for_update().get(pk=run_id)
+        run.status, run.report, run.error = status, report, error[:2000]
+        run.stage = stage or run.stage
+        run.progress = 1.0 if status == Status.SUCCEEDED else run.progress
+        run.finished_at = timezone.now()
+        run.save()
+    return run
+
+
+def simulation_run_cancel(*, run: SimulationRun) -> SimulationRun:
+    """Ask a run to stop: a QUEUED run is CANCELLED at once, a RUNNING one at its next
+    stage. ``SimulationNotCancellable`` for a finished run (nothing written)."""
+    with transaction.atomic():
+        locked = SimulationRun.objects.select_for_update().get(pk=run.pk)
+        if locked.status not in (Status.QUEUED, Status.RUNNING):
+            raise SimulationNotCancellable(f"Simulation {locked.pk} is {locked.status.lower()}.")
+        locked.cancel_requested = True
+        if locked.status == Status.QUEUED:
+            locked.status, locked.finished_at = Status.CANCELLED, timezone.now()
+        locked.save()
+    return locked
+
+
+# --------------------------------------------------------------------------------------
+# Approval with a simulation as evidence
+# --------------------------------------------------------------------------------------
+
+
+def simulation_evidence(*, run: SimulationRun | None) -> SimulationEvidence | None:
+    """A SUCCEEDED run of a rule set as evidence for its approval, else ``None``."""
+    if run is None or run.status != Status.SUCCEEDED or run.rule_set_id is None:
+        return None
+    return SimulationEvidence(run.pk, run.rule_set_id, run.candidate_sha256)
+
+
+def rule_set_approve_with_run(
+    *, rule_set: RuleSet, run: SimulationRun | None, user: User, reason: str
+) -> RuleSet:
+    """``rule_set_approve`` with ``run`` as evidence (refused without a finished run)."""
+    return rule_set_approve(
+        rule_set=rule_set, user=user, reason=reason, evidence=simulation_evidence(run=run)
+    )

@@ -1,0 +1,13 @@
+"""Celery tasks: another interface to the services. Arguments are primary keys."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from policy.services import simulation_run_execute
+
+
+@shared_task(name="policy.tasks.run_simulation", acks_late=True)
+def run_simulation(run_id: int) -> str:
+    """Execute the simulation run ``run_id``; returns its final status."""
+    return simulation_run_execute(run_id=run_id).status

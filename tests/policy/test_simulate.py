@@ -1,0 +1,228 @@
+"""Simulation on recorded decisions: replay fidelity, flips, rule hits, outcomes, no writes."""
+
+from __future__ import annotations
+
+import copy
+from collections import Counter
+from datetime import date
+from typing import Any
+
+import pytest
+
+from audit import crypto
+from audit.models import AuditAccess, AuditCheckpoint, DecisionRecord, Outcome
+from audit.sealing import audit_seal, audit_verify
+from credit_ml.policy import fintech_rule_set_2
+from policy.models import SimulationRun
+from policy.services import SimulationRefused, simulate
+from policy.simulation import SimulationRequest
+from registry.models import RuleSet
+from registry.services import model_version_promote
+from tests.policy.conftest import HIGH_DSR, LOW_DSR, MID_DSR, Record, client_on, varied
+
+pytestmark = pytest.mark.django_db
+
+MARCH = date(2026, 3, 2)
+APRIL = date(2026, 4, 6)
+FROM, TO = date(2026, 3, 1), date(2026, 4, 30)
+
+
+def lower_cap_draft(cap: float = 0.2) -> RuleSet:
+    """A draft of fintech-2026.2 with a 20 % repayment-to-income cap from 2026 (stored as a
+    draft directly: simulations also take drafts whose effective date has passed)."""
+    definition = copy.deepcopy(fintech_rule_set_2().to_dict())
+    definition["version"] = "fintech-2026.3-sim"
+    definition["rules"][0]["schedule"][-1]["value"] = cap
+    return RuleSet.objects.create(
+        name="fintech",
+        version=definition["version"],
+        definition=definition,
+        effective_from=date(2026, 1, 1),
+    )
+
+
+@pytest.fixture
+def history(register: Any, record: Record) -> list[DecisionRecord]:
+    """Twelve decisions per model version (a, then b), on two rule sets and two dates."""
+    model_version_promote(label=register("m-policy-a").label, reason="first")
+    fintech, old = client_on("los-new", "fintech-2026.2"), client_on("los-old", "fintech-2026.1")
+    made = []
+    for i in range(12):
+        base = (LOW_DSR, MID_DSR, HIGH_DSR)[i % 3]
+        made.append(record(varied(base, i), client=(fintech, old)[i % 2], day=MARCH))
+    model_version_promote(
+        label=register("m-policy-b").label, reason="second", override_reason="test history"
+    )
+    bank = client_on("los-bank", "bank-2026.2-dsr35")
+    for i in range(12, 24):
+        base = (LOW_DSR, MID_DSR, HIGH_DSR)[i % 3]
+        made.append(record(varied(base, i), client=(fintech, bank)[i % 2], day=APRIL))
+    return made
+
+
+def test_every_recorded_decision_is_reproduced_under_its_own_model_and_rule_set(
+    history: list[DecisionRecord],
+) -> None:
+    assert {(r.model_label, r.rule_set_version) for r in history} == {
+        ("m-policy-a", "fintech-2026.2"),
+        ("m-policy-a", "fintech-2026.1"),
+        ("m-policy-b", "fintech-2026.2"),
+        ("m-policy-b", "bank-2026.2-dsr35"),
+    }
+    report = simulate(request=SimulationRequest(FROM, TO)).to_dict()
+    recorded = Counter(r.decision for r in history)
+    assert report["records"] == 24
+    assert report["fidelity"] == {"reproduced": 24, "mismatched": 0, "mismatches": []}
+    assert (
+        report["before"]
+        == report["after"]
+        == {k: recorded[k] for k in ("APPROVE", "REVIEW", "REJECT")}
+    )
+    assert set(report["flips"].values()) == {0}
+
+
+def test_a_lower_cap_flips_exactly_the_applications_between_the_caps(
+    history: list[DecisionRecord],
+) -> None:
+    draft = lower_cap_draft()
+    fintech = [r for r in history if r.rule_set_version == "fintech-2026.2"]
+    request = SimulationRequest(FROM, TO, client="los-new", rule_set_id=draft.pk)
+    report = simulate(request=request).to_dict()
+    # Hand-checked: LOW (12.5 %) stays, MID (25 %) is rejected by the 20 % cap whatever it
+    # was, HIGH (41 %) was rejected by the 30 % cap already.
+    mid = [r for r in fintech if 0.2 < r.policy[0]["actual"] <= 0.3]
+    high = [r for r in fintech if r.failed_rules == ["OJK_MAX_REPAYMENT_TO_INCOME"]]
+    expected_flips = Counter(f"{r.decision}->REJECT" for r in mid if r.decision != "REJECT")
+    assert (len(mid), len(high)) == (4, 4)  # a third of each client's twelve
+    assert report["records"] == len(fintech) == 12
+    assert {k: v for k, v in report["flips"].items() if v} == dict(expected_flips)
+    assert report["rule_hits"]["before"].get("OJK_MAX_REPAYMENT_TO_INCOME", 0) == len(high)
+    assert report["rule_hits"]["after"]["OJK_MAX_REPAYMENT_TO_INCOME"] == len(high) + len(mid)
+    assert report["after"]["REJECT"] == report["before"]["REJECT"] + sum(expected_flips.values())
+
+
+def test_outcomes_before_and_after_and_no_reject_inference(history: list[DecisionRecord]) -> None:
+    draft = lower_cap_draft()
+    fintech = [r for r in history if r.client_name == "los-new"]
+    for i, r in enumerate(fintech):
+        if r.decision != "REJECT":
+            Outcome.objects.create(
+                request_id=r.request_id, defaulted=i % 2 == 0, observed_at=date(2026, 9, 1)
+            )
+    report = simulate(
+        request=SimulationRequest(FROM, TO, client="los-new", rule_set_id=draft.pk)
+    ).to_dict()
+    known = {
+        r.request_id: o
+        for r, o in ((r, Outcome.objects.filter(request_id=r.request_id).first()) for r in fintech)
+        if o
+    }
+    flipped = [r for r in fintech if r.request_id in known and 0.2 < r.policy[0]["actual"] <= 0.3]
+    approved_before = [r for r in fintech if r.decision == "APPROVE"]
+    outcomes = report["outcomes"]
+    assert outcomes["known"] == len(known)
+    assert outcomes["approved_before"]["count"] == len(approved_before)
+    assert outcomes["approved_before"]["defaults"] == sum(
+        known[r.request_id].defaulted for r in approved_before
+    )
+    assert outcomes["defaulters_rejected"] == sum(known[r.request_id].defaulted for r in flipped)
+    assert outcomes["good_payers_turned_away"] == sum(
+        not known[r.request_id].defaulted for r in flipped
+    )
+    assert "no reject inference" in outcomes["note"]
+
+
+def test_a_simulation_writes_nothing_to_the_audit_trail(history: list[DecisionRecord]) -> None:
+    audit_seal()
+    tables = (DecisionRecord, AuditCheckpoint, AuditAccess, Outcome, RuleSet)
+    before = {model.__name__: model.objects.count() for model in tables}
+    chain = list(AuditCheckpoint.objects.values_list("checkpoint_hash", flat=True))
+    simulate(request=SimulationRequest(FROM, TO, rule_set_id=lower_cap_draft().pk))
+    after = {model.__name__: model.objects.count() for model in tables}
+    assert after == {**before, "RuleSet": before["RuleSet"] + 1}  # the draft made above
+    assert list(AuditCheckpoint.objects.values_list("checkpoint_hash", flat=True)) == chain
+    assert audit_verify().ok
+
+
+def test_a_bad_request_is_refused_naming_the_fields() -> None:
+    with pytest.raises(SimulationRefused) as refused:
+        simulate(request=SimulationRequest(date(2026, 4, 1), date(2026, 3, 1), model_label="nope"))
+    assert refused.value.fields == {
+        "date_to": ["is before date_from"],
+        "model": ["'nope' is not a READY model version"],
+    }
+    assert SimulationRun.objects.count() == 0
+
+
+def test_the_province_purpose_and_client_filters_pick_their_records(
+    history: list[DecisionRecord],
+) -> None:
+    bali = [r for r in history if r.application_masked["province"] == "BALI"]
+    education_old = [
+        r
+        for r in history
+        if r.application_masked["loan_purpose"] == "EDUCATION" and r.client_name == "los-old"
+    ]
+    report = simulate(request=SimulationRequest(FROM, TO, province="BALI")).to_dict()
+    assert report["records"] == len(bali) == 8
+    assert [row["segment"] for row in report["segments"]["province"]] == ["BALI"]
+    narrowed = SimulationRequest(FROM, TO, client="los-old", purpose="EDUCATION")
+    report = simulate(request=narrowed).to_dict()
+    assert report["records"] == len(education_old) == 6
+    assert [row["segment"] for row in report["segments"]["client"]] == ["los-old"]
+    assert [row["segment"] for row in report["segments"]["purpose"]] == ["EDUCATION"]
+
+
+def test_the_approved_population_and_the_grade_segments(history: list[DecisionRecord]) -> None:
+    draft = lower_cap_draft()
+    fintech = [r for r in history if r.client_name == "los-new"]
+    report = simulate(
+        request=SimulationRequest(FROM, TO, client="los-new", rule_set_id=draft.pk)
+    ).to_dict()
+    approved = [r for r in fintech if r.decision == "APPROVE"]
+    amounts = {r.pk: crypto.decrypt_inputs(r.inputs_encrypted)["loan_amount"] for r in approved}
+    before = report["approved"]["before"]
+    assert before["count"] == len(approved)
+    assert before["mean_pd"] == pytest.approx(
+        sum(r.probability_of_default for r in approved) / len(approved), rel=1e-12
+    )
+    assert before["expected_loss"] == pytest.approx(
+        sum(r.probability_of_default * amounts[r.pk] for r in approved), rel=1e-12
+    )
+    still = [r for r in approved if r.policy[0]["actual"] <= 0.2]  # under the 20 % cap
+    after = report["approved"]["after"]
+    assert after["count"] == len(still)
+    assert after["expected_loss"] == pytest.approx(
+        sum(r.probability_of_default * amounts[r.pk] for r in still), rel=1e-12
+    )
+    grades = Counter(r.risk_grade for r in fintech)
+    assert {row["segment"]: row["records"] for row in report["segments"]["grade"]} == grades
+
+
+def test_a_candidate_model_decides_as_that_model_decided_the_same_applications(
+    register: Any, record: Record
+) -> None:
+    model_version_promote(label=register("m-policy-a").label, reason="first")
+    client = client_on("los-same", "fintech-2026.2")
+    applications = [varied((LOW_DSR, MID_DSR, HIGH_DSR)[i % 3], i) for i in range(9)]
+    under_a = [record(values, client=client, day=MARCH) for values in applications]
+    model_version_promote(
+        label=register("m-policy-b").label, reason="second", override_reason="test history"
+    )
+    under_b = [record(values, client=client, day=APRIL) for values in applications]
+
+    request = SimulationRequest(MARCH, MARCH, model_label="m-policy-b", as_of=APRIL)
+    report = simulate(request=request).to_dict()
+
+    pairs = Counter(f"{a.decision}->{b.decision}" for a, b in zip(under_a, under_b, strict=True))
+    assert report["records"] == 9
+    assert report["after"] == {
+        k: sum(r.decision == k for r in under_b) for k in ("APPROVE", "REVIEW", "REJECT")
+    }
+    assert {k: v for k, v in report["flips"].items() if v} == {
+        k: v for k, v in pairs.items() if k.split("->")[0] != k.split("->")[1]
+    }
+    mean_b = [r.probability_of_default for r in under_b if r.decision == "APPROVE"]
+    assert report["approved"]["after"]["mean_pd"] == (
+        pytest.approx(sum(mean_b) / len(mean_b), rel=1e-12) if mean_b else None
+    )
