@@ -74,7 +74,7 @@ def score_on_cluster(
     futures = client.compute(parts)
     counts = NO_ROWS
     try:
-        for future in as_completed(futures):
+        for future in as_completed(futures, loop=client.loop):
             counts = counts + Counts(*future.result())
             if progress is not None:
                 progress(counts)

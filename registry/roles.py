@@ -30,13 +30,20 @@ ROLES: dict[str, tuple[str, ...]] = {
         "audit.view_auditaccess",
         "audit.view_auditcheckpoint",
         "audit.view_decisionrecord",
+        "audit.view_portfoliorunrecord",
+        "portfolio.view_portfoliorun",
         "registry.view_modelalias",
         "registry.view_modelaliaschange",
         "registry.view_modelversion",
         "registry.view_ruleset",
     ),
-    # Trains, evaluates, compares, promotes and rolls back model versions.
+    # Trains, evaluates, compares, promotes and rolls back model versions; runs, watches and
+    # cancels portfolio scoring runs and reads their audit records.
     MODEL_MANAGER: (
+        "audit.view_portfoliorunrecord",
+        "portfolio.add_portfoliorun",
+        "portfolio.change_portfoliorun",
+        "portfolio.view_portfoliorun",
         "registry.add_modelversion",
         "registry.change_modelalias",
         "registry.change_modelversion",

@@ -31,13 +31,16 @@ from audit.exports import decision_records_export
 from audit.models import DecisionRecord
 from audit.sealing import audit_seal
 from audit.selectors import RecordFilter
+from audit.services import portfolio_run_record_create
 from credit_ml.artifacts import SavedArtifact, save_artifact
 from credit_ml.schema import INDONESIAN_SCHEMA
 from credit_ml.synthetic import generate_applications
 from credit_ml.training import TrainConfig, train_model
+from portfolio.models import PortfolioRun
+from portfolio.services import portfolio_run_audit
 from registry import model_cache, roles
 from registry.api_keys import forget_clients
-from registry.models import ModelVersion
+from registry.models import ModelVersion, RuleSet
 from registry.services import api_client_create, model_version_promote
 from scoring.examples import EXAMPLE_APPLICATION
 from scoring.services import Endpoint, actor_of, application_score
@@ -104,6 +107,9 @@ PROBES: dict[str, Probe] = {
     "POST /api/v1/explain": Probe(data={}, json=True, ok=400),
     "POST /api/v1/predict/batch": Probe(data={}, json=True, ok=400),
     "POST /api/v1/training-runs": Probe(data={}, json=True, ok=400),
+    "POST /api/v1/portfolio-runs": Probe(data={}, json=True, ok=400),
+    # The world's portfolio run has finished: cancelling it is refused by validation.
+    "POST /api/v1/portfolio-runs/<portfolio_run_id>/cancel": Probe(data={}, json=True, ok=400),
     "POST /api/v1/models/<label>/challenger": Probe(data={}, json=True, ok=400),
     "GET /api/v1/audit-log/export": Probe(query={"format": "csv"}),
     "POST /admin/audit/decisionrecord/ action=export_csv": Probe(
@@ -212,6 +218,7 @@ class World:
     key: str
     export_id: int
     run_id: int
+    portfolio_run_id: int
     users: dict[str, User]
 
     def placeholders(self, path: str) -> dict[str, str]:
@@ -220,6 +227,7 @@ class World:
             "<label>": self.champion.label,
             "<export_id>": str(self.export_id),
             "<run_id>": str(self.run_id),
+            "<portfolio_run_id>": str(self.portfolio_run_id),
             "<record_pk>": str(self.record.pk),
         }
         admin_model = re.match(r"/admin/(\w+)/(\w+)/", path)
@@ -290,9 +298,28 @@ def world(db: None, artifact: SavedArtifact) -> Iterator[World]:
     Outcome.objects.create(
         request_id=record.request_id, defaulted=False, observed_at=timezone.localdate()
     )
-    yield World(champion, record, key, access.pk, run.pk, users)
+    portfolio_run = _finished_portfolio_run(champion, users[roles.MODEL_MANAGER])
+    yield World(champion, record, key, access.pk, run.pk, portfolio_run.pk, users)
     model_cache.clear()
     forget_clients()
+
+
+def _finished_portfolio_run(champion: ModelVersion, user: User) -> PortfolioRun:
+    """A SUCCEEDED portfolio run and its audit record, as the service writes it."""
+    run = PortfolioRun.objects.create(
+        status=PortfolioRun.Status.SUCCEEDED,
+        data_path="/data/book.parquet",
+        input_sha256="b" * 64,
+        out_path="/portfolio/scores.parquet",
+        output_sha256="c" * 64,
+        model_version=champion,
+        rule_set=RuleSet.objects.filter(name="fintech").latest("created_at"),
+        as_of=timezone.localdate(),
+        requested_by=user,
+        finished_at=timezone.now(),
+    )
+    portfolio_run_record_create(run=portfolio_run_audit(run))
+    return run
 
 
 def _fill(text: str, values: dict[str, str]) -> str:

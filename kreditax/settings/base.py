@@ -229,6 +229,18 @@ KREDITAX_RETENTION_YEARS = envint("KREDITAX_RETENTION_YEARS", 10)
 # created_at before it commits); the beat task seals every minute.
 KREDITAX_AUDIT_SEAL_DELAY_SECONDS = envint("KREDITAX_AUDIT_SEAL_DELAY_SECONDS", 120)
 
+# --- Portfolio scoring and Dask --------------------------------------------------------------
+# The Dask scheduler (tcp://host:8786) that portfolio runs and `train_model --engine dask` use;
+# empty: portfolio runs score on the machine of the worker that runs them.
+KREDITAX_DASK_SCHEDULER = env("KREDITAX_DASK_SCHEDULER").strip()
+# Where portfolio outputs started from the admin or the API may be written (inputs come from
+# KREDITAX_DATA_DIR); the command line may use any path.
+KREDITAX_PORTFOLIO_DIR = Path(env("KREDITAX_PORTFOLIO_DIR", str(VAR_DIR / "portfolio")))
+# Threads of the booster in a portfolio run on one machine (0: every core of the process).
+KREDITAX_PORTFOLIO_THREADS = envint("KREDITAX_PORTFOLIO_THREADS", 0)
+# Rows per chunk read, scored and written at once (a few chunks are in memory at a time).
+KREDITAX_PORTFOLIO_CHUNK_ROWS = envint("KREDITAX_PORTFOLIO_CHUNK_ROWS", 20_000)
+
 # --- Training runs ------------------------------------------------------------------------
 # Read here from the environment, so a worker started with only environment variables
 # honours them. Seconds between the worker's heartbeat-thread beats (0: no thread).
