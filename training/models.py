@@ -29,6 +29,11 @@ class TrainingRun(models.Model):
     stage = models.CharField(max_length=80, blank=True)
     progress = models.FloatField(default=0.0)
     algorithm = models.CharField(max_length=16, choices=ModelVersion.Algorithm.choices)
+    # Where the boosters are fitted: this worker, or the Dask cluster of
+    # KREDITAX_DASK_SCHEDULER (xgboost.dask); everything else is the same pipeline.
+    engine = models.CharField(
+        max_length=10, choices=[("local", "One machine"), ("dask", "Dask cluster")], default="local"
+    )
     params = models.JSONField(default=dict, blank=True)
     data_path = models.TextField()
     # SHA-256 of the data file when the run was queued; the worker refuses a changed file.
