@@ -75,7 +75,7 @@ def score_on_cluster(
     counts = NO_ROWS
     try:
         for future in as_completed(futures, loop=client.loop):
-            counts = counts + Counts(*future.result())
+            counts = counts + future.result()
             if progress is not None:
                 progress(counts)
     except BaseException:
@@ -108,12 +108,11 @@ def _offsets(files: Sequence[Path]) -> list[int]:
     return offsets
 
 
-def _write_part(frame: pd.DataFrame, path: str) -> tuple[int, int, int]:
-    """Write one scored partition (on the worker); its (rows, scored, invalid)."""
+def _write_part(frame: pd.DataFrame, path: str) -> Counts:
+    """Write one scored partition (on the worker); its counts."""
     table = pa.Table.from_pandas(frame, schema=OUTPUT_SCHEMA, preserve_index=False)
     pq.write_table(table, path)
-    counts = table_counts(table)
-    return counts.rows, counts.scored, counts.invalid
+    return table_counts(table)
 
 
 def cluster_size(client: Client) -> dict[str, Any]:

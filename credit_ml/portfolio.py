@@ -93,17 +93,27 @@ class ChunkRules:
     on: date
 
 
+#: How many invalid rows' numbers a job keeps (the output has every row's error).
+INVALID_ROWS_KEPT = 100
+
+
 @dataclass(frozen=True)
 class Counts:
-    """Rows read, scored and refused (``rows == scored + invalid``)."""
+    """Rows read, scored and refused (``rows == scored + invalid``), and the numbers of the
+    first ``INVALID_ROWS_KEPT`` refused rows in input order."""
 
     rows: int
     scored: int
     invalid: int
+    invalid_rows: tuple[int, ...] = ()
 
     def __add__(self, other: Counts) -> Counts:
+        kept = tuple(sorted(self.invalid_rows + other.invalid_rows))[:INVALID_ROWS_KEPT]
         return Counts(
-            self.rows + other.rows, self.scored + other.scored, self.invalid + other.invalid
+            self.rows + other.rows,
+            self.scored + other.scored,
+            self.invalid + other.invalid,
+            kept,
         )
 
 
@@ -431,8 +441,13 @@ def _written(
 
 def table_counts(table: pa.Table) -> Counts:
     """Rows, scored and invalid rows of an output table."""
-    invalid = table.num_rows - table.column("error").null_count
-    return Counts(table.num_rows, table.num_rows - invalid, invalid)
+    errors = table.column("error")
+    invalid = table.num_rows - errors.null_count
+    rows: list[int] = []
+    if invalid:
+        refused = table.filter(pc.is_valid(errors)).column("row").slice(0, INVALID_ROWS_KEPT)
+        rows = refused.to_pylist()
+    return Counts(table.num_rows, table.num_rows - invalid, invalid, tuple(rows))
 
 
 def all_cores() -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from registry.models import ModelVersion, RuleSet
+from registry.models import ENGINE_CHOICES, ModelVersion, RuleSet
 
 
 class PortfolioRun(models.Model):
@@ -24,12 +24,8 @@ class PortfolioRun(models.Model):
         FAILED = "FAILED", "Failed"
         CANCELLED = "CANCELLED", "Cancelled"
 
-    class Engine(models.TextChoices):
-        LOCAL = "local", "One machine"
-        DASK = "dask", "Dask cluster"
-
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
-    engine = models.CharField(max_length=10, choices=Engine.choices, default=Engine.LOCAL)
+    engine = models.CharField(max_length=10, choices=ENGINE_CHOICES, default="local")
     data_path = models.TextField()
     input_sha256 = models.CharField(max_length=64)
     out_path = models.TextField()
@@ -44,6 +40,9 @@ class PortfolioRun(models.Model):
     rows_scored = models.PositiveBigIntegerField(default=0)
     rows_invalid = models.PositiveBigIntegerField(default=0)
     rows_per_second = models.FloatField(default=0.0)
+    # The numbers (0-based, in input order) of the first 100 rows that could not be scored;
+    # the output file has every row's error.
+    invalid_rows = models.JSONField(default=list, blank=True)
     # Workers and threads of the Dask cluster that ran it; empty on one machine.
     cluster = models.JSONField(default=dict, blank=True)
     requested_by = models.ForeignKey(

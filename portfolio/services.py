@@ -103,7 +103,7 @@ def portfolio_run_create(
     if request.out_path.exists():
         raise PortfolioRefused("out_path", "The output already exists; choose a new path.")
     return PortfolioRun.objects.create(
-        engine=PortfolioRun.Engine.DASK if settings.KREDITAX_DASK_SCHEDULER else "local",
+        engine="dask" if settings.KREDITAX_DASK_SCHEDULER else "local",
         data_path=str(request.data_path),
         input_sha256=path_sha256(request.data_path),
         out_path=str(request.out_path),
@@ -221,7 +221,7 @@ def _claim(*, run_id: int) -> PortfolioRun | None:
 def _score(run: PortfolioRun, progress: _ProgressWriter) -> Counts:
     rules = ChunkRules(rule_set=rule_set_policy(rule_set=run.rule_set), on=run.as_of)
     version = run.model_version
-    if run.engine == PortfolioRun.Engine.DASK:
+    if run.engine == "dask":
         return _score_on_cluster(run, version, rules, progress)
     model = model_version_load(version=version)
     model.set_threads(settings.KREDITAX_PORTFOLIO_THREADS or all_cores())
@@ -263,6 +263,7 @@ def _finish(*, run: PortfolioRun, counts: Counts, exc: BaseException | None) -> 
             counts.scored,
             counts.invalid,
         )
+        locked.invalid_rows = list(counts.invalid_rows)
         if exc is None:
             locked.rows_total = counts.rows  # exact now, also for CSV
         locked.finished_at = timezone.now()
@@ -338,6 +339,7 @@ class _ProgressWriter:
             rows_done=counts.rows,
             rows_scored=counts.scored,
             rows_invalid=counts.invalid,
+            invalid_rows=list(counts.invalid_rows),
             rows_per_second=counts.rows / elapsed,
             heartbeat_at=timezone.now(),
         )

@@ -21,7 +21,7 @@ from rest_framework import serializers
 from credit_ml.artifacts import ArtifactError
 from registry.admin import ReadOnlyAdmin
 from registry.errors import ModelVersionNotReady, PromotionRefused
-from registry.models import ModelAlias, ModelAliasChange, ModelVersion
+from registry.models import ENGINE_CHOICES, ModelAlias, ModelAliasChange, ModelVersion
 from registry.selectors import model_version_aliases, model_version_list
 from registry.services import model_version_make_challenger, model_version_promote
 from training.api.serializers import path_under_data_roots
@@ -237,7 +237,7 @@ class TrainingRunStartForm(forms.Form):
     )
     spec_path = forms.CharField(max_length=1000, required=False, help_text="Optional spec.")
     engine = forms.ChoiceField(
-        choices=[("local", "One machine"), ("dask", "Dask cluster (KREDITAX_DASK_SCHEDULER)")],
+        choices=ENGINE_CHOICES,
         initial="local",
         required=False,
     )

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from registry.models import ModelVersion
+from registry.models import ENGINE_CHOICES, ModelVersion
 
 
 class TrainingRun(models.Model):
@@ -31,9 +31,7 @@ class TrainingRun(models.Model):
     algorithm = models.CharField(max_length=16, choices=ModelVersion.Algorithm.choices)
     # Where the boosters are fitted: this worker, or the Dask cluster of
     # KREDITAX_DASK_SCHEDULER (xgboost.dask); everything else is the same pipeline.
-    engine = models.CharField(
-        max_length=10, choices=[("local", "One machine"), ("dask", "Dask cluster")], default="local"
-    )
+    engine = models.CharField(max_length=10, choices=ENGINE_CHOICES, default="local")
     params = models.JSONField(default=dict, blank=True)
     data_path = models.TextField()
     # SHA-256 of the data file when the run was queued; the worker refuses a changed file.

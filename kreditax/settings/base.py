@@ -185,7 +185,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
-    "ENUM_NAME_OVERRIDES": {"DecisionEnum": "audit.models.DECISION_CHOICES"},
+    "ENUM_NAME_OVERRIDES": {
+        "DecisionEnum": "audit.models.DECISION_CHOICES",
+        "EngineEnum": "registry.models.ENGINE_CHOICES",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "scoring.api.schema_docs.champion_application_hook",

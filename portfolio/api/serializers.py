@@ -70,6 +70,7 @@ class PortfolioRunSerializer(serializers.ModelSerializer[PortfolioRun]):
             "rows_done",
             "rows_scored",
             "rows_invalid",
+            "invalid_rows",
             "rows_per_second",
             "seconds_left",
             "cluster",

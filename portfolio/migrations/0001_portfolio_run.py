@@ -31,6 +31,7 @@ class Migration(migrations.Migration):
                 ('rows_scored', models.PositiveBigIntegerField(default=0)),
                 ('rows_invalid', models.PositiveBigIntegerField(default=0)),
                 ('rows_per_second', models.FloatField(default=0.0)),
+                ('invalid_rows', models.JSONField(blank=True, default=list)),
                 ('cluster', models.JSONField(blank=True, default=dict)),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
                 ('started_at', models.DateTimeField(blank=True, null=True)),

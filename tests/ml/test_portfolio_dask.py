@@ -59,7 +59,7 @@ def test_partitions_are_scored_on_the_workers_as_one_machine_scores_them(
         client, ref, parts, tmp_path / "out", rules=RULES, progress=seen.append
     )
 
-    assert counts == Counts(rows=400, scored=399, invalid=1)
+    assert counts == Counts(rows=400, scored=399, invalid=1, invalid_rows=(250,))
     assert len(seen) == 2  # one call per part, in finishing order
     assert seen[-1] == counts
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [

@@ -67,6 +67,7 @@ def test_it_scores_every_row_records_the_run_and_audits_its_hashes(
     assert run.input_sha256 == path_sha256(source)
     assert run.output_sha256 == path_sha256(out)
     assert run.rows_per_second > 0
+    assert run.invalid_rows == list(BAD_ROWS)
     assert run.error == ""
     record = PortfolioRunRecord.objects.get()
     assert (record.run_id, record.status, record.model_version, record.rule_set) == (
@@ -82,6 +83,7 @@ def test_it_scores_every_row_records_the_run_and_audits_its_hashes(
     printed = capsys.readouterr().out
     assert f"run {run.pk} SUCCEEDED: {ROWS} rows, {ROWS - 2} scored, 2 invalid" in printed
     assert f"SHA-256 {run.output_sha256}" in printed
+    assert "invalid rows (0-based; errors in the output): 7, 301\n" in printed
 
 
 def test_bad_rows_are_reported_by_row_number_in_the_output(

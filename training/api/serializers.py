@@ -8,7 +8,7 @@ from typing import Any
 from django.conf import settings
 from rest_framework import serializers
 
-from registry.models import ModelVersion
+from registry.models import ENGINE_CHOICES, ModelVersion
 from training.models import TrainingRun
 
 
@@ -36,7 +36,7 @@ class TrainingRunStartSerializer(serializers.Serializer[Any]):
     params = serializers.DictField(child=serializers.JSONField(), default=dict)
     spec_path = serializers.CharField(max_length=1000, required=False, allow_blank=True)
     engine = serializers.ChoiceField(
-        choices=["local", "dask"],
+        choices=ENGINE_CHOICES,
         default="local",
         help_text="dask: fit with xgboost.dask on the cluster of KREDITAX_DASK_SCHEDULER.",
     )

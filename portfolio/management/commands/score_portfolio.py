@@ -53,6 +53,10 @@ class Command(BaseCommand):
         )
         if run.status != run.Status.SUCCEEDED:
             raise CommandError(run.error or f"Portfolio run {run.pk} is {run.status}.")
+        if run.invalid_rows:
+            shown = ", ".join(map(str, run.invalid_rows[:20]))
+            more = " …" if run.rows_invalid > 20 else ""
+            self.stdout.write(f"invalid rows (0-based; errors in the output): {shown}{more}")
         self.stdout.write(f"input SHA-256 {run.input_sha256}")
         self.stdout.write(f"output {run.out_path} SHA-256 {run.output_sha256}")
 
