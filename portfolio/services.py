@@ -74,6 +74,10 @@ class InputChanged(Exception):
     """The input changed between queueing and execution."""
 
 
+class ClusterUnavailable(RuntimeError):
+    """The Dask scheduler of ``KREDITAX_DASK_SCHEDULER`` could not be reached."""
+
+
 @dataclass(frozen=True)
 class PortfolioRequest:
     """What a person asks for: input and output paths, and optionally a model version's
@@ -243,7 +247,12 @@ def _score_on_cluster(
     if version.status != ModelVersion.Status.READY:
         raise ModelVersionNotReady(f"Model version {version.label} is {version.status}.")
     ref = ModelRef(label=version.label, path=version.artifact_path, sha256=version.artifact_sha256)
-    with connect(settings.KREDITAX_DASK_SCHEDULER) as client:
+    address = settings.KREDITAX_DASK_SCHEDULER
+    try:
+        client = connect(address)
+    except (OSError, TimeoutError) as exc:
+        raise ClusterUnavailable(f"Could not reach the Dask scheduler at {address}.") from exc
+    with client:
         PortfolioRun.objects.filter(pk=run.pk).update(cluster=cluster_size(client))
         return score_on_cluster(
             client, ref, Path(run.data_path), Path(run.out_path), rules=rules, progress=progress
@@ -287,7 +296,9 @@ def _message(exc: BaseException | None) -> str:
         return "Cancelled."
     if isinstance(exc, InputChanged):
         return "The input changed after the run was queued; queue a new run."
-    if isinstance(exc, (PortfolioInputError, ArtifactError, ModelVersionNotReady)):
+    if isinstance(
+        exc, (PortfolioInputError, ArtifactError, ModelVersionNotReady, ClusterUnavailable)
+    ):
         return str(exc)
     if isinstance(exc, OSError):
         return f"Could not read or write a file: {exc.strerror or type(exc).__name__}."

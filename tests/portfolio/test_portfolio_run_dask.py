@@ -66,3 +66,24 @@ def test_a_run_on_the_cluster_writes_one_part_per_input_part(
         path_sha256(parts),
         path_sha256(out),
     )
+
+
+def test_an_unreachable_scheduler_fails_the_run_with_a_clear_message(
+    champion: ModelVersion, dirs: dict[str, Path], manager: User, settings: Any
+) -> None:
+    settings.KREDITAX_DASK_SCHEDULER = "tcp://127.0.0.1:9"
+    run = portfolio_run_create(
+        request=PortfolioRequest(
+            data_path=dirs["data"] / "book.parquet", out_path=dirs["out"] / "scores"
+        ),
+        requested_by=manager,
+    )
+
+    finished = portfolio_run_execute(run_id=run.pk)
+
+    assert (finished.status, finished.error) == (
+        "FAILED",
+        "Could not reach the Dask scheduler at tcp://127.0.0.1:9.",
+    )
+    assert not (dirs["out"] / "scores").exists()
+    assert PortfolioRunRecord.objects.get().status == "FAILED"
