@@ -57,10 +57,13 @@ def score_on_cluster(
     order), on the cluster of ``client``.
 
     ``progress`` is called with the counts so far each time a part is written; an
-    exception it raises (``PortfolioCancelled``) cancels the remaining work and removes
-    ``out``. Raises ``PortfolioInputError`` (nothing written) for CSV or unusable input.
+    exception it raises (``PortfolioCancelled``) cancels the remaining work and removes the
+    partial output. Raises ``PortfolioInputError`` (nothing written) for CSV or unusable
+    input, or an existing ``out``.
     """
     files = _parquet_files(source)
+    if out.exists():
+        raise PortfolioInputError(f"{out}: the output already exists; it is never replaced.")
     offsets = _offsets(files)
     partial = out.with_name(f".{out.name}.partial")
     shutil.rmtree(partial, ignore_errors=True)
@@ -82,8 +85,6 @@ def score_on_cluster(
         client.cancel(futures)
         shutil.rmtree(partial, ignore_errors=True)
         raise
-    if out.exists():
-        shutil.rmtree(out)
     partial.replace(out)
     return counts
 

@@ -379,11 +379,13 @@ def score_files(
     read, and each is written as soon as it and those before it are done.
 
     ``progress`` is called with the counts so far after each chunk is written; an exception
-    it raises (``PortfolioCancelled``) stops the job and removes ``out``. Raises
-    ``PortfolioInputError`` (nothing written) for an unusable input.
+    it raises (``PortfolioCancelled``) stops the job and removes the partial output. Raises
+    ``PortfolioInputError`` (nothing written) for an unusable input or an existing ``out``.
     """
     files = input_files(source)
     check_columns(files, model.schema)
+    if out.exists():
+        raise PortfolioInputError(f"{out}: the output already exists; it is never replaced.")
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.with_name(f".{out.name}.partial")
     try:

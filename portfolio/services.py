@@ -12,7 +12,6 @@ the transaction that finishes it.
 from __future__ import annotations
 
 import logging
-import shutil
 import threading
 import time
 import uuid
@@ -190,7 +189,8 @@ def _execute_in_background(run_id: int) -> None:
 def portfolio_run_execute(*, run_id: int) -> PortfolioRun:
     """Score the input of a QUEUED run; anything else is returned unchanged (a retried task
     does nothing). Ends SUCCEEDED (output complete, its SHA-256 kept), FAILED (readable
-    error, no output left) or CANCELLED (no output left); audited in every case."""
+    error, no output written) or CANCELLED (no output written); audited in every case. An
+    output that appeared since the run was queued is never replaced."""
     run = _claim(run_id=run_id)
     if run is None:
         return PortfolioRun.objects.get(pk=run_id)
@@ -198,11 +198,13 @@ def portfolio_run_execute(*, run_id: int) -> PortfolioRun:
     try:
         if path_sha256(Path(run.data_path)) != run.input_sha256:
             raise InputChanged()
+        if Path(run.out_path).exists():
+            raise PortfolioInputError("The output appeared after the run was queued; not replaced.")
         counts = _score(run, progress)
     except BaseException as exc:
         if not isinstance(exc, PortfolioCancelled):
             logger.exception("portfolio run %s failed", run.pk)
-        _remove(Path(run.out_path))
+        # Nothing to remove: the scoring writes beside the output and renames only when done.
         _finish(run=run, counts=progress.counts, exc=exc)
         if not isinstance(exc, Exception):
             raise  # SystemExit, KeyboardInterrupt: the worker is going down
@@ -325,13 +327,6 @@ def portfolio_run_audit(run: PortfolioRun) -> PortfolioRunAudit:
         started_at=run.started_at,
         finished_at=run.finished_at,
     )
-
-
-def _remove(out: Path) -> None:
-    if out.is_dir():
-        shutil.rmtree(out, ignore_errors=True)
-    else:
-        out.unlink(missing_ok=True)
 
 
 class _ProgressWriter:

@@ -188,3 +188,22 @@ def test_an_input_changed_after_queueing_fails_the_run(
     )
     assert not (dirs["out"] / "s.parquet").exists()
     assert PortfolioRunRecord.objects.get().status == "FAILED"
+
+
+def test_an_output_that_appeared_after_queueing_is_not_replaced(
+    champion: ModelVersion, dirs: dict[str, Path], manager: User
+) -> None:
+    out = dirs["out"] / "s.parquet"
+    run = portfolio_run_create(
+        request=PortfolioRequest(data_path=dirs["data"] / "book.parquet", out_path=out),
+        requested_by=manager,
+    )
+    out.write_bytes(b"someone else's")
+
+    finished = portfolio_run_execute(run_id=run.pk)
+
+    assert (finished.status, finished.error) == (
+        "FAILED",
+        "The output appeared after the run was queued; not replaced.",
+    )
+    assert out.read_bytes() == b"someone else's"
