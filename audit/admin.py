@@ -47,10 +47,16 @@ from django.views.decorators.http import require_POST
 from audit import exports, masking
 from audit.access import audit_access_record
 from audit.events import audit_event_secret, audit_events_of, final_decision
-from audit.models import AuditAccess, AuditCheckpoint, DecisionRecord, Outcome
+from audit.models import (
+    AuditAccess,
+    AuditCheckpoint,
+    DecisionRecord,
+    Outcome,
+    PortfolioRunRecord,
+)
 from audit.replay import REPLAY_ERRORS, decision_replay_logged
 from audit.selectors import RecordFilter, distinct_values, failed_rule_q
-from audit.services import content_hash
+from audit.services import content_hash, portfolio_run_content_hash
 from credit_ml.charts import waterfall_svg
 from credit_ml.policy import RuleResultDict
 from registry.admin import ReadOnlyAdmin
@@ -751,3 +757,23 @@ class OutcomeAdmin(ReadOnlyAdmin):
     list_filter = ["defaulted"]
     date_hierarchy = "observed_at"
     show_full_result_count = False
+
+
+@admin.register(PortfolioRunRecord)
+class PortfolioRunRecordAdmin(ReadOnlyAdmin):
+    list_display = ["created", "run_id", "status", "model_version", "rule_set", "as_of", "rows"]
+    list_display += ["invalid", "input_sha256", "output_sha256", "verifies"]
+    list_filter = ["status", "engine"]
+    list_select_related = ["model_version", "rule_set"]
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+    paginator = CappedCountPaginator
+
+    @admin.display(description="time", ordering="created_at")
+    def created(self, obj: PortfolioRunRecord) -> str:
+        return local_time(obj.created_at)
+
+    @admin.display(description="record")
+    def verifies(self, obj: PortfolioRunRecord) -> str:
+        ok = portfolio_run_content_hash(obj) == obj.content_hash
+        return "verified" if ok else "DOES NOT VERIFY"

@@ -244,3 +244,45 @@ class AuditEventCheckpoint(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"event checkpoint {self.sequence}"
+
+
+class PortfolioRunRecord(AppendOnlyModel):
+    """A finished portfolio scoring run as the audit trail keeps it: which input file and
+    which output (their SHA-256), which model version and rule set on which date, the counts
+    and who started it. Scores are not decisions: no record per row, this one per run, so a
+    provisioning figure can be traced to the file and model that produced it.
+
+    ``run_id`` refers to ``portfolio.PortfolioRun`` (a reference, not a key: the audit layer
+    lies below the portfolio app). ``content_hash`` is the SHA-256 of the canonical content
+    (``audit.services.portfolio_run_content``).
+    """
+
+    run_id = models.PositiveBigIntegerField(db_index=True)
+    status = models.CharField(max_length=10)
+    engine = models.CharField(max_length=10)
+    model_version = models.ForeignKey(
+        "registry.ModelVersion", on_delete=models.PROTECT, related_name="+"
+    )
+    rule_set = models.ForeignKey("registry.RuleSet", on_delete=models.PROTECT, related_name="+")
+    as_of = models.DateField()
+    input_path = models.TextField()
+    input_sha256 = models.CharField(max_length=64)
+    output_path = models.TextField()
+    # Empty when the run wrote no output (failed or cancelled).
+    output_sha256 = models.CharField(max_length=64, blank=True)
+    rows = models.PositiveBigIntegerField()
+    scored = models.PositiveBigIntegerField()
+    invalid = models.PositiveBigIntegerField()
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    started_at = models.DateTimeField(null=True)
+    finished_at = models.DateTimeField()
+    created_at = models.DateTimeField(db_index=True)
+    content_hash = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"portfolio run {self.run_id} ({self.status})"

@@ -27,15 +27,18 @@ from datetime import UTC, date, datetime
 from typing import Any, Protocol, cast
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import connections, router, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.utils import timezone
 
 from audit import crypto
 from audit.masking import identity_digests, masked_application
-from audit.models import DecisionRecord
+from audit.models import DecisionRecord, PortfolioRunRecord
 from credit_ml.policy import CounterofferDict, RuleResultDict
 from credit_ml.reasons import ReasonDict
 from credit_ml.scoring import ShadowDict
+from registry.models import ModelVersion, RuleSet
 
 #: Fields hashed into ``content_hash``, in this order. Adding one is a new hash version.
 HASHED_FIELDS = (
@@ -531,3 +534,84 @@ def decision_records_writer() -> Iterator[RecordWriter]:
         writer.close()
     finally:
         db.dec_thread_sharing()
+
+
+# --------------------------------------------------------------------------------------
+# Portfolio runs: one record per finished run (never one per scored row)
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PortfolioRunAudit:
+    """What the portfolio app reports of a finished run (see ``PortfolioRunRecord``)."""
+
+    run_id: int
+    status: str
+    engine: str
+    model_version: ModelVersion
+    rule_set: RuleSet
+    as_of: date
+    input_path: str
+    input_sha256: str
+    output_path: str
+    output_sha256: str
+    rows: int
+    scored: int
+    invalid: int
+    started_by: User | None
+    started_at: datetime | None
+    finished_at: datetime
+
+
+def portfolio_run_content(record: PortfolioRunRecord) -> dict[str, Any]:
+    """The fields ``content_hash`` covers, as plain JSON values."""
+    return {
+        "run_id": record.run_id,
+        "status": record.status,
+        "engine": record.engine,
+        "model_version": record.model_version_id,
+        "rule_set": record.rule_set_id,
+        "as_of": record.as_of.isoformat(),
+        "input_path": record.input_path,
+        "input_sha256": record.input_sha256,
+        "output_path": record.output_path,
+        "output_sha256": record.output_sha256,
+        "rows": record.rows,
+        "scored": record.scored,
+        "invalid": record.invalid,
+        "started_by": record.started_by_id,
+        "started_at": record.started_at.isoformat() if record.started_at else None,
+        "finished_at": record.finished_at.isoformat(),
+        "created_at": record.created_at.isoformat(),
+    }
+
+
+def portfolio_run_content_hash(record: PortfolioRunRecord) -> str:
+    canonical = json.dumps(portfolio_run_content(record), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def portfolio_run_record_create(*, run: PortfolioRunAudit) -> PortfolioRunRecord:
+    """Append the audit record of a finished portfolio run, with its content hash."""
+    record = PortfolioRunRecord(
+        run_id=run.run_id,
+        status=run.status,
+        engine=run.engine,
+        model_version=run.model_version,
+        rule_set=run.rule_set,
+        as_of=run.as_of,
+        input_path=run.input_path,
+        input_sha256=run.input_sha256,
+        output_path=run.output_path,
+        output_sha256=run.output_sha256,
+        rows=run.rows,
+        scored=run.scored,
+        invalid=run.invalid,
+        started_by=run.started_by,
+        started_at=run.started_at,
+        finished_at=run.finished_at,
+        created_at=timezone.now(),
+    )
+    record.content_hash = portfolio_run_content_hash(record)
+    record.save()
+    return record

@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Protocol
 
 import lightgbm as lgb
 import numpy as np
@@ -213,6 +213,26 @@ class TrainingResult:
     fairness: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
 
+class DaskTrainingFailed(RuntimeError):
+    """Training on a Dask cluster failed (``credit_ml.dask_training``); the message says
+    why, for people."""
+
+
+class BoosterFit(Protocol):
+    """Fits one booster on encoded rows ``x`` (n, k) and 0/1 labels ``y``: ``fit_booster``
+    on this machine, ``credit_ml.dask_training.DaskFit`` on a Dask cluster."""
+
+    def __call__(
+        self,
+        x: Matrix,
+        y: npt.ArrayLike,
+        *,
+        config: TrainConfig,
+        monotone: tuple[int, ...] = (),
+        weights: npt.NDArray[np.float32] | None = None,
+    ) -> Booster: ...
+
+
 # ---- validation ----------------------------------------------------------------------
 
 
@@ -331,11 +351,16 @@ def train_model(
     schema: ApplicationSchema,
     config: TrainConfig,
     progress: Progress | None = None,
+    fit: BoosterFit | None = None,
 ) -> TrainingResult:
     """Train and evaluate one model on ``frame`` (application fields plus the target).
 
     ``progress(stage, fraction)`` is called with fraction in [0, 1] as stages complete.
+    ``fit`` fits every booster (the folds' and the final one) on encoded rows; default
+    ``fit_booster`` on this machine (``credit_ml.dask_training.DaskFit``: on a Dask cluster).
+    Everything else (validation, split, encoding, metrics, fairness) is the same either way.
     """
+    fit = fit or fit_booster
     report, clock = progress or _silent, _Clock()
     report("validating data", 0.0)
     y = validate_training_frame(frame, schema)
@@ -346,11 +371,11 @@ def train_model(
     w_train = None if weights is None else weights[train_idx]
     clock.lap("prepare")
     cv_aucs = _cross_validate(
-        train, y_train, schema=schema, config=config, progress=report, weights=w_train
+        train, y_train, schema=schema, config=config, progress=report, weights=w_train, fit=fit
     )
     clock.lap("cross_validation")
     report("training final model", _fraction_done(config, config.folds))
-    encoder, booster, monotone = _fit(train, y_train, schema, config, w_train)
+    encoder, booster, monotone = _fit(train, y_train, schema, config, w_train, fit)
     clock.lap("final_fit")
     report("evaluating on the holdout", 0.95)
     holdout = _evaluate(encoder, booster, data.take(test_idx), y[test_idx], config)
@@ -413,12 +438,13 @@ def _fit(
     schema: ApplicationSchema,
     config: TrainConfig,
     weights: npt.NDArray[np.float32] | None = None,
+    fit: BoosterFit | None = None,
 ) -> tuple[Encoder, Booster, tuple[int, ...]]:
     """Encoder and booster fitted on ``train`` only; the constraints used (() if none)."""
     encoder = _fit_encoder(train, schema, config)
     monotone = encoder.monotone_constraints(schema) if config.use_monotone else ()
     x = _encode(encoder, train)
-    booster = fit_booster(x, y, config=config, monotone=monotone, weights=weights)
+    booster = (fit or fit_booster)(x, y, config=config, monotone=monotone, weights=weights)
     return encoder, booster, monotone
 
 
@@ -563,6 +589,7 @@ def _cross_validate(
     config: TrainConfig,
     progress: Progress,
     weights: npt.NDArray[np.float32] | None = None,
+    fit: BoosterFit | None = None,
 ) -> list[float]:
     """Stratified K-fold AUCs; the encoder is fitted on each fold's training rows only."""
     if config.folds == 0:
@@ -580,6 +607,7 @@ def _cross_validate(
                 schema,
                 config,
                 None if weights is None else weights[fit_idx],
+                fit,
             )
         )
     return aucs
@@ -593,8 +621,9 @@ def _fold_auc(
     schema: ApplicationSchema,
     config: TrainConfig,
     weights: npt.NDArray[np.float32] | None = None,
+    booster_fit: BoosterFit | None = None,
 ) -> float:
-    encoder, booster, _ = _fit(fit, y_fit, schema, config, weights)  # the fold's own encoder
+    encoder, booster, _ = _fit(fit, y_fit, schema, config, weights, booster_fit)  # own encoder
     pd_val = predict_pd(booster, _encode(encoder, val), n_threads=config.n_threads)
     return evaluation.binary_metrics(y_val, pd_val)["auc"]
 

@@ -24,6 +24,7 @@ urlpatterns = [
     path("api/v1/", include(("scoring.api.urls", "api"), namespace="api")),
     path("api/v1/", include(("training.api.urls", "training-api"), namespace="training-api")),
     path("api/v1/", include(("policy.api.urls", "policy-api"), namespace="policy-api")),
+    path("api/v1/", include(("portfolio.api.urls", "portfolio-api"), namespace="portfolio-api")),
     path("api/schema/", docs_view(SpectacularAPIView.as_view()), name="schema"),
     # The split view serves its init script as a file: no inline script, for the CSP.
     path(

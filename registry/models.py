@@ -171,6 +171,11 @@ class ModelAliasChange(models.Model):
         return f"{self.alias}: {self.from_version_id or '-'} -> {self.to_version_id or '-'}"
 
 
+#: Where a training run fits its boosters or a portfolio run scores: this machine, or the
+#: Dask cluster of ``KREDITAX_DASK_SCHEDULER`` (used by ``training`` and ``portfolio``).
+ENGINE_CHOICES = [("local", "One machine"), ("dask", "Dask cluster")]
+
+
 class RuleSetImmutable(RuntimeError):
     """A published or refused rule-set version may never be changed or deleted."""
 

@@ -33,16 +33,23 @@ ROLES: dict[str, tuple[str, ...]] = {
         "audit.view_auditevent",
         "audit.view_auditeventcheckpoint",
         "audit.view_decisionrecord",
+        "audit.view_portfoliorunrecord",
+        "portfolio.view_portfoliorun",
         "registry.view_modelalias",
         "registry.view_modelaliaschange",
         "registry.view_modelversion",
         "registry.view_ruleset",
         "review.view_reviewcase",
     ),
-    # Trains, evaluates, compares, promotes and rolls back model versions.
+    # Trains, evaluates, compares, promotes and rolls back model versions; runs, watches and
+    # cancels portfolio scoring runs and reads their audit records.
     MODEL_MANAGER: (
         "audit.add_outcome",
         "audit.view_outcome",
+        "audit.view_portfoliorunrecord",
+        "portfolio.add_portfoliorun",
+        "portfolio.change_portfoliorun",
+        "portfolio.view_portfoliorun",
         "registry.add_modelversion",
         "registry.change_modelalias",
         "registry.change_modelversion",

@@ -19,6 +19,33 @@ def test_compose_runs_web_worker_beat_postgres_and_redis() -> None:
     assert compose["services"]["beat"]["command"][:4] == ["celery", "-A", "kreditax", "beat"]
 
 
+def test_compose_runs_a_dask_scheduler_and_two_workers_that_see_the_artifact_store() -> None:
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
+    services = compose["services"]
+    app_volumes = compose["x-app"]["volumes"]
+
+    assert services["dask-scheduler"]["command"][:3] == [
+        "python",
+        "-m",
+        "distributed.cli.dask_scheduler",
+    ]
+    for name in ("dask-worker-1", "dask-worker-2"):
+        worker = services[name]
+        assert worker["command"][:4] == [
+            "python",
+            "-m",
+            "distributed.cli.dask_worker",
+            "tcp://dask-scheduler:8786",
+        ]
+        assert worker["image"] == compose["x-app"]["image"]
+        assert "models:/app/var/models:ro" in worker["volumes"]
+        assert "portfolio:/app/var/portfolio" in worker["volumes"]
+    assert compose["x-app"]["environment"]["KREDITAX_DASK_SCHEDULER"] == (
+        "tcp://dask-scheduler:8786"
+    )
+    assert {"models:/app/var/models", "portfolio:/app/var/portfolio"} <= set(app_volumes)
+
+
 def test_compose_gives_the_app_every_variable_production_requires() -> None:
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
     environment = compose["x-app"]["environment"]

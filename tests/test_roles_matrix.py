@@ -33,15 +33,18 @@ from audit.exports import decision_records_export
 from audit.models import DecisionRecord, Outcome
 from audit.sealing import audit_seal
 from audit.selectors import RecordFilter
+from audit.services import portfolio_run_record_create
 from credit_ml.artifacts import SavedArtifact, save_artifact
 from credit_ml.schema import INDONESIAN_SCHEMA
 from credit_ml.synthetic import generate_applications
 from credit_ml.training import TrainConfig, train_model
 from policy.services import simulation_run_create, simulation_run_execute
 from policy.simulation import SimulationRequest
+from portfolio.models import PortfolioRun
+from portfolio.services import portfolio_run_audit
 from registry import model_cache, roles
 from registry.api_keys import forget_clients
-from registry.models import ModelVersion
+from registry.models import ModelVersion, RuleSet
 from registry.people_tokens import person_refresh_token
 from registry.services import api_client_create, model_version_promote
 from review.services import objection_open
@@ -116,6 +119,9 @@ PROBES: dict[str, Probe] = {
     "POST /api/v1/auth/token": Probe(data={}, json=True, ok=400),
     "POST /api/v1/auth/token/refresh": Probe(data={}, json=True, ok=400),
     "POST /api/v1/auth/token/logout": Probe(data={}, json=True, ok=400),
+    "POST /api/v1/portfolio-runs": Probe(data={}, json=True, ok=400),
+    # The world's portfolio run has finished: cancelling it is refused by validation.
+    "POST /api/v1/portfolio-runs/<portfolio_run_id>/cancel": Probe(data={}, json=True, ok=400),
     "POST /api/v1/models/<label>/challenger": Probe(data={}, json=True, ok=400),
     "POST /api/v1/decisions/<request_id>/objections": Probe(
         data={"statement": ["not text"]}, json=True, ok=400
@@ -238,6 +244,7 @@ class World:
     export_id: int
     run_id: int
     simulation_id: int
+    portfolio_run_id: int
     users: dict[str, User]
     case_id: int
 
@@ -247,6 +254,7 @@ class World:
             "<label>": self.champion.label,
             "<export_id>": str(self.export_id),
             "<run_id>": str(self.run_id),
+            "<portfolio_run_id>": str(self.portfolio_run_id),
             "<record_pk>": str(self.record.pk),
             "<case_id>": str(self.case_id),
             "<simulation_id>": str(self.simulation_id),
@@ -327,9 +335,30 @@ def world(db: None, artifact: SavedArtifact) -> Iterator[World]:
     day = record.decision_date
     simulation = simulation_run_create(request=SimulationRequest(day, day), user=None)
     simulation_run_execute(run_id=simulation.pk)
-    yield World(champion, record, key, access.pk, run.pk, simulation.pk, users, case.pk)
+    portfolio_run = _finished_portfolio_run(champion, users[roles.MODEL_MANAGER])
+    yield World(
+        champion, record, key, access.pk, run.pk, simulation.pk, portfolio_run.pk, users, case.pk
+    )
     model_cache.clear()
     forget_clients()
+
+
+def _finished_portfolio_run(champion: ModelVersion, user: User) -> PortfolioRun:
+    """A SUCCEEDED portfolio run and its audit record, as the service writes it."""
+    run = PortfolioRun.objects.create(
+        status=PortfolioRun.Status.SUCCEEDED,
+        data_path="/data/book.parquet",
+        input_sha256="b" * 64,
+        out_path="/portfolio/scores.parquet",
+        output_sha256="c" * 64,
+        model_version=champion,
+        rule_set=RuleSet.objects.filter(name="fintech").latest("created_at"),
+        as_of=timezone.localdate(),
+        requested_by=user,
+        finished_at=timezone.now(),
+    )
+    portfolio_run_record_create(run=portfolio_run_audit(run))
+    return run
 
 
 def _fill(text: str, values: dict[str, str]) -> str:

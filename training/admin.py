@@ -21,7 +21,7 @@ from rest_framework import serializers
 from credit_ml.artifacts import ArtifactError
 from registry.admin import ReadOnlyAdmin
 from registry.errors import ModelVersionNotReady, PromotionRefused
-from registry.models import ModelAlias, ModelAliasChange, ModelVersion
+from registry.models import ENGINE_CHOICES, ModelAlias, ModelAliasChange, ModelVersion
 from registry.selectors import model_version_aliases, model_version_list
 from registry.services import model_version_make_challenger, model_version_promote
 from training.api.serializers import path_under_data_roots
@@ -236,6 +236,11 @@ class TrainingRunStartForm(forms.Form):
         help_text='JSON, e.g. {"n_estimators": 300, "max_depth": 4}.',
     )
     spec_path = forms.CharField(max_length=1000, required=False, help_text="Optional spec.")
+    engine = forms.ChoiceField(
+        choices=ENGINE_CHOICES,
+        initial="local",
+        required=False,
+    )
 
     def clean_data_path(self) -> Any:
         return _checked_path(self.cleaned_data["data_path"])
@@ -309,6 +314,7 @@ class TrainingRunAdmin(ReadOnlyAdmin):
                 params=data["params"],
                 spec_path=data["spec_path"],
                 requested_by=request.user if isinstance(request.user, User) else None,
+                engine=data["engine"] or "local",
             )
         except TrainingRefused as exc:
             form.add_error(None, str(exc))

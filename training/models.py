@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from registry.models import ModelVersion
+from registry.models import ENGINE_CHOICES, ModelVersion
 
 
 class TrainingRun(models.Model):
@@ -29,6 +29,9 @@ class TrainingRun(models.Model):
     stage = models.CharField(max_length=80, blank=True)
     progress = models.FloatField(default=0.0)
     algorithm = models.CharField(max_length=16, choices=ModelVersion.Algorithm.choices)
+    # Where the boosters are fitted: this worker, or the Dask cluster of
+    # KREDITAX_DASK_SCHEDULER (xgboost.dask); everything else is the same pipeline.
+    engine = models.CharField(max_length=10, choices=ENGINE_CHOICES, default="local")
     params = models.JSONField(default=dict, blank=True)
     data_path = models.TextField()
     # SHA-256 of the data file when the run was queued; the worker refuses a changed file.

@@ -79,6 +79,7 @@ def training_run_start(
     params: Mapping[str, Any],
     spec_path: Path | None = None,
     requested_by: User | None,
+    engine: str = "local",
 ) -> TrainingRun:
     """Check the request, create a QUEUED run and enqueue ``run_training`` on commit.
 
@@ -95,6 +96,7 @@ def training_run_start(
         spec_path=spec_path,
         requested_by=requested_by,
         task_id=str(uuid.uuid4()),
+        engine=engine,
     )
     transaction.on_commit(lambda: _enqueue(run))
     logger.info("training run %s queued (task %s)", run.pk, run.celery_task_id)
@@ -109,11 +111,13 @@ def training_run_create(
     spec_path: Path | None = None,
     requested_by: User | None,
     task_id: str = "",
+    engine: str = "local",
 ) -> TrainingRun:
     """Check the request and create a QUEUED run, enqueued nowhere (``training_run_start``
     enqueues; ``model_version_train`` executes it in-process). Raises ``TrainingRefused``
     (nothing written) as ``training_run_start`` does."""
     _refuse_unusable(data_path=data_path, algorithm=algorithm)
+    _refuse_engine(engine=engine, algorithm=algorithm)
     spec = dataset_spec_load(spec_path=spec_path)
     train_config_build(algorithm=algorithm, params=params, spec=spec)
     return TrainingRun.objects.create(
@@ -124,7 +128,21 @@ def training_run_create(
         spec_path=str(spec_path) if spec_path is not None else "",
         requested_by=requested_by,
         celery_task_id=task_id,
+        engine=engine,
     )
+
+
+def _refuse_engine(*, engine: str, algorithm: str) -> None:
+    if engine not in ENGINES:
+        raise TrainingRefused(f"Unknown engine {engine!r}; choose one of: {', '.join(ENGINES)}.")
+    if engine == "dask" and not settings.KREDITAX_DASK_SCHEDULER:
+        raise TrainingRefused("The Dask engine needs KREDITAX_DASK_SCHEDULER to be set.")
+    if engine == "dask" and algorithm != ModelVersion.Algorithm.XGBOOST:
+        raise TrainingRefused("The Dask engine trains XGBoost models only.")
+
+
+#: Where a run's boosters are fitted (``TrainingRun.engine``).
+ENGINES = ("local", "dask")
 
 
 def _refuse_unusable(*, data_path: Path, algorithm: str) -> None:
@@ -209,6 +227,7 @@ def training_run_execute(*, run_id: int) -> TrainingRun:
             config=claim.config,
             spec=claim.spec,
             progress=_ProgressWriter(run_id=run.pk),
+            engine=run.engine,
         )
     except BaseException as exc:
         beat.stop()

@@ -34,12 +34,14 @@ from credit_ml.datasets import DatasetError, missing_shares, read_dataset
 from credit_ml.evaluation import binary_metrics
 from credit_ml.features import FeatureInputError
 from credit_ml.scaling import DecisionThresholds
-from credit_ml.schema import INDONESIAN_SCHEMA
+from credit_ml.schema import INDONESIAN_SCHEMA, ApplicationSchema
 from credit_ml.spec import DatasetSpec, DatasetSpecError, load_spec, read_training_frame
 from credit_ml.training import (
+    DaskTrainingFailed,
     Progress,
     TrainConfig,
     TrainingDataError,
+    TrainingResult,
     train_model,
 )
 from registry.models import ModelVersion
@@ -57,6 +59,7 @@ READABLE_ERRORS: tuple[type[Exception], ...] = (
     DatasetError,
     DatasetSpecError,
     FeatureInputError,
+    DaskTrainingFailed,
 )
 ERROR_MAX_CHARS = 2000
 
@@ -167,6 +170,7 @@ def model_version_train(
     created_by: User | None = None,
     spec_path: Path | None = None,
     params: Mapping[str, Any] | None = None,
+    engine: str = "local",
 ) -> ModelVersion:
     """Train a new version on ``data_path`` in this process and register it.
 
@@ -179,8 +183,10 @@ def model_version_train(
     ``n_threads`` always comes from ``KREDITAX_TRAINING_THREADS``. ``spec_path``: a
     lender's dataset spec (``credit_ml.spec``); without it the file must follow the
     built-in Indonesian schema. ``params`` (``train_config_build``'s, as the command and
-    the API give them) instead of ``config``. Raises ``TrainingRefused`` (nothing written)
-    for an unknown algorithm, a missing file, bad parameters or an unusable spec.
+    the API give them) instead of ``config``. ``engine``: ``"local"`` or ``"dask"`` (the
+    boosters fitted on the cluster of ``KREDITAX_DASK_SCHEDULER``). Raises
+    ``TrainingRefused`` (nothing written) for an unknown algorithm or engine, a missing file,
+    bad parameters or an unusable spec.
     """
     from training.runs import training_run_create, training_run_execute  # runs import this
 
@@ -190,6 +196,7 @@ def model_version_train(
         params=params if params is not None else train_params(config=config or TrainConfig()),
         spec_path=spec_path,
         requested_by=created_by,
+        engine=engine,
     )
     logger.info("training run %s in-process on %s", run.pk, data_path)
     run = training_run_execute(run_id=run.pk)
@@ -262,15 +269,21 @@ def model_version_fit(
     config: TrainConfig,
     spec: DatasetSpec | None,
     progress: Progress,
+    engine: str = "local",
 ) -> TrainedArtifact:
     """Train on the file and save the artifact under ``KREDITAX_ARTIFACT_DIR / label``.
 
     ``progress(stage, fraction)`` may raise to stop the run (cancellation); the caller
-    then marks the version failed, which removes any partial artifact.
+    then marks the version failed, which removes any partial artifact. ``engine="dask"``
+    fits the boosters on the cluster of ``KREDITAX_DASK_SCHEDULER`` (``_train_on_dask``);
+    the version then records the engine, the cluster's size and the partitioning.
     """
     frame = training_frame_read(data_path=data_path, spec=spec)
     schema = spec.schema() if spec is not None else INDONESIAN_SCHEMA
-    result = train_model(frame, schema=schema, config=config, progress=progress)
+    if engine == "dask":
+        result = _train_on_dask(frame, schema=schema, config=config, progress=progress)
+    else:
+        result = train_model(frame, schema=schema, config=config, progress=progress)
     # Kept with the metrics (manifest and registry), so the reports can show them.
     result = dataclasses.replace(
         result, metrics={**result.metrics, "missing_share": missing_shares(frame, schema)}
@@ -291,6 +304,27 @@ def model_version_fit(
         metrics=json_safe({**result.metrics, "fairness": result.fairness}),
         data_rows=len(frame),
     )
+
+
+def _train_on_dask(
+    frame: pd.DataFrame, *, schema: ApplicationSchema, config: TrainConfig, progress: Progress
+) -> TrainingResult:
+    """``train_model`` with every booster fitted by ``xgboost.dask`` on the cluster, the rows
+    cut into two blocks per worker; the engine, cluster and partitioning join the metrics."""
+    from credit_ml.dask_training import DaskFit
+    from credit_ml.distributed import cluster_size, connect
+
+    address = settings.KREDITAX_DASK_SCHEDULER
+    try:
+        client = connect(address)
+    except (OSError, TimeoutError) as exc:
+        raise DaskTrainingFailed(f"Could not reach the Dask scheduler at {address}.") from exc
+    with client:
+        cluster = cluster_size(client)
+        fit = DaskFit(client=client, partitions=2 * max(cluster["workers"], 1))
+        result = train_model(frame, schema=schema, config=config, progress=progress, fit=fit)
+    engine = {"engine": "dask", "cluster": cluster, "partitions": fit.partitions}
+    return dataclasses.replace(result, metrics={**result.metrics, **engine})
 
 
 def model_version_mark_ready(*, version: ModelVersion, trained: TrainedArtifact) -> None:

@@ -238,7 +238,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
-    "ENUM_NAME_OVERRIDES": {"DecisionEnum": "audit.models.DECISION_CHOICES"},
+    "ENUM_NAME_OVERRIDES": {
+        "DecisionEnum": "audit.models.DECISION_CHOICES",
+        "EngineEnum": "registry.models.ENGINE_CHOICES",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "scoring.api.schema_docs.champion_application_hook",
@@ -320,6 +323,18 @@ KREDITAX_LENDER_NAME = env("KREDITAX_LENDER_NAME", "PT KreditaX Demo Finance")
 KREDITAX_LENDER_CONTACT = env(
     "KREDITAX_LENDER_CONTACT", "cs@kreditax.example, 1500-123 (Mon-Fri 08:00-17:00 WIB)"
 )
+
+# --- Portfolio scoring and Dask --------------------------------------------------------------
+# The Dask scheduler (tcp://host:8786) that portfolio runs and `train_model --engine dask` use;
+# empty: portfolio runs score on the machine of the worker that runs them.
+KREDITAX_DASK_SCHEDULER = env("KREDITAX_DASK_SCHEDULER").strip()
+# Where portfolio outputs started from the admin or the API may be written (inputs come from
+# KREDITAX_DATA_DIR); the command line may use any path.
+KREDITAX_PORTFOLIO_DIR = Path(env("KREDITAX_PORTFOLIO_DIR", str(VAR_DIR / "portfolio")))
+# Threads of the booster in a portfolio run on one machine (0: every core of the process).
+KREDITAX_PORTFOLIO_THREADS = envint("KREDITAX_PORTFOLIO_THREADS", 0)
+# Rows per chunk read, scored and written at once (a few chunks are in memory at a time).
+KREDITAX_PORTFOLIO_CHUNK_ROWS = envint("KREDITAX_PORTFOLIO_CHUNK_ROWS", 20_000)
 
 # --- Training runs ------------------------------------------------------------------------
 # Read here from the environment, so a worker started with only environment variables

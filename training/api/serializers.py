@@ -8,7 +8,7 @@ from typing import Any
 from django.conf import settings
 from rest_framework import serializers
 
-from registry.models import ModelVersion
+from registry.models import ENGINE_CHOICES, ModelVersion
 from training.models import TrainingRun
 
 
@@ -35,6 +35,11 @@ class TrainingRunStartSerializer(serializers.Serializer[Any]):
     )
     params = serializers.DictField(child=serializers.JSONField(), default=dict)
     spec_path = serializers.CharField(max_length=1000, required=False, allow_blank=True)
+    engine = serializers.ChoiceField(
+        choices=ENGINE_CHOICES,
+        default="local",
+        help_text="dask: fit with xgboost.dask on the cluster of KREDITAX_DASK_SCHEDULER.",
+    )
 
     def validate_data_path(self, value: str) -> Path:
         return path_under_data_roots(value)
@@ -60,6 +65,7 @@ class TrainingRunSerializer(serializers.ModelSerializer[TrainingRun]):
             "stage",
             "progress",
             "algorithm",
+            "engine",
             "params",
             "data_sha256",
             "requested_by",

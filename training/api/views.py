@@ -119,6 +119,7 @@ class TrainingRunListView(APIView):
                 params=data["params"],
                 spec_path=data.get("spec_path"),
                 requested_by=_user(request),
+                engine=data["engine"],
             )
         except TrainingRefused as exc:
             raise exceptions.ValidationError({"non_field_errors": [str(exc)]}) from exc

@@ -53,6 +53,12 @@ class Command(BaseCommand):
             help="with --approve-rate: the share to send to review (0..1)",
         )
         parser.add_argument(
+            "--engine",
+            choices=("local", "dask"),
+            default="local",
+            help="dask: fit with xgboost.dask on the cluster of KREDITAX_DASK_SCHEDULER",
+        )
+        parser.add_argument(
             "--async",
             action="store_true",
             dest="run_async",
@@ -66,18 +72,25 @@ class Command(BaseCommand):
         params = {name: options[name] for name in CONFIG_OPTIONS if options[name] is not None}
         params.update(_thresholds(options))
         try:
+            engine = options["engine"]
             if options["run_async"]:
-                self._queue(data=data, algorithm=algorithm, params=params, spec=spec)
+                self._queue(data=data, algorithm=algorithm, params=params, spec=spec, engine=engine)
             else:
-                self._train(data=data, algorithm=algorithm, params=params, spec=spec)
+                self._train(data=data, algorithm=algorithm, params=params, spec=spec, engine=engine)
         except (TrainingRefused, TrainingFailed) as exc:
             raise CommandError(str(exc)) from exc
 
     def _train(
-        self, *, data: Path, algorithm: str, params: dict[str, Any], spec: Path | None
+        self,
+        *,
+        data: Path,
+        algorithm: str,
+        params: dict[str, Any],
+        spec: Path | None,
+        engine: str,
     ) -> None:
         version = model_version_train(
-            data_path=data, algorithm=algorithm, params=params, spec_path=spec
+            data_path=data, algorithm=algorithm, params=params, spec_path=spec, engine=engine
         )
         self.stdout.write(version.label)
         self.stdout.write(f"  test AUC    {_fmt(version.metrics.get('auc'))}")
@@ -89,10 +102,21 @@ class Command(BaseCommand):
             self.stdout.write("  champion    yes (first ready version)")
 
     def _queue(
-        self, *, data: Path, algorithm: str, params: dict[str, Any], spec: Path | None
+        self,
+        *,
+        data: Path,
+        algorithm: str,
+        params: dict[str, Any],
+        spec: Path | None,
+        engine: str,
     ) -> None:
         run = training_run_start(
-            data_path=data, algorithm=algorithm, params=params, spec_path=spec, requested_by=None
+            data_path=data,
+            algorithm=algorithm,
+            params=params,
+            spec_path=spec,
+            requested_by=None,
+            engine=engine,
         )
         self.stdout.write(f"Queued training run {run.pk} (task {run.celery_task_id})")
 

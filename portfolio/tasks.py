@@ -1,0 +1,13 @@
+"""Celery tasks: another interface to the services. Arguments are JSON: ids."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from portfolio.services import portfolio_run_execute
+
+
+@shared_task(name="portfolio.tasks.run_portfolio", acks_late=True)
+def run_portfolio(run_id: int) -> str:
+    """Execute the portfolio run ``run_id``; returns its final status."""
+    return portfolio_run_execute(run_id=run_id).status
