@@ -37,7 +37,7 @@ from credit_ml.synthetic import generate_applications
 from credit_ml.training import TrainConfig, train_model
 from registry import model_cache, roles
 from registry.api_keys import forget_clients
-from registry.models import ModelVersion
+from registry.models import ArtifactAlert, ModelVersion
 from registry.services import api_client_create, model_version_promote
 from scoring.examples import EXAMPLE_APPLICATION
 from scoring.services import Endpoint, actor_of, application_score
@@ -267,6 +267,9 @@ def world(db: None, artifact: SavedArtifact) -> Iterator[World]:
         ready_at=timezone.now(),
     )
     model_version_promote(label=champion.label, reason="the matrix's champion")
+    ArtifactAlert.objects.create(
+        version=champion, kind=ArtifactAlert.Kind.RESTORED, message="m-matrix is READY again."
+    )
     api_client, key = api_client_create(name="los-matrix", rule_set_name="fintech")
     application_score(
         payload={**EXAMPLE_APPLICATION, "application_id": "MATRIX-1"},

@@ -8,6 +8,7 @@ from typing import Any
 from celery import shared_task
 from django.contrib.auth import get_user_model
 
+from registry.services import model_artifacts_verify
 from training.runs import retrain_from_folder, training_run_execute, training_runs_reap_stale
 from training.services import model_version_train
 
@@ -37,6 +38,14 @@ def run_training(run_id: int) -> str:
 def reap_stale_training_runs() -> list[int]:
     """Fail RUNNING runs whose worker stopped beating (Celery beat, every minute)."""
     return training_runs_reap_stale()
+
+
+@shared_task(name="training.tasks.verify_model_artifacts")
+def verify_model_artifacts() -> dict[str, list[str]]:
+    """Re-verify every READY artifact against its SHA-256 (Celery beat); returns the labels
+    marked DAMAGED and those restored."""
+    check = model_artifacts_verify()
+    return {"damaged": list(check.damaged), "restored": list(check.restored)}
 
 
 @shared_task(name="training.tasks.scheduled_retrain")

@@ -249,6 +249,9 @@ KREDITAX_RETRAIN_DIR = envpath("KREDITAX_RETRAIN_DIR")
 KREDITAX_RETRAIN_SPEC = envpath("KREDITAX_RETRAIN_SPEC")
 KREDITAX_RETRAIN_ALGORITHM = env("KREDITAX_RETRAIN_ALGORITHM", "xgboost")
 KREDITAX_RETRAIN_CRON = env("KREDITAX_RETRAIN_CRON").strip()
+# Seconds between two checks of every READY model artifact against its SHA-256 (a changed
+# one is marked DAMAGED, with an alert in the admin and an error in the log).
+KREDITAX_ARTIFACT_CHECK_SECONDS = envfloat("KREDITAX_ARTIFACT_CHECK_SECONDS", 300.0)
 
 # --- Celery beat --------------------------------------------------------------------------
 # Tasks are named by string: settings import no app.
@@ -262,6 +265,10 @@ CELERY_BEAT_SCHEDULE = {
     "training-reap-stale-runs": {
         "task": "training.tasks.reap_stale_training_runs",
         "schedule": 60.0,
+    },
+    "training-verify-model-artifacts": {
+        "task": "training.tasks.verify_model_artifacts",
+        "schedule": KREDITAX_ARTIFACT_CHECK_SECONDS,
     },
 }
 if KREDITAX_RETRAIN_CRON:
