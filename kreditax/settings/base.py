@@ -124,6 +124,17 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
+# Sending a task while the broker is down fails within about this many seconds (connection
+# timeout, then two quick retries), so that starting a training run answers 503 at once.
+KREDITAX_BROKER_TIMEOUT_SECONDS = envfloat("KREDITAX_BROKER_TIMEOUT_SECONDS", 2.0)
+CELERY_BROKER_CONNECTION_TIMEOUT = KREDITAX_BROKER_TIMEOUT_SECONDS
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": KREDITAX_BROKER_TIMEOUT_SECONDS}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
 
 # --- KreditaX ---------------------------------------------------------------------------
 KREDITAX_ARTIFACT_DIR = Path(env("KREDITAX_ARTIFACT_DIR", str(VAR_DIR / "models")))
@@ -235,6 +246,9 @@ KREDITAX_AUDIT_SEAL_DELAY_SECONDS = envint("KREDITAX_AUDIT_SEAL_DELAY_SECONDS", 
 KREDITAX_TRAINING_HEARTBEAT_SECONDS = envfloat("KREDITAX_TRAINING_HEARTBEAT_SECONDS", 15.0)
 # A RUNNING run whose heartbeat is older than this is reaped as "worker lost".
 KREDITAX_TRAINING_STALE_SECONDS = envfloat("KREDITAX_TRAINING_STALE_SECONDS", 120.0)
+# A QUEUED run older than this is reaped as "never started" (its task never reached a
+# worker). Keep it above the longest wait for a free worker you expect.
+KREDITAX_TRAINING_QUEUED_SECONDS = envfloat("KREDITAX_TRAINING_QUEUED_SECONDS", 6 * 3600.0)
 # Least seconds between two progress writes within one stage.
 KREDITAX_TRAINING_PROGRESS_SECONDS = envfloat("KREDITAX_TRAINING_PROGRESS_SECONDS", 2.0)
 # Seconds before the task gets SoftTimeLimitExceeded (the run ends FAILED), and before the
@@ -261,7 +275,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "scoring.tasks.prune_idempotency_records",
         "schedule": 24 * 3600.0,
     },
-    # Fails RUNNING runs whose worker was lost (see KREDITAX_TRAINING_STALE_SECONDS).
+    # Fails RUNNING runs whose worker was lost (see KREDITAX_TRAINING_STALE_SECONDS) and
+    # QUEUED runs whose task never reached one (KREDITAX_TRAINING_QUEUED_SECONDS).
     "training-reap-stale-runs": {
         "task": "training.tasks.reap_stale_training_runs",
         "schedule": 60.0,

@@ -133,7 +133,7 @@ def data_dir(settings: Any, tmp_path: Path, training_frame: pd.DataFrame) -> Pat
 
 
 def background_runs() -> list[threading.Thread]:
-    """The threads executing training runs without a broker (``training.runs._enqueue``)."""
+    """The threads executing training runs without a broker (``runs._execute_in_thread``)."""
     return [t for t in threading.enumerate() if t.name.startswith(BACKGROUND_PREFIX)]
 
 

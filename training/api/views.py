@@ -25,7 +25,7 @@ from training.api.serializers import (
     TrainingRunStartSerializer,
 )
 from training.models import TrainingRun
-from training.runs import training_run_start
+from training.runs import TrainingQueueUnavailable, training_run_start
 from training.selectors import training_run_list
 from training.services import TrainingRefused
 
@@ -63,6 +63,14 @@ class TrainingRunPages(PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+
+
+class QueueUnavailable(exceptions.APIException):
+    """503: the task broker is down; no run was queued."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "queue_unavailable"
+    default_detail = "The task queue is unavailable; the training run was not queued. Retry later."
 
 
 def _user(request: Request) -> User | None:
@@ -111,6 +119,8 @@ class TrainingRunListView(APIView):
             )
         except TrainingRefused as exc:
             raise exceptions.ValidationError({"non_field_errors": [str(exc)]}) from exc
+        except TrainingQueueUnavailable:
+            raise QueueUnavailable() from None
         return Response(TrainingRunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
 
 
