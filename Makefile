@@ -45,7 +45,7 @@ demo: install ## Install, migrate, generate data, train a champion, create demo 
 	@mkdir -p $(VAR)
 	$(DEMO_ENV) bash scripts/demo.sh $(DEMO_ROWS) $(HOST) $(PORT)
 
-run: install ## Serve on the current configuration with gunicorn
+run: install ## Serve on the current configuration with gunicorn (behind nginx: deploy/nginx/kreditax.conf)
 	$(PY) -m gunicorn kreditax.wsgi:application --config kreditax/gunicorn.conf.py
 
 worker: install ## Run a Celery worker (needs REDIS_URL)
