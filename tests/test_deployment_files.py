@@ -72,6 +72,8 @@ def test_compose_publishes_only_the_proxy_with_the_shipped_config() -> None:
     assert services["proxy"]["depends_on"] == {"web": {"condition": "service_healthy"}}
     assert [name for name, service in services.items() if "ports" in service] == ["proxy"]
     assert services["web"]["expose"] == ["8000"]
+    # web sees only the proxy, whose X-Real-IP names the client (the failed-key limit).
+    assert services["web"]["environment"]["KREDITAX_TRUSTED_PROXIES"] == "0.0.0.0/0,::/0"
 
 
 def test_the_proxy_buffers_requests_and_its_limits_match_the_application() -> None:
@@ -95,3 +97,4 @@ def test_the_proxy_buffers_requests_and_its_limits_match_the_application() -> No
     text = NGINX_CONF.read_text(encoding="utf-8")
     assert f"the limit of {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes." in text
     assert "longer than 8190 bytes." in text
+    assert "proxy_set_header X-Real-IP $remote_addr;" in text

@@ -6,10 +6,12 @@ Celery runs eagerly unless a broker (``CELERY_BROKER_URL`` or ``REDIS_URL``) is 
 
 from __future__ import annotations
 
+import ipaddress
 import tomllib
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from kreditax.settings.env import env, envbool, envfloat, envint, envlist, envpath
 from kreditax.settings.schedule import crontab_from
@@ -61,6 +63,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First, so that every response (errors, the admin, static files) carries X-Request-ID.
     "scoring.api.request_id.RequestIdMiddleware",
+    # REMOTE_ADDR is the client's, not the reverse proxy's (KREDITAX_TRUSTED_PROXIES).
+    "scoring.api.client_address.ClientAddressMiddleware",
     # Chunked bodies (411) and bodies over DATA_UPLOAD_MAX_MEMORY_SIZE (413), as JSON.
     "scoring.api.framing.BodyFramingMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -159,13 +163,29 @@ KREDITAX_PUBLIC_API_DOCS = envbool("KREDITAX_PUBLIC_API_DOCS", True)
 # --- Rate limits ------------------------------------------------------------------------
 # Scoring calls (predict, explain, batch) per API client or signed-in user, e.g. "600/min".
 KREDITAX_SCORING_RATE = env("KREDITAX_SCORING_RATE", "600/min")
+# Reverse proxies (addresses or networks) whose X-Real-IP header names the client, e.g.
+# "127.0.0.1" for nginx on the same host; empty: REMOTE_ADDR is the peer's address.
+KREDITAX_TRUSTED_PROXIES = envlist("KREDITAX_TRUSTED_PROXIES", "")
+for _entry in KREDITAX_TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_entry, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"KREDITAX_TRUSTED_PROXIES must list addresses or networks, got {_entry!r}."
+        ) from None
 # Failed API-key attempts per source address before its keyed requests get 429.
 KREDITAX_API_KEY_FAILURES = env("KREDITAX_API_KEY_FAILURES", "20/min")
 # The counts live in Redis when REDIS_URL is set (shared by every worker), else in memory.
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "throttle": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # A Redis that does not answer costs a request at most this long (then the limit
+            # is skipped, registry.api_keys.counter_bump), never a hung worker.
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "throttle"}
     ),
