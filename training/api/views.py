@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.models import User
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, permissions, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
@@ -102,7 +102,12 @@ class TrainingRunListView(APIView):
 
     @extend_schema(
         request=TrainingRunStartSerializer,
-        responses={202: TrainingRunSerializer},
+        responses={
+            202: TrainingRunSerializer,
+            503: OpenApiResponse(
+                description="The task queue is unavailable (queue_unavailable): nothing queued."
+            ),
+        },
         summary="Queue a training run (answered at once; watch it by its id)",
     )
     def post(self, request: Request) -> Response:
