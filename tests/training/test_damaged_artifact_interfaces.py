@@ -111,3 +111,16 @@ def test_the_alert_is_listed_in_the_admin_for_model_managers_and_compliance(
         assert response.status_code == 200
         assert alert.message.encode() in response.content
         assert b"Artifact damaged" in response.content
+
+
+def test_the_verify_command_names_what_it_marked_and_exits_1(
+    damaged: tuple[ModelVersion, ModelVersion],
+) -> None:
+    with pytest.raises(CommandError) as refused:
+        call_command("verify_model_artifacts")
+    assert str(refused.value) == (
+        "1 of 2 version(s) DAMAGED: v1 (see Artifact alerts in the admin)."
+    )
+    stdout = StringIO()
+    call_command("verify_model_artifacts", stdout=stdout)
+    assert stdout.getvalue() == "2 version(s) checked: none newly damaged.\n"
