@@ -45,7 +45,7 @@ demo: install ## Install, migrate, generate data, train a champion, create demo 
 	@mkdir -p $(VAR)
 	$(DEMO_ENV) bash scripts/demo.sh $(DEMO_ROWS) $(HOST) $(PORT)
 
-run: install ## Serve on the current configuration with gunicorn
+run: install ## Serve on the current configuration with gunicorn (behind nginx: deploy/nginx/kreditax.conf)
 	$(PY) -m gunicorn kreditax.wsgi:application --config kreditax/gunicorn.conf.py
 
 worker: install ## Run a Celery worker (needs REDIS_URL)
@@ -74,9 +74,10 @@ bench: install-dev ## Run the benchmarks that need no services (see benchmarks/R
 	$(PY) benchmarks/bench_memory.py
 	$(PY) benchmarks/bench_treeshap.py --rows 10000 --repeats 5
 
-bench-services: install-dev ## Scoring (PostgreSQL + wrk) and admin (PostgreSQL) benchmarks
+bench-services: install-dev ## Scoring (PostgreSQL + wrk), admin (PostgreSQL) and reliability (its own PostgreSQL) benchmarks
 	$(PY) benchmarks/bench_scoring.py
 	$(PY) benchmarks/bench_admin.py
+	$(PY) benchmarks/bench_reliability.py --phases load,pg-outage,kill-worker
 
 clean: ## Remove the demo's database, data and models (keeps .venv)
 	rm -rf $(VAR) staticfiles

@@ -54,10 +54,10 @@ DB = "kreditax_bench"
 PORT = 8011
 
 
-def _env(tmp: Path) -> dict[str, str]:
+def _env(tmp: Path, database_url: str | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "CELERY_BROKER_URL"}}
     env.update(
-        DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{DB}",
+        DATABASE_URL=database_url or f"postgres://postgres@127.0.0.1:5432/{DB}",
         DJANGO_SETTINGS_MODULE="kreditax.settings.base",
         KREDITAX_VAR_DIR=str(tmp),
         PYTHONPATH=str(ROOT),
@@ -86,12 +86,40 @@ def _manage(env: dict[str, str], *args: str) -> str:
 def _setup(env: dict[str, str], tmp: Path) -> str:
     _psql(f"DROP DATABASE IF EXISTS {DB}")
     _psql(f"CREATE DATABASE {DB}")
+    return setup_champion(env, tmp)
+
+
+def setup_champion(env: dict[str, str], tmp: Path, rows: int = 30000) -> str:
+    """Migrate the (empty) database of ``env``, train the default model on ``rows`` synthetic
+    applications (it becomes champion) and return a new API key."""
     (tmp / "models").mkdir(exist_ok=True)  # the kreditax.E001 system check wants it
     _manage(env, "migrate", "--noinput")
     data = tmp / "apps.parquet"
-    _manage(env, "generate_data", "--rows", "30000", "--seed", "3", "--out", str(data))
+    _manage(env, "generate_data", "--rows", str(rows), "--seed", "3", "--out", str(data))
     _manage(env, "train_model", "--data", str(data), "--folds", "0")
     return _manage(env, "create_api_key", "bench-los", "--quiet")
+
+
+def start_gunicorn(env: dict[str, str], port: int, workers: int) -> subprocess.Popen:
+    """gunicorn with the project's config (sync workers) on 127.0.0.1:``port``."""
+    return subprocess.Popen(
+        [
+            PY,
+            "-m",
+            "gunicorn",
+            "kreditax.wsgi:application",
+            "--config",
+            str(ROOT / "kreditax/gunicorn.conf.py"),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--access-logfile",
+            "/dev/null",
+        ],
+        env=env,
+        cwd=ROOT,
+    )
 
 
 IN_PROCESS = r"""
@@ -343,27 +371,6 @@ def _round(
     }
 
 
-def _serve(env: dict[str, str], workers: int) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [
-            PY,
-            "-m",
-            "gunicorn",
-            "kreditax.wsgi:application",
-            "--config",
-            str(ROOT / "kreditax/gunicorn.conf.py"),
-            "--bind",
-            f"127.0.0.1:{PORT}",
-            "--workers",
-            str(workers),
-            "--access-logfile",
-            "/dev/null",
-        ],
-        env=env,
-        cwd=ROOT,
-    )
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=int, default=5)
@@ -390,7 +397,7 @@ def main() -> None:
         bodies[0].write_text("{}")
         bodies[1].write_text(app_json)
         batch = _batch_body()
-        server = _serve(env, args.workers)
+        server = start_gunicorn(env, PORT, args.workers)
         try:
             base = f"http://127.0.0.1:{PORT}/api/v1"
             _wait_up(f"{base}/ready")

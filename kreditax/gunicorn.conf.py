@@ -16,6 +16,10 @@ threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "0"))
+# Header limits (gunicorn's largest); deploy/nginx/kreditax.conf refuses longer ones first,
+# in the JSON error format.
+limit_request_line = 8190
+limit_request_field_size = 8190
 accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-")
 # The access log carries method, path, status and timing only: no bodies, no query strings;
 # and the request id of the response header, as the application's log lines do.

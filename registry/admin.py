@@ -1,5 +1,7 @@
 """The registry in the admin, and the admin building blocks shared by the apps.
 
+Artifact alerts: what the periodic artifact check found (read-only).
+
 Loan systems' API keys: create (the key is shown once), expire, revoke. Keys are never
 deleted: every decision records the client that asked. The library's own ``APIKey`` model
 is not used (loan systems authenticate as ``ApiClient``), so it is taken out of the admin.
@@ -14,7 +16,7 @@ from django.http import HttpRequest
 from rest_framework_api_key import admin as api_key_admin
 from rest_framework_api_key.models import APIKey
 
-from registry.models import ApiClient
+from registry.models import ApiClient, ArtifactAlert
 
 if TYPE_CHECKING:  # generic in django-stubs only
     _ModelAdmin = admin.ModelAdmin[Any]
@@ -64,3 +66,14 @@ class ApiClientAdmin(api_key_admin.APIKeyModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # decisions refer to the client: revoke instead
+
+
+@admin.register(ArtifactAlert)
+class ArtifactAlertAdmin(ReadOnlyAdmin):
+    """Model versions whose artifact the periodic check found damaged (or restored)."""
+
+    list_display = ["created_at", "version", "kind", "message"]
+    list_filter = ["kind"]
+    list_select_related = ["version"]
+    date_hierarchy = "created_at"
+    show_full_result_count = False

@@ -6,14 +6,16 @@ SHA-512 hash and its expiry on every request; a worker may reuse a client row it
 than ``KREDITAX_API_KEY_REFRESH_SECONDS`` ago (default 2; 0 reads it on every request), so a
 revocation reaches every worker within that many seconds.
 
-Failed attempts are counted per source address (``REMOTE_ADDR``: the reverse proxy must set
-it to the client's address) in the ``throttle`` cache; once an address has failed
-``KREDITAX_API_KEY_FAILURES`` times ("20/min") within the period, its requests with a key
-are refused with 429 before any key is looked up, until the period has passed.
+Failed attempts are counted per source address (``REMOTE_ADDR``: behind a trusted reverse
+proxy, the client's, see ``scoring.api.client_address``) in the ``throttle`` cache; once an
+address has failed ``KREDITAX_API_KEY_FAILURES`` times ("20/min") within the period, its
+requests with a key are refused with 429 before any key is looked up, until the period has
+passed.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from typing import Any
@@ -23,11 +25,14 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.cache import caches
 from django.db.models import Exists, OuterRef
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from redis.exceptions import RedisError
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 from rest_framework_api_key.permissions import KeyParser
 
 from registry.models import ApiClient, RuleSet
+
+logger = logging.getLogger(__name__)
 
 #: Clients read recently in this process: prefix -> (monotonic time of the read, client).
 _recent: dict[str, tuple[float, ApiClient]] = {}
@@ -81,16 +86,56 @@ def _failures_key(request: Request) -> str:
     return f"kreditax:api-key-failures:{request.META.get('REMOTE_ADDR', '')}"
 
 
+# --------------------------------------------------------------------------------------
+# Counters in the ``throttle`` cache. A rate limit must never take the service down: while
+# the cache (Redis) cannot be reached, counters are neither read nor written (the limits
+# are not applied) and a warning is logged at most every CACHE_DOWN_LOG_SECONDS per process.
+# --------------------------------------------------------------------------------------
+
+CACHE_DOWN_LOG_SECONDS = 10.0
+_cache_down_logged = 0.0
+
+
+def _cache_down(exc: RedisError) -> None:
+    global _cache_down_logged
+    now = time.monotonic()
+    if now - _cache_down_logged >= CACHE_DOWN_LOG_SECONDS:
+        _cache_down_logged = now
+        logger.warning(
+            "throttle cache unavailable, rate limits not applied: %s", type(exc).__name__
+        )
+
+
+def counter_bump(key: str, *, seconds: int) -> int | None:
+    """Add one to the counter ``key`` (made with a lifetime of ``seconds``); its new value,
+    or None while the throttle cache cannot be reached."""
+    cache = caches["throttle"]
+    try:
+        if cache.add(key, 1, timeout=seconds):
+            return 1
+        try:
+            return int(cache.incr(key))
+        except ValueError:  # expired between add and incr
+            cache.add(key, 1, timeout=seconds)
+            return 1
+    except RedisError as exc:
+        _cache_down(exc)
+        return None
+
+
+def counter_value(key: str) -> int:
+    """The counter ``key`` (0 when absent, or while the throttle cache cannot be reached)."""
+    try:
+        return int(caches["throttle"].get(key, 0))
+    except RedisError as exc:
+        _cache_down(exc)
+        return 0
+
+
 def _refuse(request: Request, message: str) -> exceptions.AuthenticationFailed:
     """Count the failed attempt of this address, and the exception to raise."""
-    cache = caches["throttle"]
-    key = _failures_key(request)
     _, seconds = failure_limit()
-    if not cache.add(key, 1, timeout=seconds):
-        try:
-            cache.incr(key)
-        except ValueError:  # expired in between
-            cache.add(key, 1, timeout=seconds)
+    counter_bump(_failures_key(request), seconds=seconds)
     return exceptions.AuthenticationFailed(message)
 
 
@@ -103,7 +148,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         if key is None:
             return None
         limit, seconds = failure_limit()
-        if int(caches["throttle"].get(_failures_key(request), 0)) >= limit:
+        if counter_value(_failures_key(request)) >= limit:
             raise exceptions.Throttled(wait=seconds)
         client = _client_by_prefix(key.partition(".")[0])
         if client is None or not client.is_valid(key):

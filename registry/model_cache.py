@@ -66,7 +66,8 @@ class Serving:
 
 
 def _alias_rows() -> dict[str, tuple[int, str]]:
-    """Alias name to (version id, artifact SHA-256) of READY versions, in one indexed join.
+    """Alias name to (version id, artifact SHA-256) of READY (or DAMAGED) versions, in one
+    indexed join.
 
     Raw SQL on purpose: this runs on every scoring request, and compiling the equivalent
     ORM query costs several times more than executing it.
@@ -76,11 +77,14 @@ def _alias_rows() -> dict[str, tuple[int, str]]:
     sql = (
         f"SELECT a.name, v.id, v.artifact_sha256 FROM {quote(ModelAlias._meta.db_table)} a "  # noqa: S608
         f"JOIN {quote(ModelVersion._meta.db_table)} v ON v.id = a.version_id "
-        "WHERE a.name IN (%s, %s) AND v.status = %s"
+        "WHERE a.name IN (%s, %s) AND v.status IN (%s, %s)"
     )
     names = [ModelAlias.Name.CHAMPION.value, ModelAlias.Name.CHALLENGER.value]
+    # A DAMAGED version stays in the answer: a process that verified it before keeps its
+    # in-memory copy; any other refuses to load it (``model_version_load``).
+    statuses = [ModelVersion.Status.READY.value, ModelVersion.Status.DAMAGED.value]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*names, ModelVersion.Status.READY.value])
+        cursor.execute(sql, [*names, *statuses])
         return {str(name): (int(pk), str(sha)) for name, pk, sha in cursor.fetchall()}
 
 

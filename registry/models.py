@@ -32,6 +32,9 @@ class ModelVersion(models.Model):
         PENDING = "PENDING", "Pending"
         READY = "READY", "Ready"
         FAILED = "FAILED", "Failed"
+        # READY once, but its artifact no longer matches ``artifact_sha256`` (the periodic
+        # check found it changed or gone): never loaded, promoted or rolled back to again.
+        DAMAGED = "DAMAGED", "Damaged"
 
     label = models.CharField(max_length=64, unique=True)
     algorithm = models.CharField(max_length=16, choices=Algorithm.choices)
@@ -169,6 +172,32 @@ class ModelAliasChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.alias}: {self.from_version_id or '-'} -> {self.to_version_id or '-'}"
+
+
+class ArtifactAlert(models.Model):
+    """The periodic artifact check found a version's artifact damaged (or restored).
+
+    A record for people, shown in the admin beside an error line in the log; written by
+    ``registry.services.model_artifacts_verify`` only, never edited.
+    """
+
+    class Kind(models.TextChoices):
+        DAMAGED = "DAMAGED", "Artifact damaged"
+        RESTORED = "RESTORED", "Artifact restored"
+
+    version = models.ForeignKey(
+        ModelVersion, on_delete=models.PROTECT, related_name="artifact_alerts"
+    )
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    # What was found, for people: the expected and found SHA-256, or why it cannot be read.
+    message = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.version_id}: {self.kind}"
 
 
 #: Where a training run fits its boosters or a portfolio run scores: this machine, or the

@@ -8,6 +8,7 @@ anything is deserialised.
 
 from __future__ import annotations
 
+import hmac
 import logging
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,8 +19,9 @@ import numpy as np
 import pandas as pd
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
-from credit_ml.artifacts import ArtifactError, load_artifact
+from credit_ml.artifacts import ArtifactError, directory_sha256, load_artifact
 from credit_ml.datasets import DatasetError, file_sha256, read_dataset, row_keys
 from credit_ml.evaluation import binary_metrics
 from credit_ml.schema import INDONESIAN_SCHEMA
@@ -27,7 +29,7 @@ from credit_ml.scoring import ScoringModel
 from credit_ml.spec import DatasetSpecError, read_training_frame
 from credit_ml.training import TrainConfig, TrainingDataError, holdout_rows
 from registry.errors import ModelVersionNotReady, PromotionRefused
-from registry.models import ApiClient, ModelAlias, ModelAliasChange, ModelVersion
+from registry.models import ApiClient, ArtifactAlert, ModelAlias, ModelAliasChange, ModelVersion
 from registry.selectors import (
     model_version_schema,
     model_version_schema_changes,
@@ -305,13 +307,29 @@ def _recorded_training_file(*, version: ModelVersion) -> Path:
 
 
 def _promotable(*, label: str) -> ModelVersion:
+    """The READY version ``label`` whose artifact on disk is still the one recorded.
+
+    The artifact is hashed here, before any alias moves: an alias pointing at a damaged
+    version would leave every restarted worker without a model.
+    """
     try:
         version = ModelVersion.objects.get(label=label)
     except ModelVersion.DoesNotExist:
         raise PromotionRefused(f"No model version is labelled {label!r}.") from None
+    if version.status == ModelVersion.Status.DAMAGED:
+        raise PromotionRefused(
+            f"Model version {label} is DAMAGED: its artifact no longer matches the SHA-256 "
+            "recorded when it was trained. Restore the artifact; nothing was changed."
+        )
     if version.status != ModelVersion.Status.READY:
         raise PromotionRefused(
             f"Model version {label} is {version.status}; only READY versions can be promoted."
+        )
+    problem = artifact_problem(version=version)
+    if problem is not None:
+        raise PromotionRefused(
+            f"Model version {label}'s artifact no longer matches the registry ({problem}); "
+            "nothing was changed."
         )
     return version
 
@@ -390,6 +408,11 @@ def model_version_load(*, version: ModelVersion) -> ScoringModel:
     ``ArtifactError`` subclasses (``ArtifactIntegrityError`` when the files on disk were
     changed, ``ArtifactNotFoundError``, ``ArtifactFormatError``) with the label named.
     """
+    if version.status == ModelVersion.Status.DAMAGED:
+        raise ModelVersionNotReady(
+            f"Model version {version.label} is DAMAGED: its artifact no longer matches its "
+            "SHA-256; it is not loaded."
+        )
     if version.status != ModelVersion.Status.READY:
         raise ModelVersionNotReady(
             f"Model version {version.label} is {version.status}; it has no artifact to load."
@@ -402,6 +425,94 @@ def model_version_load(*, version: ModelVersion) -> ScoringModel:
         )
     except ArtifactError as exc:
         raise type(exc)(f"Model version {version.label} refused: {exc}") from exc
+
+
+# --------------------------------------------------------------------------------------
+# Artifact integrity
+# --------------------------------------------------------------------------------------
+
+
+def artifact_problem(*, version: ModelVersion) -> str | None:
+    """Why the version's artifact directory is not the one the registry recorded (the
+    expected and found SHA-256, or why it cannot be read), or None when it is."""
+    path = Path(version.artifact_path)
+    try:
+        found = directory_sha256(path)
+    except ArtifactError as exc:  # no directory, or a symbolic link inside
+        return str(exc).rstrip(".")
+    except OSError as exc:
+        return f"cannot read {path}: {exc.strerror or exc}"
+    if not hmac.compare_digest(found, version.artifact_sha256.lower()):
+        return f"expected SHA-256 {version.artifact_sha256}, found {found}"
+    return None
+
+
+@dataclass(frozen=True)
+class ArtifactCheck:
+    """What ``model_artifacts_verify`` found: how many versions it hashed, and the labels
+    it marked DAMAGED or found restored (READY again)."""
+
+    checked: int
+    damaged: tuple[str, ...]
+    restored: tuple[str, ...]
+
+
+def model_artifacts_verify() -> ArtifactCheck:
+    """Hash the artifact of every READY and DAMAGED version against the registry.
+
+    A READY version whose artifact changed or disappeared becomes DAMAGED, with an
+    ``ArtifactAlert`` and an error in the log: no process loads it again and it cannot be
+    promoted, made challenger or rolled back to. A process that verified it before keeps
+    serving its in-memory copy (it was checked when it was read, and is not read again).
+    A DAMAGED version whose artifact matches again (restored from a backup, byte for byte)
+    becomes READY, with an alert saying so. Each change is made under the version row's
+    lock; a version that changed status meanwhile is left alone.
+    """
+    damaged: list[str] = []
+    restored: list[str] = []
+    versions = ModelVersion.objects.filter(
+        status__in=[ModelVersion.Status.READY, ModelVersion.Status.DAMAGED]
+    ).order_by("pk")
+    checked = 0
+    for version in versions:
+        checked += 1
+        problem = artifact_problem(version=version)
+        was_ready = version.status == ModelVersion.Status.READY
+        if (problem is not None) != was_ready:
+            continue  # READY and intact, or DAMAGED and still damaged
+        if _artifact_mark(version_id=version.pk, problem=problem):
+            (damaged if was_ready else restored).append(version.label)
+    return ArtifactCheck(checked=checked, damaged=tuple(damaged), restored=tuple(restored))
+
+
+def _artifact_mark(*, version_id: int, problem: str | None) -> bool:
+    """READY → DAMAGED (``problem`` given) or DAMAGED → READY (None), with its alert."""
+    Status = ModelVersion.Status
+    before, after = (Status.READY, Status.DAMAGED) if problem else (Status.DAMAGED, Status.READY)
+    with transaction.atomic():
+        version = ModelVersion.objects.select_for_update().get(pk=version_id)
+        if version.status != before:
+            return False
+        version.status = after
+        version.save(update_fields=["status"])
+        if problem is None:
+            message = f"The artifact of {version.label} matches its SHA-256 again; it is READY."
+            ArtifactAlert.objects.create(
+                version=version, kind=ArtifactAlert.Kind.RESTORED, message=message
+            )
+        else:
+            message = (
+                f"The artifact of {version.label} at {version.artifact_path} is damaged "
+                f"({problem}); the version is DAMAGED and will not be loaded again."
+            )
+            ArtifactAlert.objects.create(
+                version=version, kind=ArtifactAlert.Kind.DAMAGED, message=message
+            )
+    if problem is None:
+        logger.warning("%s", message)
+    else:
+        logger.error("%s Checked at %s.", message, timezone.now().isoformat())
+    return True
 
 
 def labelled_frame_read(*, version: ModelVersion, data_path: Path) -> tuple[pd.DataFrame, str]:

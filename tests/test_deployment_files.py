@@ -69,3 +69,59 @@ def test_production_settings_require_exactly_these_variables() -> None:
 
     assert block is not None
     assert set(re.findall(r'\("(\w+)", ', block.group(1))) == set(REQUIRED) - {"DATABASE_URL"}
+
+
+# --- the reverse proxy ----------------------------------------------------------------------
+
+NGINX_CONF = ROOT / "deploy" / "nginx" / "kreditax.conf"
+
+
+def nginx_directives(text: str) -> dict[str, list[str]]:
+    """Directive name -> its arguments, for the one-line directives of the file (the last
+    occurrence wins; comments are dropped)."""
+    found: dict[str, list[str]] = {}
+    for line in text.splitlines():
+        words = line.split("#", 1)[0].strip().rstrip(";").split()
+        if words and line.strip().endswith(";"):
+            found[words[0]] = words[1:]
+    return found
+
+
+def test_compose_publishes_only_the_proxy_with_the_shipped_config() -> None:
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
+    services = compose["services"]
+
+    assert services["proxy"]["image"].startswith("nginx:")
+    assert services["proxy"]["ports"] == ["8000:8080"]
+    assert services["proxy"]["volumes"] == [
+        "./deploy/nginx/kreditax.conf:/etc/nginx/conf.d/default.conf:ro"
+    ]
+    assert services["proxy"]["depends_on"] == {"web": {"condition": "service_healthy"}}
+    assert [name for name, service in services.items() if "ports" in service] == ["proxy"]
+    assert services["web"]["expose"] == ["8000"]
+    # web sees only the proxy, whose X-Real-IP names the client (the failed-key limit).
+    assert services["web"]["environment"]["KREDITAX_TRUSTED_PROXIES"] == "0.0.0.0/0,::/0"
+
+
+def test_the_proxy_buffers_requests_and_its_limits_match_the_application() -> None:
+    from django.conf import settings
+
+    conf = nginx_directives(NGINX_CONF.read_text(encoding="utf-8"))
+    gunicorn: dict[str, object] = {}
+    exec((ROOT / "kreditax" / "gunicorn.conf.py").read_text(encoding="utf-8"), gunicorn)  # noqa: S102
+
+    assert conf["server"] == ["web:8000"]
+    assert conf["listen"] == ["8080"]
+    assert conf["proxy_request_buffering"] == ["on"]
+    assert conf["proxy_buffering"] == ["on"]
+    assert conf["client_max_body_size"] == [str(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)]
+    assert conf["large_client_header_buffers"] == ["4", "8k"]
+    assert gunicorn["limit_request_line"] == gunicorn["limit_request_field_size"] == 8190
+    assert conf["proxy_read_timeout"] == [f"{gunicorn['timeout']}s"]
+    assert conf["keepalive_timeout"] == [f"{gunicorn['keepalive']}s"]
+    assert conf["proxy_set_header"][0] == "X-Forwarded-Proto"  # the last one set
+    assert conf["error_page"] == ["502", "504", "@unavailable"]
+    text = NGINX_CONF.read_text(encoding="utf-8")
+    assert f"the limit of {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes." in text
+    assert "longer than 8190 bytes." in text
+    assert "proxy_set_header X-Real-IP $remote_addr;" in text

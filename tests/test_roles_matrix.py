@@ -44,7 +44,7 @@ from portfolio.models import PortfolioRun
 from portfolio.services import portfolio_run_audit
 from registry import model_cache, roles
 from registry.api_keys import forget_clients
-from registry.models import ModelVersion, RuleSet
+from registry.models import ArtifactAlert, ModelVersion, RuleSet
 from registry.people_tokens import person_refresh_token
 from registry.services import api_client_create, model_version_promote
 from review.services import objection_open
@@ -307,6 +307,9 @@ def world(db: None, artifact: SavedArtifact) -> Iterator[World]:
         ready_at=timezone.now(),
     )
     model_version_promote(label=champion.label, reason="the matrix's champion")
+    ArtifactAlert.objects.create(
+        version=champion, kind=ArtifactAlert.Kind.RESTORED, message="m-matrix is READY again."
+    )
     api_client, key = api_client_create(name="los-matrix", rule_set_name="fintech")
     application_score(
         payload={**EXAMPLE_APPLICATION, "application_id": "MATRIX-1"},

@@ -221,7 +221,19 @@ def test_the_beat_schedule_without_a_retrain_cron(monkeypatch: pytest.MonkeyPatc
             "task": "training.tasks.reap_stale_training_runs",
             "schedule": 60.0,
         },
+        "training-verify-model-artifacts": {
+            "task": "training.tasks.verify_model_artifacts",
+            "schedule": 300.0,
+        },
     }
+
+
+def test_the_artifact_check_interval_comes_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    loaded = _base_settings(monkeypatch, KREDITAX_ARTIFACT_CHECK_SECONDS="60")
+    entry = loaded["CELERY_BEAT_SCHEDULE"]["training-verify-model-artifacts"]
+    assert entry == {"task": "training.tasks.verify_model_artifacts", "schedule": 60.0}
 
 
 def test_a_retrain_cron_adds_the_monthly_retrain(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -232,7 +244,7 @@ def test_a_retrain_cron_adds_the_monthly_retrain(monkeypatch: pytest.MonkeyPatch
         "task": "training.tasks.scheduled_retrain",
         "schedule": crontab(minute="0", hour="2", day_of_month="1"),
     }
-    assert len(loaded["CELERY_BEAT_SCHEDULE"]) == 4
+    assert len(loaded["CELERY_BEAT_SCHEDULE"]) == 5
 
 
 def test_the_settings_refuse_a_malformed_retrain_cron(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -28,7 +28,12 @@ from training.api.serializers import path_under_data_roots
 from training.comparison import challenger_comparison
 from training.models import TrainingRun
 from training.reports import model_version_report
-from training.runs import TrainingRunNotCancellable, training_run_cancel, training_run_start
+from training.runs import (
+    TrainingQueueUnavailable,
+    TrainingRunNotCancellable,
+    training_run_cancel,
+    training_run_start,
+)
 from training.services import TrainingRefused
 
 MANAGE_PERMISSION = "registry.add_modelversion"
@@ -316,7 +321,7 @@ class TrainingRunAdmin(ReadOnlyAdmin):
                 requested_by=request.user if isinstance(request.user, User) else None,
                 engine=data["engine"] or "local",
             )
-        except TrainingRefused as exc:
+        except (TrainingRefused, TrainingQueueUnavailable) as exc:
             form.add_error(None, str(exc))
             return None
 

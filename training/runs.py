@@ -25,6 +25,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
+from kombu.exceptions import OperationalError as KombuOperationalError
 
 from credit_ml.datasets import file_sha256
 from credit_ml.spec import DatasetSpec
@@ -49,6 +50,7 @@ from training.services import (
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
+    from django.db.models import QuerySet
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +69,10 @@ class DataChanged(Exception):
     """The data file changed between queueing and execution."""
 
 
+class TrainingQueueUnavailable(RuntimeError):
+    """The task broker could not be reached: the run was not queued and nothing was written."""
+
+
 # --------------------------------------------------------------------------------------
 # Start
 # --------------------------------------------------------------------------------------
@@ -81,24 +87,33 @@ def training_run_start(
     requested_by: User | None,
     engine: str = "local",
 ) -> TrainingRun:
-    """Check the request, create a QUEUED run and enqueue ``run_training`` on commit.
+    """Check the request, create a QUEUED run and send ``run_training`` to the broker.
 
     Raises ``TrainingRefused`` (nothing written) for an unknown algorithm or parameter, a
-    missing data file or an unusable spec. Only the run's primary key travels to the
-    worker; the task id is chosen here so that it is on the row before the task exists.
-    Without a broker (Celery eager) the run executes in a background thread of this
-    process after the commit, so that the caller (a web request) answers at once.
+    missing data file or an unusable spec, and ``TrainingQueueUnavailable`` (nothing
+    written) when the broker cannot be reached within its connection timeout and publish
+    retries (``KREDITAX_BROKER_TIMEOUT_SECONDS``): the task is sent inside the transaction
+    that creates the row, so a run is never left QUEUED with no task. Only the run's
+    primary key travels to the worker; the task id is chosen here so that it is on the row
+    before the task exists. A worker that receives the task before the row is committed
+    retries (``run_training``). Without a broker (Celery eager) the run executes in a
+    background thread of this process after the commit, so that the caller (a web
+    request) answers at once.
     """
-    run = training_run_create(
-        data_path=data_path,
-        algorithm=algorithm,
-        params=params,
-        spec_path=spec_path,
-        requested_by=requested_by,
-        task_id=str(uuid.uuid4()),
-        engine=engine,
-    )
-    transaction.on_commit(lambda: _enqueue(run))
+    with transaction.atomic():
+        run = training_run_create(
+            data_path=data_path,
+            algorithm=algorithm,
+            params=params,
+            spec_path=spec_path,
+            requested_by=requested_by,
+            task_id=str(uuid.uuid4()),
+            engine=engine,
+        )
+        if settings.CELERY_TASK_ALWAYS_EAGER:
+            transaction.on_commit(lambda: _execute_in_thread(run))
+        else:
+            _publish(run)
     logger.info("training run %s queued (task %s)", run.pk, run.celery_task_id)
     return run
 
@@ -153,32 +168,42 @@ def _refuse_unusable(*, data_path: Path, algorithm: str) -> None:
         raise TrainingRefused(f"Training data not found: {data_path}")
 
 
-def _enqueue(run: TrainingRun) -> None:
-    """Send the run to a Celery worker; without a broker, run it in a background thread.
+def _execute_in_thread(run: TrainingRun) -> None:
+    """Without a broker, run it in a background thread of this process.
 
     Celery's eager mode would run the task inside this call, that is inside the web
     request that started it: the request would answer after the training (minutes) and a
     web worker's timeout could kill it half-way. The thread is not a daemon, so a command
     that queued a run (``train_model --async``) waits for it before the process exits; if
-    the process dies anyway, the reaper fails the run when its heartbeat stops.
+    the process dies before the thread starts, the run stays QUEUED until the reaper fails
+    it (``KREDITAX_TRAINING_QUEUED_SECONDS``); if it dies later, when its heartbeat stops.
     """
-    if settings.CELERY_TASK_ALWAYS_EAGER:
-        thread = threading.Thread(
-            target=_execute_in_background, args=(run.pk,), name=f"{BACKGROUND_PREFIX}{run.pk}"
-        )
-        thread.start()
-        return
+    thread = threading.Thread(
+        target=_execute_in_background, args=(run.pk,), name=f"{BACKGROUND_PREFIX}{run.pk}"
+    )
+    thread.start()
+
+
+def _publish(run: TrainingRun) -> None:
+    """Send the run to a Celery worker; raises ``TrainingQueueUnavailable`` when the broker
+    cannot be reached (the caller's transaction then rolls the run back)."""
     from training.tasks import run_training  # tasks import this module
 
-    run_training.apply_async(
-        args=[run.pk],
-        task_id=run.celery_task_id,
-        soft_time_limit=settings.KREDITAX_TRAINING_SOFT_TIME_LIMIT,
-        time_limit=settings.KREDITAX_TRAINING_TIME_LIMIT,
-    )
+    try:
+        run_training.apply_async(
+            args=[run.pk],
+            task_id=run.celery_task_id,
+            soft_time_limit=settings.KREDITAX_TRAINING_SOFT_TIME_LIMIT,
+            time_limit=settings.KREDITAX_TRAINING_TIME_LIMIT,
+        )
+    except KombuOperationalError as exc:
+        logger.error("training run not queued: the task broker is unavailable (%s)", exc)
+        raise TrainingQueueUnavailable(
+            "The task queue is unavailable; the training run was not queued. Retry later."
+        ) from None
 
 
-#: Name prefix of the threads that execute runs without a broker (``_enqueue``).
+#: Name prefix of the threads that execute runs without a broker (``_execute_in_thread``).
 BACKGROUND_PREFIX = "training-run-"
 
 
@@ -459,19 +484,43 @@ def _revoke(task_id: str) -> None:
 
 
 def training_runs_reap_stale(*, now: datetime | None = None) -> list[int]:
-    """Fail RUNNING runs whose heartbeat is older than ``KREDITAX_TRAINING_STALE_SECONDS``.
+    """Fail RUNNING runs whose heartbeat is older than ``KREDITAX_TRAINING_STALE_SECONDS``,
+    and QUEUED runs older than ``KREDITAX_TRAINING_QUEUED_SECONDS`` (their task never
+    reached a worker: the broker lost it, or the process that was to run it died).
 
-    Each becomes FAILED ("worker lost"), its PENDING version FAILED, its partial artifact
-    directory (and staging directories) removed; the champion is untouched. Returns the
-    ids of the reaped runs.
+    A RUNNING one becomes FAILED ("worker lost"), its PENDING version FAILED, its partial
+    artifact directory (and staging directories) removed; a QUEUED one becomes FAILED
+    ("never started"). The champion is untouched. Returns the ids of the reaped runs, in
+    id order.
     """
-    cutoff = (now or timezone.now()) - timedelta(seconds=settings.KREDITAX_TRAINING_STALE_SECONDS)
-    candidates = list(
-        TrainingRun.objects.filter(status=Status.RUNNING, heartbeat_at__lt=cutoff).values_list(
-            "pk", flat=True
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=settings.KREDITAX_TRAINING_STALE_SECONDS)
+    queued_cutoff = now - timedelta(seconds=settings.KREDITAX_TRAINING_QUEUED_SECONDS)
+    running = TrainingRun.objects.filter(status=Status.RUNNING, heartbeat_at__lt=cutoff)
+    queued = TrainingRun.objects.filter(status=Status.QUEUED, created_at__lt=queued_cutoff)
+    reaped = [run_id for run_id in _ids(running) if _reap(run_id=run_id, cutoff=cutoff)]
+    reaped += [
+        run_id for run_id in _ids(queued) if _reap_queued(run_id=run_id, cutoff=queued_cutoff)
+    ]
+    return sorted(reaped)
+
+
+def _ids(runs: QuerySet[TrainingRun]) -> list[int]:
+    return list(runs.order_by("pk").values_list("pk", flat=True))
+
+
+def _reap_queued(*, run_id: int, cutoff: datetime) -> bool:
+    with transaction.atomic():
+        run = TrainingRun.objects.select_for_update().get(pk=run_id)
+        if run.status != Status.QUEUED or run.created_at >= cutoff:
+            return False  # a worker claimed it since we looked
+        message = (
+            f"Never started: its task did not reach a worker since it was queued at "
+            f"{run.created_at.isoformat()}."
         )
-    )
-    return [run_id for run_id in candidates if _reap(run_id=run_id, cutoff=cutoff)]
+        _set_finished(run, Status.FAILED, error=message)
+    logger.warning("training run %s reaped: %s", run_id, message)
+    return True
 
 
 def _reap(*, run_id: int, cutoff: datetime) -> bool:

@@ -6,12 +6,14 @@ Celery runs eagerly unless a broker (``CELERY_BROKER_URL`` or ``REDIS_URL``) is 
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 import tomllib
 from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from kreditax.settings.env import env, envbool, envfloat, envint, envlist, envpath
 from kreditax.settings.schedule import crontab_from
@@ -70,6 +72,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First, so that every response (errors, the admin, static files) carries X-Request-ID.
     "scoring.api.request_id.RequestIdMiddleware",
+    # REMOTE_ADDR is the client's, not the reverse proxy's (KREDITAX_TRUSTED_PROXIES).
+    "scoring.api.client_address.ClientAddressMiddleware",
     # Chunked bodies (411) and bodies over DATA_UPLOAD_MAX_MEMORY_SIZE (413), as JSON.
     "scoring.api.framing.BodyFramingMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -145,6 +149,17 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
+# Sending a task while the broker is down fails within about this many seconds (connection
+# timeout, then two quick retries), so that starting a training run answers 503 at once.
+KREDITAX_BROKER_TIMEOUT_SECONDS = envfloat("KREDITAX_BROKER_TIMEOUT_SECONDS", 2.0)
+CELERY_BROKER_CONNECTION_TIMEOUT = KREDITAX_BROKER_TIMEOUT_SECONDS
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": KREDITAX_BROKER_TIMEOUT_SECONDS}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
 
 # --- KreditaX ---------------------------------------------------------------------------
 KREDITAX_ARTIFACT_DIR = Path(env("KREDITAX_ARTIFACT_DIR", str(VAR_DIR / "models")))
@@ -169,6 +184,16 @@ KREDITAX_PUBLIC_API_DOCS = envbool("KREDITAX_PUBLIC_API_DOCS", True)
 # --- Rate limits ------------------------------------------------------------------------
 # Scoring calls (predict, explain, batch) per API client or signed-in user, e.g. "600/min".
 KREDITAX_SCORING_RATE = env("KREDITAX_SCORING_RATE", "600/min")
+# Reverse proxies (addresses or networks) whose X-Real-IP header names the client, e.g.
+# "127.0.0.1" for nginx on the same host; empty: REMOTE_ADDR is the peer's address.
+KREDITAX_TRUSTED_PROXIES = envlist("KREDITAX_TRUSTED_PROXIES", "")
+for _entry in KREDITAX_TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_entry, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"KREDITAX_TRUSTED_PROXIES must list addresses or networks, got {_entry!r}."
+        ) from None
 # Failed API-key attempts per source address before its keyed requests get 429.
 KREDITAX_API_KEY_FAILURES = env("KREDITAX_API_KEY_FAILURES", "20/min")
 # Failed sign-ins (the admin's and the token endpoint's) before a lockout, and its length in
@@ -180,7 +205,13 @@ KREDITAX_LOGIN_COOLOFF_MINUTES = envint("KREDITAX_LOGIN_COOLOFF_MINUTES", 15)
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "throttle": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # A Redis that does not answer costs a request at most this long (then the limit
+            # is skipped, registry.api_keys.counter_bump), never a hung worker.
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "throttle"}
     ),
@@ -342,6 +373,9 @@ KREDITAX_PORTFOLIO_CHUNK_ROWS = envint("KREDITAX_PORTFOLIO_CHUNK_ROWS", 20_000)
 KREDITAX_TRAINING_HEARTBEAT_SECONDS = envfloat("KREDITAX_TRAINING_HEARTBEAT_SECONDS", 15.0)
 # A RUNNING run whose heartbeat is older than this is reaped as "worker lost".
 KREDITAX_TRAINING_STALE_SECONDS = envfloat("KREDITAX_TRAINING_STALE_SECONDS", 120.0)
+# A QUEUED run older than this is reaped as "never started" (its task never reached a
+# worker). Keep it above the longest wait for a free worker you expect.
+KREDITAX_TRAINING_QUEUED_SECONDS = envfloat("KREDITAX_TRAINING_QUEUED_SECONDS", 6 * 3600.0)
 # Least seconds between two progress writes within one stage.
 KREDITAX_TRAINING_PROGRESS_SECONDS = envfloat("KREDITAX_TRAINING_PROGRESS_SECONDS", 2.0)
 # Seconds before the task gets SoftTimeLimitExceeded (the run ends FAILED), and before the
@@ -356,6 +390,9 @@ KREDITAX_RETRAIN_DIR = envpath("KREDITAX_RETRAIN_DIR")
 KREDITAX_RETRAIN_SPEC = envpath("KREDITAX_RETRAIN_SPEC")
 KREDITAX_RETRAIN_ALGORITHM = env("KREDITAX_RETRAIN_ALGORITHM", "xgboost")
 KREDITAX_RETRAIN_CRON = env("KREDITAX_RETRAIN_CRON").strip()
+# Seconds between two checks of every READY model artifact against its SHA-256 (a changed
+# one is marked DAMAGED, with an alert in the admin and an error in the log).
+KREDITAX_ARTIFACT_CHECK_SECONDS = envfloat("KREDITAX_ARTIFACT_CHECK_SECONDS", 300.0)
 
 # --- Celery beat --------------------------------------------------------------------------
 # Tasks are named by string: settings import no app.
@@ -365,10 +402,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "scoring.tasks.prune_idempotency_records",
         "schedule": 24 * 3600.0,
     },
-    # Fails RUNNING runs whose worker was lost (see KREDITAX_TRAINING_STALE_SECONDS).
+    # Fails RUNNING runs whose worker was lost (see KREDITAX_TRAINING_STALE_SECONDS) and
+    # QUEUED runs whose task never reached one (KREDITAX_TRAINING_QUEUED_SECONDS).
     "training-reap-stale-runs": {
         "task": "training.tasks.reap_stale_training_runs",
         "schedule": 60.0,
+    },
+    "training-verify-model-artifacts": {
+        "task": "training.tasks.verify_model_artifacts",
+        "schedule": KREDITAX_ARTIFACT_CHECK_SECONDS,
     },
 }
 if KREDITAX_RETRAIN_CRON:

@@ -141,14 +141,25 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         body = error_body("invalid", "The request is invalid.", _fields_of(exc.detail))
     else:
         code, message = next(
-            (pair for cls, pair in _CODES.items() if isinstance(exc, cls)),
-            ("error", "The request could not be processed."),
+            (pair for cls, pair in _CODES.items() if isinstance(exc, cls)), _declared(exc)
         )
         if isinstance(exc, exceptions.ParseError) and isinstance(exc.detail, str):
             message = str(exc.detail)
         body = error_body(code, message)
     response.data = body
     return response
+
+
+def _declared(exc: Exception) -> tuple[str, str]:
+    """The code and message an API exception class declares for itself (never the text of
+    a particular exception, which may carry internals); a generic pair for those that do
+    not."""
+    declared = type(exc)
+    if not isinstance(exc, exceptions.APIException) or (
+        getattr(declared, "default_code", None) == exceptions.APIException.default_code
+    ):
+        return "error", "The request could not be processed."
+    return str(exc.default_code), str(exc.default_detail)
 
 
 def json_error_view(status_code: int, code: str, message: str) -> Any:

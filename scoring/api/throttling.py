@@ -2,8 +2,10 @@
 
 The rate is ``KREDITAX_SCORING_RATE`` ("600/min"; read at call time), counted in the
 ``throttle`` cache (Redis when ``REDIS_URL`` is set, so every worker shares the count; local
-memory otherwise). Over it: 429 in the JSON error format with ``Retry-After``; every answer
-of a throttled endpoint carries ``X-RateLimit-Limit`` and ``X-RateLimit-Remaining``.
+memory otherwise; while Redis cannot be reached the limit is not applied, see
+``registry.api_keys.counter_bump``). Over it: 429 in the JSON error format with
+``Retry-After``; every answer of a throttled endpoint carries ``X-RateLimit-Limit`` and
+``X-RateLimit-Remaining``.
 """
 
 from __future__ import annotations
@@ -12,13 +14,12 @@ import time
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import caches
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
 from rest_framework.views import APIView
 
-from registry.api_keys import api_client_of
+from registry.api_keys import api_client_of, counter_bump
 
 
 def _rate() -> tuple[int, int]:
@@ -37,7 +38,6 @@ class ScoringRateThrottle(BaseThrottle):
     """
 
     def __init__(self) -> None:
-        self.cache = caches["throttle"]
         self.retry_after: float | None = None
 
     def _ident(self, request: Request) -> str | None:
@@ -56,14 +56,9 @@ class ScoringRateThrottle(BaseThrottle):
         now = time.time()
         window = int(now // period)
         key = f"throttle_scoring_{ident}_{window}"
-        if self.cache.add(key, 1, timeout=period + 1):
-            count = 1
-        else:
-            try:
-                count = int(self.cache.incr(key))
-            except ValueError:  # expired between add and incr
-                self.cache.add(key, 1, timeout=period + 1)
-                count = 1
+        count = counter_bump(key, seconds=period + 1)
+        if count is None:  # the cache is down: no limit rather than no service
+            return True
         request.META["kreditax.ratelimit"] = (limit, max(0, limit - count))
         if count > limit:
             self.retry_after = (window + 1) * period - now

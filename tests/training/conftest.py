@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 from django.utils import timezone
 
+from credit_ml.artifacts import directory_sha256
 from credit_ml.datasets import write_dataset
 from credit_ml.synthetic import generate_applications
 from credit_ml.training import TrainConfig
@@ -62,22 +63,32 @@ def ready_version(db: None, training_csv: Path, tiny_config: TrainConfig) -> Mod
 
 
 @pytest.fixture
-def make_version(db: None) -> Callable[..., ModelVersion]:
-    """A registry row without training (promotion never opens the artifact);
-    ``dataset_spec`` as ``DatasetSpec.to_dict`` stores it (None: the built-in schema)."""
+def make_version(db: None, tmp_path: Path) -> Callable[..., ModelVersion]:
+    """A registry row without training: its artifact is a directory (outside
+    ``KREDITAX_ARTIFACT_DIR``) holding one small file with its SHA-256 recorded (promotion
+    hashes the artifact but never parses it), or ``/nonexistent/<label>`` with
+    ``artifact=False``; ``dataset_spec`` as ``DatasetSpec.to_dict`` stores it (None: the
+    built-in schema)."""
 
     def make(
         label: str,
         status: str = ModelVersion.Status.READY,
         dataset_spec: dict[str, Any] | None = None,
+        artifact: bool = True,
     ) -> ModelVersion:
         ready = status == ModelVersion.Status.READY
+        path, sha256 = Path(f"/nonexistent/{label}"), "a" * 64
+        if ready and artifact:
+            path = tmp_path / "registry-rows" / label
+            path.mkdir(parents=True)
+            (path / "manifest.json").write_text(f'{{"label": "{label}"}}')
+            sha256 = directory_sha256(path)
         return ModelVersion.objects.create(
             label=label,
             algorithm=ModelVersion.Algorithm.XGBOOST,
             status=status,
-            artifact_path=f"/nonexistent/{label}" if ready else "",
-            artifact_sha256="a" * 64 if ready else "",
+            artifact_path=str(path) if ready else "",
+            artifact_sha256=sha256 if ready else "",
             metrics={"auc": 0.75, "cv_auc_mean": 0.74} if ready else {},
             data_fingerprint="f" * 64,
             error="Training failed." if status == ModelVersion.Status.FAILED else "",
@@ -122,7 +133,7 @@ def data_dir(settings: Any, tmp_path: Path, training_frame: pd.DataFrame) -> Pat
 
 
 def background_runs() -> list[threading.Thread]:
-    """The threads executing training runs without a broker (``training.runs._enqueue``)."""
+    """The threads executing training runs without a broker (``runs._execute_in_thread``)."""
     return [t for t in threading.enumerate() if t.name.startswith(BACKGROUND_PREFIX)]
 
 

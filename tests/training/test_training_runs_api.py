@@ -73,23 +73,33 @@ def test_a_run_is_answered_202_at_once_and_trains_after_the_response(
     assert body["requested_by"] == "model-manager"
 
 
-def test_the_run_is_sent_to_the_broker_after_commit_when_celery_is_not_eager(
+def test_the_run_is_sent_to_the_broker_inside_the_transaction_that_creates_it(
     manager: User,
     data_dir: Path,
     settings: Any,
     monkeypatch: pytest.MonkeyPatch,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
+    from django.db import connection
+
     from training.tasks import run_training
 
-    sent: list[dict[str, Any]] = []
-    monkeypatch.setattr(run_training, "apply_async", lambda **kwargs: sent.append(kwargs))
+    sent: list[tuple[dict[str, Any], list[int], int]] = []
+
+    def send(**kwargs: Any) -> None:
+        rows = list(TrainingRun.objects.values_list("pk", flat=True))
+        sent.append((kwargs, rows, len(connection.atomic_blocks)))
+
+    monkeypatch.setattr(run_training, "apply_async", send)
     settings.CELERY_TASK_ALWAYS_EAGER = False
-    with django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
         response = _signed_in(manager).post(URL, _body(data_dir), format="json")
     assert response.status_code == 202
     run = TrainingRun.objects.get()
-    assert [(call["args"], call["task_id"]) for call in sent] == [([run.pk], run.celery_task_id)]
+    [(call, rows, depth)] = sent
+    assert (call["args"], call["task_id"], rows) == ([run.pk], run.celery_task_id, [run.pk])
+    assert depth == 2  # the test's transaction and training_run_start's
+    assert callbacks == []
     assert background_runs() == []
 
 

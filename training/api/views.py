@@ -8,7 +8,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.models import User
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import exceptions, permissions, serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
@@ -25,7 +30,7 @@ from training.api.serializers import (
     TrainingRunStartSerializer,
 )
 from training.models import TrainingRun
-from training.runs import training_run_start
+from training.runs import TrainingQueueUnavailable, training_run_start
 from training.selectors import training_run_list
 from training.services import TrainingRefused
 
@@ -63,6 +68,14 @@ class TrainingRunPages(PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+
+
+class QueueUnavailable(exceptions.APIException):
+    """503: the task broker is down; no run was queued."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "queue_unavailable"
+    default_detail = "The task queue is unavailable; the training run was not queued. Retry later."
 
 
 def _user(request: Request) -> User | None:
@@ -105,7 +118,12 @@ class TrainingRunListView(APIView):
 
     @extend_schema(
         request=TrainingRunStartSerializer,
-        responses={202: TrainingRunSerializer},
+        responses={
+            202: TrainingRunSerializer,
+            503: OpenApiResponse(
+                description="The task queue is unavailable (queue_unavailable): nothing queued."
+            ),
+        },
         summary="Queue a training run (answered at once; watch it by its id)",
     )
     def post(self, request: Request) -> Response:
@@ -123,6 +141,8 @@ class TrainingRunListView(APIView):
             )
         except TrainingRefused as exc:
             raise exceptions.ValidationError({"non_field_errors": [str(exc)]}) from exc
+        except TrainingQueueUnavailable:
+            raise QueueUnavailable() from None
         return Response(TrainingRunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from registry.models import ModelVersion
-from training.runs import training_run_start
+from training.runs import TrainingQueueUnavailable, training_run_start
 from training.services import TrainingFailed, TrainingRefused, model_version_train
 
 #: Command-line option to ``TrainConfig`` field; options left out keep the core's defaults.
@@ -77,7 +77,7 @@ class Command(BaseCommand):
                 self._queue(data=data, algorithm=algorithm, params=params, spec=spec, engine=engine)
             else:
                 self._train(data=data, algorithm=algorithm, params=params, spec=spec, engine=engine)
-        except (TrainingRefused, TrainingFailed) as exc:
+        except (TrainingRefused, TrainingFailed, TrainingQueueUnavailable) as exc:
             raise CommandError(str(exc)) from exc
 
     def _train(
