@@ -33,6 +33,17 @@ _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), check_circu
 #: exponent (``1e+16`` comes back as the integer ``10000000000000000``). Matching text inside
 #: a string only costs the slower path, whose output is then the same.
 _JSONB_UNSTABLE = re.compile(r"-0\.0(?![0-9])|[0-9]e\+")
+#: The same two patterns apart: each starts with a literal the regex engine finds quickly,
+#: where the alternation tries both at every position (it took 60 % of ``canonical_json``).
+_NEGATIVE_ZERO = re.compile(r"-0\.0(?![0-9])")
+_POSITIVE_EXPONENT = re.compile(r"[0-9]e\+")
+
+
+def _jsonb_unstable(text: str) -> bool:
+    """``_JSONB_UNSTABLE.search(text) is not None``, faster."""
+    if "e+" in text and _POSITIVE_EXPONENT.search(text) is not None:
+        return True
+    return "-0.0" in text and _NEGATIVE_ZERO.search(text) is not None
 
 
 def canonical_json(value: Any) -> str:
@@ -45,7 +56,7 @@ def canonical_json(value: Any) -> str:
     16 digits or more (the only floats Python writes with ``e+``) as the integer it is.
     """
     text = _CANONICAL.encode(value)
-    if _JSONB_UNSTABLE.search(text) is None:
+    if not _jsonb_unstable(text):
         return text
     return _CANONICAL.encode(_jsonb_stable(value))
 

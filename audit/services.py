@@ -120,6 +120,8 @@ _JSON_FIELDS = (
     "application_masked",
 )
 _JSON_INDEXES = tuple(_FIELDS.index(name) for name in _JSON_FIELDS)
+if _JSON_FIELDS[0] != "thresholds":  # pragma: no cover - _built encodes it first, once
+    raise RuntimeError("_built expects thresholds first among the JSON fields.")
 #: Hashed fields this module writes itself, as hex digests, key ids or a Fernet token (all
 #: ASCII letters, digits, "-", "_" and "="), so their JSON is the text between quotes.
 _PLAIN_FIELDS = (
@@ -231,8 +233,12 @@ def _scalar(value: Any) -> str:
     """The canonical JSON of a hashed value that is not a JSON field (as ``_encode`` would
     write it, with fast paths for the common exact types)."""
     kind = type(value)
-    if kind is str:
+    if isinstance(value, str):  # str subclasses (the endpoint's StrEnum) encode as str
         return _quote(value)
+    if kind is datetime:
+        return _quote(value.astimezone(UTC).isoformat())
+    if kind is date or kind is uuid.UUID:
+        return _quote(str(value))
     if kind is float and math.isfinite(value):
         return float.__repr__(value)
     if kind is int:
@@ -247,9 +253,26 @@ def _scalar(value: Any) -> str:
 _Built = tuple[list[Any], list[str | None]]
 
 
-def _built(decision: RecordedDecision, keys: _Keys) -> _Built:
+#: Canonical JSON already written during one ``decision_records_prepare``, by the id of the
+#: object it encodes (kept with it, so the id cannot be reused): the batch's records share
+#: one thresholds mapping (``scoring.presenters.thresholds_body``).
+_Memo = dict[int, tuple[Any, str]]
+
+
+def _encoded_once(source: Any, value: Any, memo: _Memo | None) -> str:
+    """``_encode(value)``, where ``value`` is a copy of ``source``: once per ``source``."""
+    if memo is None:
+        return _encode(value)
+    known = memo.get(id(source))
+    if known is None or known[0] is not source:
+        known = memo[id(source)] = (source, _encode(value))
+    return known[1]
+
+
+def _built(decision: RecordedDecision, keys: _Keys, memo: _Memo | None = None) -> _Built:
     """Mask, digest, encrypt and serialise one decision, and hash it: each JSON value is
-    encoded once, for the row and for the hash payload alike."""
+    encoded once, for the row and for the hash payload alike (the thresholds once per
+    ``memo``)."""
     d = decision
     created_at = d.created_at
     if created_at.utcoffset() is None:
@@ -292,7 +315,8 @@ def _built(decision: RecordedDecision, keys: _Keys) -> _Built:
         keys.cipher.key_id,
         "",
     ]
-    texts = [None if row[i] is None else _encode(row[i]) for i in _JSON_INDEXES]
+    texts = [None if row[i] is None else _encode(row[i]) for i in _JSON_INDEXES[1:]]
+    texts.insert(0, _encoded_once(d.thresholds, row[_JSON_INDEXES[0]], memo))
     pieces = dict(zip(_JSON_FIELDS, [t or "null" for t in texts], strict=True))
     for name, index in _HASHED_SCALARS:
         pieces[name] = _scalar(row[index])
@@ -365,7 +389,8 @@ def decision_records_prepare(*, decisions: list[RecordedDecision]) -> PreparedRe
     """Mask, digest, encrypt, serialise and hash the records (Python only, no database)."""
     keys = _Keys.current()
     alias = router.db_for_write(DecisionRecord)
-    return PreparedRecords(alias, [_built(decision, keys) for decision in decisions])
+    memo: _Memo = {}
+    return PreparedRecords(alias, [_built(decision, keys, memo) for decision in decisions])
 
 
 def decision_records_insert(

@@ -73,7 +73,16 @@ def _number(value: float, lang: str, decimals: int) -> str:
     """``format_number`` of a finite float; cached, as amounts and limits repeat a lot.
 
     Keys equal as floats format alike (0.0 and -0.0 both read "0"), so the cache is exact.
+    Both languages share the digits (``_digits``): Indonesian only swaps the separators.
     """
+    text = _digits(value, decimals)
+    return text.translate(_SWAP_SEPARATORS) if lang == "id" else text
+
+
+@lru_cache(maxsize=16_384)
+def _digits(value: float, decimals: int) -> str:
+    """``_number`` in English: the rounding of a reason's figure is done once for both
+    languages (the figures of a batch's reasons rarely repeat)."""
     if value.is_integer() and abs(value) < _EXACT_WHOLE:
         # The shortest repr of such a float is its integer: the Decimal path gives the
         # same digits, and the decimals it would add are all zeros, which are cut.
@@ -86,7 +95,7 @@ def _number(value: float, lang: str, decimals: int) -> str:
         text = f"{rounded:,.{decimals}f}"
         if decimals > 0:
             text = text.rstrip("0").rstrip(".")
-    return text.translate(_SWAP_SEPARATORS) if lang == "id" else text
+    return text
 
 
 def format_rupiah(amount: float, *, lang: str) -> str:
@@ -151,6 +160,9 @@ def format_value(
         return _NOT_PROVIDED[lang]
     if choices_label is not None:
         return choices_label
+    kind = type(value)
+    if kind is float or kind is int:  # the usual case, without the slower ABC check below
+        return _format_number_in_unit(spec_unit, float(value), lang)
     if isinstance(value, str):
         return value
     if isinstance(value, bool) or not isinstance(value, numbers.Real):  # numpy numbers too

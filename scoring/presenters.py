@@ -28,16 +28,18 @@ def decision_body(
     application_id: str | None,
     model: ScoringModel,
     rule_set_version: str,
-    scored_at: datetime,
+    scored_at: datetime | str,
 ) -> dict[str, Any]:
-    """The response of ``/predict`` (and the common part of ``/explain`` and batch items)."""
+    """The response of ``/predict`` (and the common part of ``/explain`` and batch items).
+
+    ``scored_at``: when, or that time already written by ``scored_at_text`` (a batch's
+    items share it)."""
     return {
         "request_id": str(request_id),
         "application_id": application_id,
         "model_version": model.label,
         "rule_set_version": rule_set_version,
-        # Local time (Asia/Jakarta by default), like the decision date the rules apply on.
-        "scored_at": timezone.localtime(scored_at).isoformat(),
+        "scored_at": scored_at if isinstance(scored_at, str) else scored_at_text(scored_at),
         "probability_of_default": round(decision.probability_of_default, PD_DECIMALS),
         "credit_score": decision.credit_score,
         "risk_grade": decision.risk_grade,
@@ -46,6 +48,12 @@ def decision_body(
         "policy": policy_body(decision),
         "counteroffer": decision.counteroffer.to_dict() if decision.counteroffer else None,
     }
+
+
+def scored_at_text(scored_at: datetime) -> str:
+    """A decision's time as its body shows it: local time (Asia/Jakarta by default), like
+    the decision date the rules apply on."""
+    return timezone.localtime(scored_at).isoformat()
 
 
 def policy_body(decision: Decision) -> dict[str, Any]:
@@ -58,11 +66,14 @@ def policy_body(decision: Decision) -> dict[str, Any]:
 
 def attribution_body(decision: Decision) -> dict[str, Any]:
     """Base value and every field's contribution in log-odds, largest effect first."""
-    ordered = sorted(decision.contributions.items(), key=lambda item: (-abs(item[1]), item[0]))
+    contributions = decision.contributions
+    # Sorted by (-|value|, name) as tuples built in one comprehension (no key function
+    # called per item); names are unique, so the values themselves are never compared.
+    ordered = sorted([(-abs(value), name, value) for name, value in contributions.items()])
     return {
         "base_value": round(decision.base_value, PD_DECIMALS),
         "margin": round(decision.margin, PD_DECIMALS),
-        "contributions": {name: round(value, PD_DECIMALS) for name, value in ordered},
+        "contributions": {name: round(value, PD_DECIMALS) for _, name, value in ordered},
     }
 
 

@@ -513,6 +513,7 @@ def applications_score_batch(
         rule_set = rule_set_policy(rule_set=actor.rule_set)
         valid = _ValidItems(items, schema=loaded.model.schema, lang=lang)
         now = timezone.now()
+        scored_at = presenters.scored_at_text(now)  # once: every item shares it
         results: list[dict[str, Any] | None] = [None] * len(items)
         taken = 0  # valid items decided so far: the position of the next chunk's first
         with transaction.atomic():
@@ -535,6 +536,7 @@ def applications_score_batch(
                         serving=serving,
                         actor=actor,
                         now=now,
+                        scored_at=scored_at,
                         key_digest=key.digest if key else "",
                     )
                     taken += len(chunk)
@@ -578,6 +580,7 @@ def _batch_chunk(
     serving: model_cache.Serving,
     actor: Actor,
     now: datetime,
+    scored_at: str,
     key_digest: str,
 ) -> list[RecordedDecision]:
     """Fill ``results`` for one decided chunk; return the audit records to insert."""
@@ -602,7 +605,7 @@ def _batch_chunk(
             application_id=scored.values.get("application_id"),
             model=loaded.model,
             rule_set_version=outcome.policy.rule_set_version,
-            scored_at=now,
+            scored_at=scored_at,
         )
         results[index] = {"index": index, "status": "scored", **body}
         records.append(

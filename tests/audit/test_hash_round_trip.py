@@ -15,6 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from audit import crypto
 from audit.crypto import canonical_json
 from audit.models import DecisionRecord
 from audit.services import content_hash, decision_records_create
@@ -48,6 +49,17 @@ def test_canonical_json_writes_numbers_as_jsonb_gives_them_back() -> None:
     assert canonical_json({"x": -0.05, "y": 1e-05, "z": 2.5e15}) == (
         '{"x":-0.05,"y":1e-05,"z":2500000000000000.0}'
     )
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    text=st.lists(
+        st.sampled_from(["-0.0", "-0.01", "1e+16", "e+", "-0.0]", "0", "9", "-", ".", "e", "+"]),
+        max_size=8,
+    ).map("".join)
+)
+def test_the_split_stability_check_matches_the_single_pattern(text: str) -> None:
+    assert crypto._jsonb_unstable(text) is (crypto._JSONB_UNSTABLE.search(text) is not None)
 
 
 @pytest.mark.django_db

@@ -12,6 +12,7 @@ import json
 import math
 import uuid
 from datetime import date, datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 import pytest
@@ -585,3 +586,43 @@ def test_the_fields_hashed_without_escaping_need_none(pinned_keys: Any) -> None:
     for name in services._PLAIN_FIELDS:
         value = getattr(record, name)
         assert json.dumps(value) == f'"{value}"'
+
+
+def test_a_batch_prepared_at_once_is_each_record_built_alone(pinned_keys: Any) -> None:
+    """The thresholds the records share are encoded once per batch: the rows and texts are
+    those of each record built on its own (the pinned hashes among them)."""
+    decisions = pinned_decisions(_Version)
+    prepared = services.decision_records_prepare(decisions=decisions)
+    alone = [services._built(decision, services._Keys.current()) for decision in decisions]
+    assert decisions[0].thresholds is decisions[1].thresholds  # the case the memo serves
+    for (row, texts), (row_alone, texts_alone) in zip(prepared.built, alone, strict=True):
+        token, token_alone = row[28], row_alone[28]  # Fernet: a new IV each time
+        assert crypto.decrypt_inputs(token) == crypto.decrypt_inputs(token_alone)
+        assert row[:28] + row[29:30] == row_alone[:28] + row_alone[29:30]
+        assert texts == texts_alone
+    assert [row[-1] for row, _ in prepared.built] == [
+        services.content_hash(DecisionRecord(**dict(zip(services._FIELDS, row, strict=True))))
+        for row, _ in prepared.built
+    ]
+
+
+class _Endpoint(StrEnum):
+    BATCH = "batch"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "predict",
+        _Endpoint.BATCH,
+        "é\x7f\n",
+        uuid.UUID(int=7),
+        date(2026, 12, 1),
+        datetime(2026, 12, 1, 9, 30, tzinfo=timezone.get_fixed_timezone(420)),
+        1.5,
+        3,
+        None,
+    ],
+)
+def test_a_scalar_is_encoded_as_the_canonical_json_of_its_canonical_form(value: Any) -> None:
+    assert services._scalar(value) == crypto.canonical_json(services._canonical(value))
