@@ -224,6 +224,17 @@ KREDITAX_BANK_MAX_DSR = envfloat("KREDITAX_BANK_MAX_DSR", 0.35)
 # Audit records are kept this many years (Law 8/1997: company documents 10 years).
 KREDITAX_RETENTION_YEARS = envint("KREDITAX_RETENTION_YEARS", 10)
 
+# --- Monitoring -----------------------------------------------------------------------------
+# PSI bands: stable below WATCH, watch up to ACT, act above (rules of thumb, configurable).
+KREDITAX_PSI_WATCH = envfloat("KREDITAX_PSI_WATCH", 0.10)
+KREDITAX_PSI_ACT = envfloat("KREDITAX_PSI_ACT", 0.25)
+# The default definition applied to observed outcomes and recorded with every report:
+# SLIK collectibility at least DEFAULT_KOL, or more than DEFAULT_DPD days past due, observed
+# at most DEFAULT_MOB months on book.
+KREDITAX_DEFAULT_KOL = envint("KREDITAX_DEFAULT_KOL", 3)
+KREDITAX_DEFAULT_DPD = envint("KREDITAX_DEFAULT_DPD", 90)
+KREDITAX_DEFAULT_MOB = envint("KREDITAX_DEFAULT_MOB", 12)
+
 # --- Audit trail sealing ------------------------------------------------------------------
 # Records younger than this are left for the next seal (a scoring transaction stamps
 # created_at before it commits); the beat task seals every minute.
