@@ -30,6 +30,7 @@ from credit_ml import explain
 from credit_ml.schema import ApplicationSchema, FieldKind
 
 if TYPE_CHECKING:
+    from credit_ml.scoring import ScoringModel
     from credit_ml.training import TrainingResult
 
 #: A bin's share is floored at this before the PSI's logarithm (an empty bin's share).
@@ -331,6 +332,16 @@ def characteristic_analysis(
 CONTRIBUTION_ROWS = 2000
 
 
+def mean_contributions(
+    booster: Any, encoded: npt.NDArray[np.float32], column_groups: Sequence[str], n_threads: int
+) -> dict[str, float]:
+    """Each field's mean TreeSHAP contribution (log-odds) over encoded rows."""
+    raw = explain.contributions(booster, encoded, n_threads=n_threads)
+    groups, grouped = explain.group_contributions(raw, column_groups)
+    means = grouped.mean(axis=0) if grouped.shape[0] else np.zeros(len(groups))
+    return {name: float(v) for name, v in zip(groups, means, strict=True)}
+
+
 def training_baseline(
     result: TrainingResult, frame: pd.DataFrame, *, schema: ApplicationSchema
 ) -> ModelBaseline:
@@ -338,15 +349,55 @@ def training_baseline(
     score and the mean contributions over the holdout (the rows the model did not fit)."""
     scaling = result.config.scaling
     rows = frame.take(result.test_index[:CONTRIBUTION_ROWS])
-    raw = explain.contributions(
-        result.booster, result.encoder.transform(rows), n_threads=result.config.n_threads
-    )
-    groups, grouped = explain.group_contributions(raw, result.encoder.column_groups)
-    means = grouped.mean(axis=0) if grouped.shape[0] else np.zeros(len(groups))
+    encoded = result.encoder.transform(rows)
     return model_baseline(
         frame,
         schema=schema,
         scores=scaling.scores(result.pd_holdout),
-        contributions={name: float(v) for name, v in zip(groups, means, strict=True)},
+        contributions=mean_contributions(
+            result.booster, encoded, result.encoder.column_groups, result.config.n_threads
+        ),
         points_per_log_odds=scaling.factor,
+    )
+
+
+def refitted_baseline(
+    model: ScoringModel, frame: pd.DataFrame, holdout: npt.NDArray[np.intp]
+) -> ModelBaseline:
+    """The training baseline of a version saved before baselines, from its training frame
+    and its holdout rows' positions (``credit_ml.training.holdout_rows``)."""
+    scaling = model.manifest.scaling
+    rows = frame.take(holdout)
+    encoded = model.encoder.transform(rows.iloc[:CONTRIBUTION_ROWS])
+    return model_baseline(
+        frame,
+        schema=model.schema,
+        scores=scaling.scores(model.score_frame(rows)),
+        contributions=mean_contributions(
+            model.booster, encoded, model.encoder.column_groups, model.n_threads
+        ),
+        points_per_log_odds=scaling.factor,
+    )
+
+
+def decisions_baseline(
+    fields: Mapping[str, Sequence[Any]],
+    *,
+    schema: ApplicationSchema,
+    scores: Sequence[float],
+    contributions: Sequence[Mapping[str, float]],
+    points_per_log_odds: float,
+) -> ModelBaseline:
+    """A baseline from a version's first decisions: each field's recorded values, the
+    recorded scores and the mean of the recorded contributions."""
+    names = [name for name in monitored_fields(schema, fields) if name in fields]
+    groups = list(dict.fromkeys(name for row in contributions for name in row))
+    return ModelBaseline(
+        source="decisions",
+        score=numeric_bins(np.asarray(scores, dtype=np.float64)),
+        fields={name: field_bins(schema, name, fields[name]) for name in names},
+        mean_contributions={
+            g: float(np.mean([row[g] for row in contributions if g in row])) for g in groups
+        },
+        points_per_log_odds=points_per_log_odds,
     )
