@@ -27,6 +27,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from credit_ml import explain
+from credit_ml.fairness import group_rows, protected_groups
 from credit_ml.schema import ApplicationSchema, FieldKind
 
 if TYPE_CHECKING:
@@ -36,6 +37,8 @@ if TYPE_CHECKING:
 #: A bin's share is floored at this before the PSI's logarithm (an empty bin's share).
 EMPTY_SHARE = 1e-4
 MISSING_BIN = "missing"
+#: What a report says instead of a number for a variable without data in the period.
+NO_DATA = "no data"
 UNSEEN_BIN = "unseen"
 DECILES = tuple(q / 10 for q in range(1, 10))
 BinKind = Literal["numeric", "categorical"]
@@ -195,8 +198,8 @@ class Stability:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "psi": self.psi,
-            "band": self.band,
+            "psi": NO_DATA if self.psi is None else self.psi,
+            "band": NO_DATA if self.band is None else self.band,
             "bins": [
                 {"bin": label, "baseline": base, "period": period}
                 for label, base, period in zip(
@@ -401,3 +404,72 @@ def decisions_baseline(
         },
         points_per_log_odds=points_per_log_odds,
     )
+
+
+# ---- decision mix and fairness over a period --------------------------------------------
+
+DECISIONS = ("APPROVE", "REVIEW", "REJECT")
+
+
+def _count_rate(count: int, n: int) -> dict[str, Any]:
+    return {"count": count, "rate": count / n if n else None}
+
+
+def decision_counts(decisions: Sequence[str]) -> dict[str, Any]:
+    """Count and rate of each decision, and the approval rate (None without decisions)."""
+    n = len(decisions)
+    counts = {name: _count_rate(sum(d == name for d in decisions), n) for name in DECISIONS}
+    return {"n": n, **counts, "approval_rate": counts["APPROVE"]["rate"]}
+
+
+def decision_mix(frame: pd.DataFrame) -> dict[str, Any]:
+    """Decision counts and rates, each rule's hit rate, reason codes' frequencies and the
+    grade distribution of a period's decisions, and the decision counts by client and by
+    province. ``frame``: columns ``decision``, ``failed_rules`` (lists), ``reason_codes``
+    (lists), ``risk_grade``, ``client_name`` and, when known, ``field:province``."""
+    n = len(frame)
+    rules = pd.Series([r for rules in frame["failed_rules"] for r in rules], dtype=object)
+    reasons = pd.Series([c for codes in frame["reason_codes"] for c in codes], dtype=object)
+    grades = frame["risk_grade"].value_counts().sort_index()
+    return {
+        **decision_counts(frame["decision"].tolist()),
+        "rule_hit_rates": {
+            str(k): _count_rate(int(v), n) for k, v in rules.value_counts().sort_index().items()
+        },
+        "reason_codes": {str(k): int(v) for k, v in reasons.value_counts().sort_index().items()},
+        "grades": {str(k): _count_rate(int(v), n) for k, v in grades.items()},
+        "by_client": _decisions_by(frame, "client_name"),
+        "by_province": _decisions_by(frame, "field:province"),
+    }
+
+
+def _decisions_by(frame: pd.DataFrame, column: str) -> dict[str, Any]:
+    if column not in frame.columns:
+        return {}
+    keys = frame[column].map(lambda v: MISSING_BIN if _text(v) is None else str(v))
+    return {
+        str(key): decision_counts(part["decision"].tolist())
+        for key, part in frame.groupby(keys, sort=True)
+    }
+
+
+def fairness_over_period(
+    frame: pd.DataFrame, *, schema: ApplicationSchema
+) -> dict[str, list[dict[str, Any]]]:
+    """Approval rate (the decision made, rules included), mean PD and disparate-impact ratio
+    (flagged below 0.8) per group of each protected field the decisions carry."""
+    if frame.empty:
+        return {}
+    fields = pd.DataFrame(
+        {
+            name.removeprefix("field:"): frame[name].tolist()
+            for name in frame.columns
+            if name.startswith("field:")
+        }
+    )
+    approved = (frame["decision"] == "APPROVE").to_numpy(dtype=np.bool_)
+    pds = frame["probability_of_default"].to_numpy(dtype=np.float64)
+    return {
+        name: group_rows(groups, approved=approved, pds=pds)
+        for name, groups in protected_groups(fields, schema=schema).items()
+    }
