@@ -38,6 +38,12 @@ DEMO_USERS: tuple[DemoUser, ...] = (
         "decisions routed to manual review",
         "/admin/audit/decisionrecord/?decision__exact=REVIEW",
     ),
+    DemoUser(
+        "risk",
+        roles.RISK_MANAGER,
+        "monitoring: stability, decision mix, performance, fairness, alerts",
+        "/admin/monitoring/monitoringsnapshot/dashboard/",
+    ),
     DemoUser("admin", roles.ADMINISTRATOR, "everything, people and API keys", "/admin/"),
 )
 

@@ -35,6 +35,7 @@ from credit_ml.artifacts import SavedArtifact, save_artifact
 from credit_ml.schema import INDONESIAN_SCHEMA
 from credit_ml.synthetic import generate_applications
 from credit_ml.training import TrainConfig, train_model
+from monitoring.models import MonitoringAlert, MonitoringSnapshot
 from registry import model_cache, roles
 from registry.api_keys import forget_clients
 from registry.models import ModelVersion
@@ -52,6 +53,7 @@ WHO = (
     roles.COMPLIANCE_OFFICER,
     roles.MODEL_MANAGER,
     roles.CREDIT_OFFICER,
+    roles.RISK_MANAGER,
     roles.ADMINISTRATOR,
 )
 #: What a cell may say: allowed, refused (403), sent to the admin's sign-in page, or asked
@@ -112,6 +114,10 @@ PROBES: dict[str, Probe] = {
         ok_location="/admin/audit/decisionrecord/export/",
     ),
     "POST /admin/audit/decisionrecord/<pk>/replay/": Probe(data={}),
+    # Without a note the acknowledgement is refused (back to the alert, nothing written).
+    "POST /admin/monitoring/monitoringalert/<pk>/acknowledge/": Probe(
+        data={}, ok=302, ok_location="/admin/monitoring/monitoringalert/"
+    ),
 }
 
 
@@ -289,6 +295,17 @@ def world(db: None, artifact: SavedArtifact) -> Iterator[World]:
     )
     Outcome.objects.create(
         request_id=record.request_id, defaulted=False, observed_at=timezone.localdate()
+    )
+    snapshot = MonitoringSnapshot.objects.create(
+        day=record.decision_date,
+        model_version=champion,
+        model_label=champion.label,
+        decisions=1,
+        approved=int(record.decision == "APPROVE"),
+        report={},
+    )
+    MonitoringAlert.objects.create(
+        snapshot=snapshot, kind="PSI_ACT", subject="score", value=0.3, threshold=0.25, message="-"
     )
     yield World(champion, record, key, access.pk, run.pk, users)
     model_cache.clear()

@@ -234,6 +234,12 @@ KREDITAX_PSI_ACT = envfloat("KREDITAX_PSI_ACT", 0.25)
 KREDITAX_DEFAULT_KOL = envint("KREDITAX_DEFAULT_KOL", 3)
 KREDITAX_DEFAULT_DPD = envint("KREDITAX_DEFAULT_DPD", 90)
 KREDITAX_DEFAULT_MOB = envint("KREDITAX_DEFAULT_MOB", 12)
+# Alerts: approval rate moving more than this many percentage points week on week; realised
+# AUC under the version's holdout AUC minus this margin.
+KREDITAX_ALERT_APPROVAL_POINTS = envfloat("KREDITAX_ALERT_APPROVAL_POINTS", 10.0)
+KREDITAX_ALERT_AUC_MARGIN = envfloat("KREDITAX_ALERT_AUC_MARGIN", 0.05)
+# When the daily monitoring snapshot of the previous day runs (crontab, local time).
+KREDITAX_MONITORING_CRON = env("KREDITAX_MONITORING_CRON", "30 0 * * *")
 
 # --- Audit trail sealing ------------------------------------------------------------------
 # Records younger than this are left for the next seal (a scoring transaction stamps
@@ -273,6 +279,11 @@ CELERY_BEAT_SCHEDULE = {
     "training-reap-stale-runs": {
         "task": "training.tasks.reap_stale_training_runs",
         "schedule": 60.0,
+    },
+    # The previous day's monitoring report per version and client, stored as snapshots.
+    "monitoring-daily-snapshot": {
+        "task": "monitoring.tasks.snapshot_previous_day",
+        "schedule": crontab_from("KREDITAX_MONITORING_CRON", KREDITAX_MONITORING_CRON),
     },
 }
 if KREDITAX_RETRAIN_CRON:

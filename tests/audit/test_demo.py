@@ -73,6 +73,9 @@ def test_one_demo_user_per_role_with_where_their_work_starts(db: None) -> None:
         f"                start at {BASE}/admin/training/trainingrun/",
         "   officer    / demo12345   Credit Officer: decisions routed to manual review",
         f"                start at {BASE}/admin/audit/decisionrecord/?decision__exact=REVIEW",
+        "   risk       / demo12345   Risk Manager: monitoring: stability, decision mix, "
+        "performance, fairness, alerts",
+        f"                start at {BASE}/admin/monitoring/monitoringsnapshot/dashboard/",
         "   admin      / demo12345   Administrator: everything, people and API keys",
         f"                start at {BASE}/admin/",
     ]
@@ -81,6 +84,7 @@ def test_one_demo_user_per_role_with_where_their_work_starts(db: None) -> None:
         "compliance": [roles.COMPLIANCE_OFFICER],
         "modeler": [roles.MODEL_MANAGER],
         "officer": [roles.CREDIT_OFFICER],
+        "risk": [roles.RISK_MANAGER],
         "admin": [roles.ADMINISTRATOR],
     }
     assert list(User.objects.filter(is_superuser=True).values_list("username", flat=True)) == [
@@ -97,6 +101,7 @@ def test_each_demo_user_can_sign_in_and_open_their_start_page(
         ("compliance", "/admin/audit/decisionrecord/"),
         ("modeler", "/admin/training/trainingrun/"),
         ("officer", "/admin/audit/decisionrecord/?decision__exact=REVIEW"),
+        ("risk", "/admin/monitoring/monitoringsnapshot/dashboard/"),
         ("admin", "/admin/"),
     ]:
         assert client.login(username=username, password="demo12345")
@@ -119,6 +124,7 @@ def test_the_banner_prints_every_role_login(
         ("compliance", "Compliance Officer"),
         ("modeler", "Model Manager"),
         ("officer", "Credit Officer"),
+        ("risk", "Risk Manager"),
         ("admin", "Administrator"),
     ]:
         assert f"   {username:<10} / demo12345   {role}: " in printed

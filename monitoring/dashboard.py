@@ -1,0 +1,242 @@
+"""The risk manager's dashboard, read from snapshots only (never the decision records).
+
+Each panel is a plot (server-side SVG) with its numbers as a table and a CSV download.
+The period's distributions are the snapshots' shares weighted by their decisions; the PSI
+per field is recomputed from them against the version's baseline.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from django.db.models import Max
+
+from credit_ml.monitoring import NO_DATA, ModelBaseline, psi
+from credit_ml.monitoring_charts import bar_chart_svg, line_chart_svg
+from monitoring.models import ALL_CLIENTS, MonitoringSnapshot
+from monitoring.services import psi_bands
+
+#: Days shown when no period is asked for (ending at the latest snapshot).
+DEFAULT_DAYS = 90
+
+
+@dataclass(frozen=True)
+class Panel:
+    key: str
+    title: str
+    svg: str
+    columns: tuple[str, ...]
+    rows: list[tuple[Any, ...]]
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    model_label: str
+    client: str
+    start: date | None
+    end: date | None
+    snapshots: int
+    decisions: int
+    panels: list[Panel] = field(default_factory=list)
+
+    def panel(self, key: str) -> Panel | None:
+        return next((p for p in self.panels if p.key == key), None)
+
+
+_FIELDS = (
+    "day",
+    "decisions",
+    "approved",
+    "model_version__baseline",
+    "report__stability__score__bins",
+    "report__stability__fields",
+    "report__decision_mix__rule_hit_rates",
+    "report__performance__calibration_by_grade",
+    "report__performance__vintages",
+    "report__fairness",
+)
+
+
+def dashboard_labels() -> tuple[list[str], list[str]]:
+    """The model labels and client names that have snapshots (for the page's choices)."""
+    labels = MonitoringSnapshot.objects.values_list("model_label", flat=True).distinct()
+    clients = MonitoringSnapshot.objects.values_list("client_name", flat=True).distinct()
+    return sorted(labels), sorted(clients)
+
+
+def monitoring_dashboard(
+    *, model_label: str, client: str = ALL_CLIENTS, start: date | None, end: date | None
+) -> Dashboard:
+    series = MonitoringSnapshot.objects.filter(model_label=model_label, client_name=client)
+    if end is None:
+        end = series.aggregate(last=Max("day"))["last"]
+    if end is None:
+        return Dashboard(model_label, client, start, end, 0, 0)
+    start = start or end - timedelta(days=DEFAULT_DAYS - 1)
+    rows = list(series.filter(day__gte=start, day__lte=end).order_by("day").values_list(*_FIELDS))
+    if not rows:
+        return Dashboard(model_label, client, start, end, 0, 0)
+    baseline = ModelBaseline.from_dict(rows[-1][3]) if rows[-1][3] else None
+    panels = [
+        _approval_panel(rows),
+        _rules_panel(rows),
+        *_stability_panels(rows, baseline),
+        _calibration_panel(rows),
+        _vintage_panel(rows),
+        _fairness_panel(rows),
+    ]
+    return Dashboard(model_label, client, start, end, len(rows), sum(r[1] for r in rows), panels)
+
+
+def _approval_panel(rows: list[tuple[Any, ...]]) -> Panel:
+    days = [r[0].isoformat() for r in rows]
+    rates = [r[2] / r[1] if r[1] else None for r in rows]
+    return Panel(
+        "approval",
+        "Approval rate by day",
+        line_chart_svg("Approval rate by day", days, {"approval rate": rates}),
+        ("day", "decisions", "approved", "approval rate"),
+        [(d, r[1], r[2], rate) for d, r, rate in zip(days, rows, rates, strict=True)],
+    )
+
+
+def _rules_panel(rows: list[tuple[Any, ...]]) -> Panel:
+    days = [r[0].isoformat() for r in rows]
+    codes = sorted({code for r in rows for code in (r[6] or {})})
+    series = {code: [(r[6] or {}).get(code, {}).get("rate", 0.0) for r in rows] for code in codes}
+    table = [(d, code, series[code][i]) for i, d in enumerate(days) for code in codes]
+    return Panel(
+        "rules",
+        "Rule hit rates by day",
+        line_chart_svg("Rule hit rates by day", days, series),
+        ("day", "rule", "hit rate"),
+        table,
+    )
+
+
+def _weighted_shares(items: Iterable[tuple[list[dict[str, Any]], int]]) -> list[float] | None:
+    totals: list[float] = []
+    weight = 0
+    for bins, n in items:
+        if not n or not bins:
+            continue
+        if not totals:
+            totals = [0.0] * len(bins)
+        for i, item in enumerate(bins):
+            totals[i] += float(item["period"]) * n
+        weight += n
+    return [t / weight for t in totals] if weight else None
+
+
+def _stability_panels(rows: list[tuple[Any, ...]], baseline: ModelBaseline | None) -> list[Panel]:
+    if baseline is None:
+        return []
+    score = _weighted_shares((r[4], r[1]) for r in rows)
+    labels = list(baseline.score.labels)
+    score_panel = Panel(
+        "score",
+        "Score distribution: baseline and period",
+        bar_chart_svg(
+            "Score distribution: baseline and period",
+            labels,
+            {"baseline": list(baseline.score.shares), "period": score or [None] * len(labels)},
+            percent=True,
+        ),
+        ("bin", "baseline share", "period share"),
+        [
+            (label, base, score[i] if score else NO_DATA)
+            for i, (label, base) in enumerate(zip(labels, baseline.score.shares, strict=True))
+        ],
+    )
+    bands = psi_bands()
+    values: dict[str, float | None] = {}
+    for name, bins in baseline.fields.items():
+        shares = _weighted_shares(((r[5] or {}).get(name, {}).get("bins"), r[1]) for r in rows)
+        values[name] = psi(bins.shares, shares) if shares and any(shares[:-1]) else None
+    psi_panel = Panel(
+        "psi",
+        "PSI per field (period against baseline)",
+        bar_chart_svg(
+            "PSI per field (period against baseline)",
+            list(values),
+            {"PSI": list(values.values())},
+            lines=[(bands.watch, "watch"), (bands.act, "act")],
+        ),
+        ("field", "PSI", "band"),
+        [
+            (name, NO_DATA if v is None else v, NO_DATA if v is None else bands.band(v))
+            for name, v in values.items()
+        ],
+    )
+    return [score_panel, psi_panel]
+
+
+def _calibration_panel(rows: list[tuple[Any, ...]]) -> Panel:
+    totals: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])
+    for r in rows:
+        for item in r[7] or []:
+            total = totals[item["grade"]]
+            total[0] += item["n"]
+            total[1] += item["defaults"]
+            total[2] += item["mean_pd"] * item["n"]
+    grades = sorted(totals)
+    predicted = [totals[g][2] / totals[g][0] for g in grades]
+    observed = [totals[g][1] / totals[g][0] for g in grades]
+    return Panel(
+        "calibration",
+        "Calibration by grade (matured loans)",
+        bar_chart_svg(
+            "Calibration by grade (matured loans)",
+            grades,
+            {"mean predicted PD": predicted, "observed default rate": observed},
+            percent=True,
+        ),
+        ("grade", "loans", "defaults", "mean predicted PD", "observed default rate"),
+        [
+            (g, int(totals[g][0]), int(totals[g][1]), p, o)
+            for g, p, o in zip(grades, predicted, observed, strict=True)
+        ],
+    )
+
+
+def _vintage_panel(rows: list[tuple[Any, ...]]) -> Panel:
+    curves: dict[str, list[float]] = {}
+    for r in rows:
+        curves.update(r[8] or {})
+    length = max((len(c) for c in curves.values()), default=0)
+    mobs = [str(m) for m in range(1, length + 1)]
+    return Panel(
+        "vintages",
+        "Vintage curves: cumulative default rate by months on book",
+        line_chart_svg(
+            "Vintage curves: cumulative default rate by months on book",
+            mobs,
+            {k: list(v) for k, v in sorted(curves.items())},
+        ),
+        ("application month", "months on book", "cumulative default rate"),
+        [(k, i + 1, v) for k, c in sorted(curves.items()) for i, v in enumerate(c)],
+    )
+
+
+def _fairness_panel(rows: list[tuple[Any, ...]]) -> Panel:
+    days = [r[0].isoformat() for r in rows]
+    series: dict[str, list[float | None]] = defaultdict(lambda: [None] * len(rows))
+    table = []
+    for i, r in enumerate(rows):
+        for name, groups in (r[9] or {}).items():
+            for group in groups:
+                key = f"{name}={group['group']}"
+                series[key][i] = group["disparate_impact"]
+                table.append((days[i], name, group["group"], group["count"],
+                              group["approval_rate"], group["disparate_impact"]))  # fmt: skip
+    return Panel(
+        "fairness",
+        "Disparate-impact ratio by group (flagged under 0.8)",
+        line_chart_svg("Disparate-impact ratio by group (flagged under 0.8)", days, dict(series)),
+        ("day", "field", "group", "decisions", "approval rate", "disparate impact"),
+        table,
+    )
