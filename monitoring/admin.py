@@ -4,7 +4,9 @@ the alerts with their acknowledgement (a note; alerts are never deleted)."""
 from __future__ import annotations
 
 import csv
+import json
 from datetime import date
+from html import escape
 from io import StringIO
 from typing import Any
 
@@ -17,7 +19,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_POST
 
-from monitoring.dashboard import Dashboard, dashboard_labels, monitoring_dashboard
+from monitoring.dashboard import Dashboard, Panel, dashboard_labels, monitoring_dashboard
 from monitoring.models import ALL_CLIENTS, MonitoringAlert, MonitoringSnapshot
 from monitoring.snapshots import AlertAcknowledgeRefused, alert_acknowledge
 from registry.admin import ReadOnlyAdmin
@@ -37,8 +39,12 @@ class MonitoringSnapshotAdmin(ReadOnlyAdmin):
     list_filter = ["model_label", "client_name"]
     date_hierarchy = "day"
     show_full_result_count = False
-    exclude = ["report"]
+    exclude = ["report", "series"]
     readonly_fields = ["report_json"]
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        # The list never shows the reports: leave them in the database.
+        return super().get_queryset(request).defer("report", "series")
 
     @admin.display(description="client", ordering="client_name")
     def client_label(self, obj: MonitoringSnapshot) -> str:
@@ -51,8 +57,6 @@ class MonitoringSnapshotAdmin(ReadOnlyAdmin):
 
     @admin.display(description="report")
     def report_json(self, obj: MonitoringSnapshot) -> SafeString:
-        import json
-
         return format_html("<pre>{}</pre>", json.dumps(obj.report, indent=2))
 
     def get_urls(self) -> list[URLPattern]:
@@ -85,7 +89,7 @@ class MonitoringSnapshotAdmin(ReadOnlyAdmin):
             "labels": labels,
             "clients": clients,
             # The SVG is built on the server with every text escaped (credit_ml.monitoring_charts).
-            "panels": [(p, mark_safe(p.svg), _shown(p.rows)) for p in board.panels],  # noqa: S308
+            "panels": [(p, mark_safe(p.svg), _table(p)) for p in board.panels],  # noqa: S308
             "open_alerts": MonitoringAlert.objects.filter(acknowledged_at__isnull=True).count(),
             "query": request.GET.urlencode(),
         }
@@ -98,10 +102,19 @@ class MonitoringSnapshotAdmin(ReadOnlyAdmin):
 SHOWN_ROWS = 200
 
 
-def _shown(rows: list[tuple[Any, ...]]) -> list[list[str]]:
-    return [
-        [f"{c:.4f}" if isinstance(c, float) else str(c) for c in row] for row in rows[:SHOWN_ROWS]
-    ]
+def _cell(value: Any) -> str:
+    return escape(f"{value:.4f}" if isinstance(value, float) else str(value))
+
+
+def _table(panel: Panel) -> SafeString:
+    """The panel's numbers as an HTML table, every cell escaped (built here rather than in
+    the template: a template loop over thousands of cells costs more than the page budget)."""
+    head = "".join(f"<th>{escape(c)}</th>" for c in panel.columns)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{_cell(c)}</td>" for c in row) + "</tr>"
+        for row in panel.rows[:SHOWN_ROWS]
+    )
+    return mark_safe(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")  # noqa: S308
 
 
 def _csv(board: Dashboard, key: str) -> HttpResponse:
@@ -138,6 +151,10 @@ class MonitoringAlertAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "kind", "subject", "value", "threshold", "day", "status"]
     list_filter = [AcknowledgedFilter, "kind"]
     list_select_related = ["snapshot"]
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        return super().get_queryset(request).defer("snapshot__report", "snapshot__series")
+
     show_full_result_count = False
     readonly_fields = [
         "kind",

@@ -19,6 +19,7 @@ from credit_ml.monitoring import NO_DATA, ModelBaseline, psi
 from credit_ml.monitoring_charts import bar_chart_svg, line_chart_svg
 from monitoring.models import ALL_CLIENTS, MonitoringSnapshot
 from monitoring.services import psi_bands
+from registry.models import ModelVersion
 
 #: Days shown when no period is asked for (ending at the latest snapshot).
 DEFAULT_DAYS = 90
@@ -47,24 +48,46 @@ class Dashboard:
         return next((p for p in self.panels if p.key == key), None)
 
 
-_FIELDS = (
-    "day",
-    "decisions",
-    "approved",
-    "model_version__baseline",
-    "report__stability__score__bins",
-    "report__stability__fields",
-    "report__decision_mix__rule_hit_rates",
-    "report__performance__calibration_by_grade",
-    "report__performance__vintages",
-    "report__fairness",
-)
+_FIELDS = ("day", "decisions", "approved", "series")
+#: Digits kept of each share and rate in a snapshot's series.
+DIGITS = 6
+
+
+def _shares(bins: list[dict[str, Any]] | None) -> list[float]:
+    return [round(float(item["period"]), DIGITS) for item in bins or []]
+
+
+def dashboard_series(report: dict[str, Any]) -> dict[str, Any]:
+    """What the dashboard aggregates of one snapshot's report (``MonitoringReport.to_dict``):
+    the score's and each field's period shares, rule hit rates, calibration sums by grade,
+    vintage curves and disparate-impact ratios by group."""
+    stability = report["stability"]
+    performance = report["performance"]
+    return {
+        "score": _shares(stability["score"]["bins"]),
+        "fields": {name: _shares(item["bins"]) for name, item in stability["fields"].items()},
+        "rules": {
+            code: round(float(item["rate"]), DIGITS)
+            for code, item in report["decision_mix"]["rule_hit_rates"].items()
+        },
+        "calibration": [
+            [row["grade"], row["n"], row["defaults"], row["mean_pd"]]
+            for row in performance["calibration_by_grade"]
+        ],
+        "vintages": performance["vintages"],
+        "fairness": [
+            [name, row["group"], row["count"], row["approval_rate"], row["disparate_impact"]]
+            for name, rows in report["fairness"].items()
+            for row in rows
+        ],
+    }
 
 
 def dashboard_labels() -> tuple[list[str], list[str]]:
     """The model labels and client names that have snapshots (for the page's choices)."""
-    labels = MonitoringSnapshot.objects.values_list("model_label", flat=True).distinct()
-    clients = MonitoringSnapshot.objects.values_list("client_name", flat=True).distinct()
+    snapshots = MonitoringSnapshot.objects.order_by()  # no ordering columns in DISTINCT
+    labels = snapshots.values_list("model_label", flat=True).distinct()
+    clients = snapshots.values_list("client_name", flat=True).distinct()
     return sorted(labels), sorted(clients)
 
 
@@ -80,7 +103,10 @@ def monitoring_dashboard(
     rows = list(series.filter(day__gte=start, day__lte=end).order_by("day").values_list(*_FIELDS))
     if not rows:
         return Dashboard(model_label, client, start, end, 0, 0)
-    baseline = ModelBaseline.from_dict(rows[-1][3]) if rows[-1][3] else None
+    stored = (
+        ModelVersion.objects.filter(label=model_label).values_list("baseline", flat=True).first()
+    )
+    baseline = ModelBaseline.from_dict(stored) if stored else None
     panels = [
         _approval_panel(rows),
         _rules_panel(rows),
@@ -106,8 +132,8 @@ def _approval_panel(rows: list[tuple[Any, ...]]) -> Panel:
 
 def _rules_panel(rows: list[tuple[Any, ...]]) -> Panel:
     days = [r[0].isoformat() for r in rows]
-    codes = sorted({code for r in rows for code in (r[6] or {})})
-    series = {code: [(r[6] or {}).get(code, {}).get("rate", 0.0) for r in rows] for code in codes}
+    codes = sorted({code for r in rows for code in r[3].get("rules", {})})
+    series = {code: [r[3].get("rules", {}).get(code, 0.0) for r in rows] for code in codes}
     table = [(d, code, series[code][i]) for i, d in enumerate(days) for code in codes]
     return Panel(
         "rules",
@@ -118,16 +144,16 @@ def _rules_panel(rows: list[tuple[Any, ...]]) -> Panel:
     )
 
 
-def _weighted_shares(items: Iterable[tuple[list[dict[str, Any]], int]]) -> list[float] | None:
+def _weighted_shares(items: Iterable[tuple[list[float] | None, int]]) -> list[float] | None:
     totals: list[float] = []
     weight = 0
-    for bins, n in items:
-        if not n or not bins:
+    for shares, n in items:
+        if not n or not shares:
             continue
         if not totals:
-            totals = [0.0] * len(bins)
-        for i, item in enumerate(bins):
-            totals[i] += float(item["period"]) * n
+            totals = [0.0] * len(shares)
+        for i, share in enumerate(shares):
+            totals[i] += share * n
         weight += n
     return [t / weight for t in totals] if weight else None
 
@@ -135,7 +161,7 @@ def _weighted_shares(items: Iterable[tuple[list[dict[str, Any]], int]]) -> list[
 def _stability_panels(rows: list[tuple[Any, ...]], baseline: ModelBaseline | None) -> list[Panel]:
     if baseline is None:
         return []
-    score = _weighted_shares((r[4], r[1]) for r in rows)
+    score = _weighted_shares((r[3].get("score"), r[1]) for r in rows)
     labels = list(baseline.score.labels)
     score_panel = Panel(
         "score",
@@ -155,7 +181,7 @@ def _stability_panels(rows: list[tuple[Any, ...]], baseline: ModelBaseline | Non
     bands = psi_bands()
     values: dict[str, float | None] = {}
     for name, bins in baseline.fields.items():
-        shares = _weighted_shares(((r[5] or {}).get(name, {}).get("bins"), r[1]) for r in rows)
+        shares = _weighted_shares((r[3].get("fields", {}).get(name), r[1]) for r in rows)
         values[name] = psi(bins.shares, shares) if shares and any(shares[:-1]) else None
     psi_panel = Panel(
         "psi",
@@ -178,11 +204,11 @@ def _stability_panels(rows: list[tuple[Any, ...]], baseline: ModelBaseline | Non
 def _calibration_panel(rows: list[tuple[Any, ...]]) -> Panel:
     totals: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])
     for r in rows:
-        for item in r[7] or []:
-            total = totals[item["grade"]]
-            total[0] += item["n"]
-            total[1] += item["defaults"]
-            total[2] += item["mean_pd"] * item["n"]
+        for grade, n, defaults, mean_pd in r[3].get("calibration", []):
+            total = totals[grade]
+            total[0] += n
+            total[1] += defaults
+            total[2] += mean_pd * n
     grades = sorted(totals)
     predicted = [totals[g][2] / totals[g][0] for g in grades]
     observed = [totals[g][1] / totals[g][0] for g in grades]
@@ -206,7 +232,7 @@ def _calibration_panel(rows: list[tuple[Any, ...]]) -> Panel:
 def _vintage_panel(rows: list[tuple[Any, ...]]) -> Panel:
     curves: dict[str, list[float]] = {}
     for r in rows:
-        curves.update(r[8] or {})
+        curves.update(r[3].get("vintages", {}))
     length = max((len(c) for c in curves.values()), default=0)
     mobs = [str(m) for m in range(1, length + 1)]
     return Panel(
@@ -227,12 +253,9 @@ def _fairness_panel(rows: list[tuple[Any, ...]]) -> Panel:
     series: dict[str, list[float | None]] = defaultdict(lambda: [None] * len(rows))
     table = []
     for i, r in enumerate(rows):
-        for name, groups in (r[9] or {}).items():
-            for group in groups:
-                key = f"{name}={group['group']}"
-                series[key][i] = group["disparate_impact"]
-                table.append((days[i], name, group["group"], group["count"],
-                              group["approval_rate"], group["disparate_impact"]))  # fmt: skip
+        for name, group, count, approval_rate, ratio in r[3].get("fairness", []):
+            series[f"{name}={group}"][i] = ratio
+            table.append((days[i], name, group, count, approval_rate, ratio))
     return Panel(
         "fairness",
         "Disparate-impact ratio by group (flagged under 0.8)",

@@ -27,6 +27,9 @@ class MonitoringSnapshot(models.Model):
     approved = models.PositiveIntegerField()
     score_psi = models.FloatField(null=True, blank=True)
     report: models.JSONField[Any] = models.JSONField()
+    # What the dashboard aggregates, compact (``monitoring.dashboard.dashboard_series``), so
+    # that months of snapshots are read without parsing their whole reports.
+    series: models.JSONField[Any] = models.JSONField(default=dict)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

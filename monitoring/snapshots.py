@@ -20,6 +20,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from audit.models import DecisionRecord
+from monitoring.dashboard import dashboard_series
 from monitoring.models import ALL_CLIENTS, MonitoringAlert, MonitoringSnapshot
 from monitoring.selectors import MonitoringError, Period
 from monitoring.services import MonitoringReport, monitoring_report
@@ -72,6 +73,7 @@ def _snapshot(*, version: ModelVersion, day: date, client: str) -> MonitoringSna
     except MonitoringError:
         logger.warning("monitoring: no report of %s for %s", version.label, day, exc_info=True)
         return None
+    body = report.to_dict()
     try:
         with transaction.atomic():
             snapshot = MonitoringSnapshot.objects.create(
@@ -82,7 +84,8 @@ def _snapshot(*, version: ModelVersion, day: date, client: str) -> MonitoringSna
                 decisions=report.decisions,
                 approved=report.decision_mix["APPROVE"]["count"],
                 score_psi=report.stability.score.psi,
-                report=report.to_dict(),
+                report=body,
+                series=dashboard_series(body),
             )
             drafts = alert_drafts(report=report, snapshot=snapshot, version=version)
             MonitoringAlert.objects.bulk_create(
