@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+import numpy as np
 from django.db.models import Max
 
 from credit_ml.monitoring import NO_DATA, ModelBaseline, psi
@@ -145,17 +146,15 @@ def _rules_panel(rows: list[tuple[Any, ...]]) -> Panel:
 
 
 def _weighted_shares(items: Iterable[tuple[list[float] | None, int]]) -> list[float] | None:
-    totals: list[float] = []
-    weight = 0
-    for shares, n in items:
-        if not n or not shares:
-            continue
-        if not totals:
-            totals = [0.0] * len(shares)
-        for i, share in enumerate(shares):
-            totals[i] += share * n
-        weight += n
-    return [t / weight for t in totals] if weight else None
+    """The shares of several snapshots, weighted by their decisions (None without any)."""
+    pairs = [(shares, n) for shares, n in items if n and shares]
+    if not pairs:
+        return None
+    length = len(pairs[-1][0])
+    kept = [(shares, n) for shares, n in pairs if len(shares) == length]  # same bins only
+    matrix = np.array([shares for shares, _ in kept], dtype=np.float64)
+    weights = np.array([n for _, n in kept], dtype=np.float64)
+    return (weights @ matrix / weights.sum()).tolist()  # type: ignore[no-any-return]
 
 
 def _stability_panels(rows: list[tuple[Any, ...]], baseline: ModelBaseline | None) -> list[Panel]:
