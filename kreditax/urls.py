@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from kreditax.metrics import metrics_view
 from kreditax.views import landing
 from scoring.api.errors import json_error_view
 from scoring.api.security import docs_view
@@ -9,6 +10,7 @@ from scoring.api.security import docs_view
 urlpatterns = [
     path("", landing, name="landing"),
     path("admin/", admin.site.urls),
+    path("metrics", metrics_view, name="metrics"),
     path("api/v1/", include("audit.api.urls")),
     path("api/v1/", include(("scoring.api.urls", "api"), namespace="api")),
     path("api/v1/", include(("training.api.urls", "training-api"), namespace="training-api")),

@@ -257,11 +257,12 @@ def _staff(role: str) -> User:
 
 
 @pytest.fixture
-def world(db: None, artifact: SavedArtifact) -> Iterator[World]:
+def world(db: None, artifact: SavedArtifact, settings: Any) -> Iterator[World]:
     """One of everything: a champion and its history, a key, a scored decision sealed into a
     checkpoint, an export by the compliance officer, a training run, an outcome, staff."""
     model_cache.clear()
     forget_clients()
+    settings.KREDITAX_METRICS_TOKEN = "matrix-metrics-token"  # sent by no one here: 401
     champion = ModelVersion.objects.create(
         label="m-matrix",
         algorithm=ModelVersion.Algorithm.XGBOOST,

@@ -61,6 +61,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First, so that every response (errors, the admin, static files) carries X-Request-ID.
     "scoring.api.request_id.RequestIdMiddleware",
+    # Request latency by endpoint for /metrics.
+    "kreditax.metrics.RequestMetricsMiddleware",
     # Chunked bodies (411) and bodies over DATA_UPLOAD_MAX_MEMORY_SIZE (413), as JSON.
     "scoring.api.framing.BodyFramingMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -223,6 +225,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = KREDITAX_MAX_BATCH_BODY_BYTES + 1024
 KREDITAX_BANK_MAX_DSR = envfloat("KREDITAX_BANK_MAX_DSR", 0.35)
 # Audit records are kept this many years (Law 8/1997: company documents 10 years).
 KREDITAX_RETENTION_YEARS = envint("KREDITAX_RETENTION_YEARS", 10)
+
+# /metrics (Prometheus) answers only requests with "Authorization: Bearer <this token>";
+# without a token the endpoint is off (403).
+KREDITAX_METRICS_TOKEN = env("KREDITAX_METRICS_TOKEN", "", file_errors=KREDITAX_SECRET_FILE_ERRORS)
 
 # --- Monitoring -----------------------------------------------------------------------------
 # PSI bands: stable below WATCH, watch up to ACT, act above (rules of thumb, configurable).
