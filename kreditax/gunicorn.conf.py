@@ -20,3 +20,12 @@ accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-")
 # The access log carries method, path, status and timing only: no bodies, no query strings;
 # and the request id of the response header, as the application's log lines do.
 access_log_format = '%(h)s [%({x-request-id}o)s] "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
+
+
+def child_exit(server: object, worker: object) -> None:
+    """A worker's metrics files are marked dead when it exits (prometheus-client's
+    multiprocess mode, on when PROMETHEUS_MULTIPROC_DIR is set)."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)  # type: ignore[attr-defined,no-untyped-call]

@@ -42,3 +42,25 @@ def test_production_settings_require_exactly_these_variables() -> None:
 
     assert block is not None
     assert set(re.findall(r'\("(\w+)", ', block.group(1))) == set(REQUIRED) - {"DATABASE_URL"}
+
+
+def test_prometheus_scrapes_web_with_the_token_and_the_worker() -> None:
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
+    prometheus = compose["services"]["prometheus"]
+    mounted = {v.split(":")[1]: v.split(":")[0] for v in prometheus["volumes"]}
+    config_file = ROOT / mounted["/etc/prometheus/prometheus.yml"]
+    config = yaml.safe_load(config_file.read_text(encoding="utf-8"))
+    jobs = {job["job_name"]: job for job in config["scrape_configs"]}
+
+    web, worker = jobs["kreditax-web"], jobs["kreditax-worker"]
+    assert web["metrics_path"] == "/metrics"
+    assert web["static_configs"] == [{"targets": ["web:8000"]}]
+    assert web["authorization"]["type"] == "Bearer"
+    token_file = web["authorization"]["credentials_file"]
+    assert token_file == f"/run/secrets/{prometheus['secrets'][0]}"
+    assert compose["secrets"]["metrics_token"] == {"environment": "KREDITAX_METRICS_TOKEN"}
+    assert "KREDITAX_METRICS_TOKEN" in compose["x-app"]["environment"]
+    port = compose["services"]["worker"]["environment"]["KREDITAX_WORKER_METRICS_PORT"]
+    assert worker["static_configs"] == [{"targets": [f"worker:{port}"]}]
+    assert compose["services"]["worker"]["expose"] == [port]
+    assert all(p.startswith("127.0.0.1:") for p in prometheus["ports"])  # not public
