@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from kreditax.settings.env import env, envbool, envfloat, envint, envlist, envpath
 from kreditax.settings.schedule import crontab_from
@@ -196,17 +198,25 @@ SPECTACULAR_SETTINGS = {
 
 # Every line names the request it belongs to (the X-Request-ID of the response; "-" outside
 # a request). The filter sits on the handler, so records of every logger get it.
-LOGGING = {
+# Log lines: "plain" text (development) or one JSON object per line ("json", production's
+# default); both carry the request id.
+KREDITAX_LOG_FORMAT = env("KREDITAX_LOG_FORMAT", "plain").strip().lower() or "plain"
+if KREDITAX_LOG_FORMAT not in {"plain", "json"}:
+    raise ImproperlyConfigured(
+        f"KREDITAX_LOG_FORMAT must be plain or json, got {KREDITAX_LOG_FORMAT!r}."
+    )
+LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"request_id": {"()": "scoring.api.request_id.RequestIdFilter"}},
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"}
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "kreditax.logformat.JsonFormatter"},
     },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "formatter": "plain",
+            "formatter": KREDITAX_LOG_FORMAT,
             "filters": ["request_id"],
         }
     },
