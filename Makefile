@@ -74,9 +74,10 @@ bench: install-dev ## Run the benchmarks that need no services (see benchmarks/R
 	$(PY) benchmarks/bench_memory.py
 	$(PY) benchmarks/bench_treeshap.py --rows 10000 --repeats 5
 
-bench-services: install-dev ## Scoring (PostgreSQL + wrk) and admin (PostgreSQL) benchmarks
+bench-services: install-dev ## Scoring (PostgreSQL + wrk), admin and monitoring (PostgreSQL) benchmarks
 	$(PY) benchmarks/bench_scoring.py
 	$(PY) benchmarks/bench_admin.py
+	$(PY) benchmarks/bench_monitoring.py
 
 clean: ## Remove the demo's database, data and models (keeps .venv)
 	rm -rf $(VAR) staticfiles
