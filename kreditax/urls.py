@@ -14,6 +14,10 @@ urlpatterns = [
     path("api/v1/", include("audit.api.urls")),
     path("api/v1/", include(("scoring.api.urls", "api"), namespace="api")),
     path("api/v1/", include(("training.api.urls", "training-api"), namespace="training-api")),
+    path(
+        "api/v1/",
+        include(("monitoring.api.urls", "monitoring-api"), namespace="monitoring-api"),
+    ),
     path("api/schema/", docs_view(SpectacularAPIView.as_view()), name="schema"),
     # The split view serves its init script as a file: no inline script, for the CSP.
     path(

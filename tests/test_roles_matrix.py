@@ -108,6 +108,10 @@ PROBES: dict[str, Probe] = {
     "POST /api/v1/training-runs": Probe(data={}, json=True, ok=400),
     "POST /api/v1/models/<label>/challenger": Probe(data={}, json=True, ok=400),
     "GET /api/v1/audit-log/export": Probe(query={"format": "csv"}),
+    # The matrix's champion has no baseline: the report is refused by validation (400).
+    "GET /api/v1/monitoring/report": Probe(
+        query={"from": "2026-01-01", "to": "2026-01-31"}, ok=400
+    ),
     "POST /admin/audit/decisionrecord/ action=export_csv": Probe(
         data={"action": "export_csv", "_selected_action": "<record_pk>"},
         ok=302,
