@@ -20,7 +20,7 @@ COPY . .
 RUN DJANGO_SECRET_KEY=build KREDITAX_PII_KEY=build KREDITAX_AUDIT_KEYS=build \
     DATABASE_URL=postgres://build@localhost/build \
     python manage.py collectstatic --noinput \
-    && mkdir -p /app/var/models /app/var/data && chown -R kreditax /app/var
+    && mkdir -p /app/var/models /app/var/data /tmp/prometheus && chown -R kreditax /app/var /tmp/prometheus
 
 USER kreditax
 EXPOSE 8000

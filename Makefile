@@ -74,10 +74,11 @@ bench: install-dev ## Run the benchmarks that need no services (see benchmarks/R
 	$(PY) benchmarks/bench_memory.py
 	$(PY) benchmarks/bench_treeshap.py --rows 10000 --repeats 5
 
-bench-services: install-dev ## Scoring (PostgreSQL + wrk), admin (PostgreSQL) and reliability (its own PostgreSQL) benchmarks
+bench-services: install-dev ## Scoring (PostgreSQL + wrk), admin and monitoring (PostgreSQL), reliability (its own PostgreSQL)
 	$(PY) benchmarks/bench_scoring.py
 	$(PY) benchmarks/bench_admin.py
 	$(PY) benchmarks/bench_reliability.py --phases load,pg-outage,kill-worker
+	$(PY) benchmarks/bench_monitoring.py
 
 clean: ## Remove the demo's database, data and models (keeps .venv)
 	rm -rf $(VAR) staticfiles

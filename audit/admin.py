@@ -753,8 +753,16 @@ class AuditAccessAdmin(ReadOnlyAdmin):
 
 @admin.register(Outcome)
 class OutcomeAdmin(ReadOnlyAdmin):
-    list_display = ["request_id", "defaulted", "observed_at", "imported_at"]
-    list_filter = ["defaulted"]
+    list_display = [
+        "request_id",
+        "months_on_book",
+        "collectibility",
+        "days_past_due",
+        "defaulted",
+        "observed_at",
+        "imported_at",
+    ]
+    list_filter = ["collectibility", "defaulted"]
     date_hierarchy = "observed_at"
     show_full_result_count = False
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 
 from credit_ml.policy import CounterofferDict, RuleResultDict
 from credit_ml.reasons import ReasonDict
@@ -172,21 +173,46 @@ class AuditAccess(AppendOnlyModel):
 
 
 class Outcome(models.Model):
-    """The observed outcome of a scored application, for challenger comparisons.
+    """One observation of how a scored application's loan stood (appended, never replaced).
 
-    ``request_id`` is the decision record's request id (a reference, not a copy).
+    ``request_id`` is the decision record's request id (a reference, not a copy). An
+    observation gives the days past due and/or the SLIK collectibility grade (Kol 1 to 5) at
+    ``months_on_book``, or (the older import format) only ``defaulted``. At the same
+    months on book a later observation supersedes an earlier one; both are kept. Whether
+    the loan defaulted follows the configured default definition (``audit.outcomes``).
     """
 
-    request_id = models.UUIDField(unique=True)
-    defaulted = models.BooleanField()
+    request_id = models.UUIDField()
+    defaulted = models.BooleanField(null=True, blank=True)
+    days_past_due = models.PositiveIntegerField(null=True, blank=True)
+    collectibility = models.PositiveSmallIntegerField(null=True, blank=True)
+    months_on_book = models.PositiveSmallIntegerField(null=True, blank=True)
     observed_at = models.DateField()
     imported_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         db_table = "training_outcome"  # made by training, taken over in audit 0013
         ordering = ["-observed_at", "-id"]
+        indexes = [models.Index(fields=["request_id", "observed_at"], name="outcome_request")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(defaulted__isnull=False)
+                | Q(days_past_due__isnull=False)
+                | Q(collectibility__isnull=False),
+                name="outcome_says_something",
+            ),
+            models.CheckConstraint(
+                condition=Q(collectibility__isnull=True)
+                | Q(collectibility__gte=1, collectibility__lte=5),
+                name="outcome_kol_1_to_5",
+            ),
+        ]
 
     def __str__(self) -> str:
+        if self.collectibility is not None or self.days_past_due is not None:
+            kol = f"Kol {self.collectibility}" if self.collectibility is not None else ""
+            dpd = f"{self.days_past_due} DPD" if self.days_past_due is not None else ""
+            return f"{self.request_id}: {' '.join(filter(None, [kol, dpd]))}"
         return f"{self.request_id}: {'default' if self.defaulted else 'good'}"
 
 

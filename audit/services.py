@@ -38,6 +38,7 @@ from audit.models import DecisionRecord, PortfolioRunRecord
 from credit_ml.policy import CounterofferDict, RuleResultDict
 from credit_ml.reasons import ReasonDict
 from credit_ml.scoring import ShadowDict
+from registry import metrics
 from registry.models import ModelVersion, RuleSet
 
 #: Fields hashed into ``content_hash``, in this order. Adding one is a new hash version.
@@ -415,6 +416,7 @@ def decision_records_insert(
             ids.extend(row[0] for row in cursor.fetchall())
     if len(ids) != len(built):
         raise RuntimeError(f"{len(built)} audit records inserted, {len(ids)} ids returned.")
+    metrics.decisions_count(rows=[(str(r[10]), float(r[11]), r[8], r[5]) for r, _ in built])
     return ids
 
 

@@ -50,6 +50,12 @@ DEMO_USERS: tuple[DemoUser, ...] = (
         "rule-set versions: draft, simulate on past decisions, approve another's draft",
         "/admin/policy/simulationrun/",
     ),
+    DemoUser(
+        "risk",
+        roles.RISK_MANAGER,
+        "monitoring: stability, decision mix, performance, fairness, alerts",
+        "/admin/monitoring/monitoringsnapshot/dashboard/",
+    ),
     DemoUser("admin", roles.ADMINISTRATOR, "everything, people and API keys", "/admin/"),
 )
 

@@ -6,6 +6,8 @@ Layout of ``<root>/<label>/``::
     model.txt       a LightGBM booster in LightGBM's own text format (manifest "algorithm")
     encoder.json    the Encoder (preprocessing.Encoder.to_dict)
     manifest.json   what the version is (scoring.ModelManifest), "format": "kreditax.model/1"
+    baseline.json   the monitoring baseline (credit_ml.monitoring.ModelBaseline), when trained
+                    with one
     report/         index.html and PNG plots (credit_ml.report)
 
 ``save_artifact`` writes into a hidden temporary directory beside the target and renames
@@ -39,6 +41,7 @@ import sklearn
 import xgboost as xgb
 
 from credit_ml import lgbm
+from credit_ml.monitoring import ModelBaseline
 from credit_ml.preprocessing import Encoder
 from credit_ml.report import write_report
 from credit_ml.scoring import MANIFEST_FORMAT, ModelManifest, ScoringModel
@@ -47,6 +50,7 @@ from credit_ml.training import TrainingResult
 MODEL_FILE = "model.ubj"
 ENCODER_FILE = "encoder.json"
 MANIFEST_FILE = "manifest.json"
+BASELINE_FILE = "baseline.json"
 REPORT_DIR = "report"
 
 _LABEL_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
@@ -234,6 +238,8 @@ def _write_contents(
         result, label=label, data_sha256=data_sha256, dataset_spec=dataset_spec
     )
     (directory / MANIFEST_FILE).write_bytes(_json_bytes(manifest.to_dict()))
+    if result.baseline is not None:
+        (directory / BASELINE_FILE).write_bytes(_json_bytes(result.baseline.to_dict()))
     write_report(result, directory / REPORT_DIR, label=label)
 
 
@@ -281,6 +287,13 @@ def read_verified_files(path: Path, *, expected_sha256: str) -> dict[str, bytes]
 def read_manifest(files: dict[str, bytes]) -> ModelManifest:
     """The manifest among verified files; ``ArtifactFormatError`` if it is not ours."""
     return _parse_manifest(files)
+
+
+def read_baseline(files: dict[str, bytes]) -> ModelBaseline | None:
+    """The monitoring baseline among verified files, None for a version saved without one."""
+    if BASELINE_FILE not in files:
+        return None
+    return ModelBaseline.from_dict(_parse_json(files, BASELINE_FILE))
 
 
 def _required(files: dict[str, bytes], name: str) -> bytes:

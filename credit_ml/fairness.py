@@ -34,15 +34,23 @@ def fairness_report(
     """Rows per group of each protected field present in ``frame`` (aligned with PDs)."""
     pds = np.asarray(pd_values, dtype=np.float64)
     approved = pds < thresholds.approve_below
-    report: dict[str, list[dict[str, Any]]] = {}
+    return {
+        name: group_rows(groups, approved=approved, pds=pds)
+        for name, groups in protected_groups(frame, schema=schema).items()
+    }
+
+
+def protected_groups(frame: pd.DataFrame, *, schema: ApplicationSchema) -> dict[str, list[str]]:
+    """Each row's group per protected field present in ``frame`` (categories as they are,
+    numbers in the field's bands or quartiles, ``missing`` for gaps)."""
+    groups: dict[str, list[str]] = {}
     for name in schema.protected_fields:
         if name not in frame.columns:
             continue
         spec = schema.field(name)
         numeric = spec.kind is FieldKind.NUMERIC
-        groups = _bands(frame[name], spec.bins) if numeric else _categories(frame[name])
-        report[name] = group_rows(groups, approved=approved, pds=pds)
-    return report
+        groups[name] = _bands(frame[name], spec.bins) if numeric else _categories(frame[name])
+    return groups
 
 
 def group_rows(

@@ -24,6 +24,7 @@ from sklearn.model_selection import StratifiedKFold, train_test_split
 from credit_ml import evaluation, explain, lgbm
 from credit_ml.fairness import fairness_report
 from credit_ml.features import FeatureConfig
+from credit_ml.monitoring import ModelBaseline
 from credit_ml.preprocessing import Encoder, fit_encoder
 from credit_ml.scaling import DecisionThresholds, Outcome, RiskGrades, ScoreScaling
 from credit_ml.schema import ApplicationSchema
@@ -192,6 +193,8 @@ class TrainingResult:
     (float64) for the report; ``test_index``: the holdout rows' positions in the frame,
     ascending, aligned with both. ``timings``: seconds per stage. ``fairness``:
     ``credit_ml.fairness.fairness_report`` of the holdout, per protected field present.
+    ``baseline``: the monitoring baseline (``credit_ml.monitoring.training_baseline``), set by
+    the caller that still holds the training frame; saved with the artifact when present.
     """
 
     encoder: Encoder
@@ -211,6 +214,7 @@ class TrainingResult:
     test_index: npt.NDArray[np.intp] = field(default_factory=lambda: np.zeros(0, np.intp))
     timings: dict[str, float] = field(default_factory=dict)
     fairness: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    baseline: ModelBaseline | None = None
 
 
 class DaskTrainingFailed(RuntimeError):

@@ -24,3 +24,18 @@ accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-")
 # The access log carries method, path, status and timing only: no bodies, no query strings;
 # and the request id of the response header, as the application's log lines do.
 access_log_format = '%(h)s [%({x-request-id}o)s] "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
+# With JSON logs (KREDITAX_LOG_FORMAT, production's default) the access line is one JSON
+# object too (kreditax.gunicorn_logging).
+_production = os.environ.get("DJANGO_SETTINGS_MODULE", "").endswith(".production")
+_log_format = os.environ.get("KREDITAX_LOG_FORMAT", "").strip().lower()
+if _log_format == "json" or (_production and not _log_format):
+    logger_class = "kreditax.gunicorn_logging.JsonAccessLogger"
+
+
+def child_exit(server: object, worker: object) -> None:
+    """A worker's metrics files are marked dead when it exits (prometheus-client's
+    multiprocess mode, on when PROMETHEUS_MULTIPROC_DIR is set)."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)  # type: ignore[attr-defined,no-untyped-call]

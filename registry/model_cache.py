@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db import connection
 
 from credit_ml.scoring import ScoringModel
+from registry import metrics
 from registry.models import ModelAlias, ModelVersion
 from registry.services import model_version_load
 
@@ -50,6 +51,7 @@ def _load(version_id: int, sha256: str) -> LoadedModel:
         if loaded is None:
             version = ModelVersion.objects.get(pk=version_id)
             model = model_version_load(version=version)
+            metrics.CHAMPION_RELOADS.inc()
             model.set_threads(settings.KREDITAX_SCORING_THREADS)
             while len(_cache) >= _MAX_CACHED:
                 _cache.pop(next(iter(_cache)))

@@ -55,6 +55,12 @@ class ModelVersion(models.Model):
     # The lender's dataset spec (credit_ml.spec.DatasetSpec.to_dict), null for the built-in
     # Indonesian schema. Scoring validates against the champion's schema built from it.
     dataset_spec = models.JSONField(null=True, blank=True)
+    # The monitoring baseline (credit_ml.monitoring.ModelBaseline.to_dict): the score's and
+    # every field's bins and shares. ``baseline_source`` says where it came from: "training"
+    # (its training data) or "decisions" (its first month of decisions); blank: none yet.
+    baseline = models.JSONField(null=True, blank=True)
+    # A database default too, so that a writer that predates the column can still insert.
+    baseline_source = models.CharField(max_length=16, blank=True, default="", db_default="")
     # PROTECT: the registry is an audit trail; users are deactivated, not deleted.
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

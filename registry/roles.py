@@ -16,6 +16,7 @@ from __future__ import annotations
 COMPLIANCE_OFFICER = "Compliance Officer"
 MODEL_MANAGER = "Model Manager"
 CREDIT_OFFICER = "Credit Officer"
+RISK_MANAGER = "Risk Manager"
 ADMINISTRATOR = "Administrator"
 CREDIT_POLICY_MANAGER = "Credit Policy Manager"
 
@@ -84,6 +85,17 @@ ROLES: dict[str, tuple[str, ...]] = {
         "registry.change_ruleset",
         "registry.view_modelversion",
         "registry.view_ruleset",
+    ),
+    # Watches the models in production: monitoring snapshots and their dashboard, alerts
+    # (acknowledged with a note); reads the model versions and the observed outcomes.
+    RISK_MANAGER: (
+        "audit.view_outcome",
+        "monitoring.acknowledge_monitoringalert",
+        "monitoring.view_monitoringalert",
+        "monitoring.view_monitoringsnapshot",
+        "registry.view_modelalias",
+        "registry.view_modelaliaschange",
+        "registry.view_modelversion",
     ),
     # Everything, including people, roles and API keys.
     ADMINISTRATOR: (ALL,),

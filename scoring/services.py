@@ -33,7 +33,7 @@ from credit_ml.messages import localise
 from credit_ml.schema import ApplicationSchema, ValidationFailed, validate_record
 from credit_ml.scoring import ShadowDict
 from credit_ml.shadow import shadow_output, shadow_outputs
-from registry import model_cache
+from registry import metrics, model_cache
 from registry.models import ApiClient, RuleSet
 from registry.selectors import (
     model_version_schema,
@@ -323,6 +323,7 @@ def _commit(*, record: RecordedDecision, key: IdempotencyKey | None, body: dict[
 
 
 def _replayed(stored: IdempotencyRecord, payload: Any) -> ScoringResult:
+    metrics.IDEMPOTENT_REPLAYS.inc()
     return ScoringResult(body=_with_application_ids(stored.response, payload), replayed=True)
 
 
@@ -340,10 +341,12 @@ def _idempotent(
         stored = _stored(key) if key is not None else None
         if stored is None:
             logger.exception("Audit record insert failed")
+            metrics.AUDIT_WRITE_FAILURES.inc()
             raise RecordNotWritten("The decision could not be recorded.") from None
         return _replayed(stored, payload)
     except DatabaseError:
         logger.exception("Audit record insert failed")
+        metrics.AUDIT_WRITE_FAILURES.inc()
         raise RecordNotWritten("The decision could not be recorded.") from None
 
 

@@ -97,7 +97,13 @@ def test_compose_publishes_only_the_proxy_with_the_shipped_config() -> None:
         "./deploy/nginx/kreditax.conf:/etc/nginx/conf.d/default.conf:ro"
     ]
     assert services["proxy"]["depends_on"] == {"web": {"condition": "service_healthy"}}
-    assert [name for name, service in services.items() if "ports" in service] == ["proxy"]
+    # The proxy is the only port published beyond this host (Prometheus: 127.0.0.1 only).
+    public = [
+        name
+        for name, service in services.items()
+        if any(not str(port).startswith("127.0.0.1:") for port in service.get("ports", []))
+    ]
+    assert public == ["proxy"]
     assert services["web"]["expose"] == ["8000"]
     # web sees only the proxy, whose X-Real-IP names the client (the failed-key limit).
     assert services["web"]["environment"]["KREDITAX_TRUSTED_PROXIES"] == "0.0.0.0/0,::/0"
@@ -125,3 +131,25 @@ def test_the_proxy_buffers_requests_and_its_limits_match_the_application() -> No
     assert f"the limit of {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes." in text
     assert "longer than 8190 bytes." in text
     assert "proxy_set_header X-Real-IP $remote_addr;" in text
+
+
+def test_prometheus_scrapes_web_with_the_token_and_the_worker() -> None:
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
+    prometheus = compose["services"]["prometheus"]
+    mounted = {v.split(":")[1]: v.split(":")[0] for v in prometheus["volumes"]}
+    config_file = ROOT / mounted["/etc/prometheus/prometheus.yml"]
+    config = yaml.safe_load(config_file.read_text(encoding="utf-8"))
+    jobs = {job["job_name"]: job for job in config["scrape_configs"]}
+
+    web, worker = jobs["kreditax-web"], jobs["kreditax-worker"]
+    assert web["metrics_path"] == "/metrics"
+    assert web["static_configs"] == [{"targets": ["web:8000"]}]
+    assert web["authorization"]["type"] == "Bearer"
+    token_file = web["authorization"]["credentials_file"]
+    assert token_file == f"/run/secrets/{prometheus['secrets'][0]}"
+    assert compose["secrets"]["metrics_token"] == {"environment": "KREDITAX_METRICS_TOKEN"}
+    assert "KREDITAX_METRICS_TOKEN" in compose["x-app"]["environment"]
+    port = compose["services"]["worker"]["environment"]["KREDITAX_WORKER_METRICS_PORT"]
+    assert worker["static_configs"] == [{"targets": [f"worker:{port}"]}]
+    assert compose["services"]["worker"]["expose"] == [port]
+    assert all(p.startswith("127.0.0.1:") for p in prometheus["ports"])  # not public

@@ -88,3 +88,25 @@ def test_check_deploy_reports_nothing_under_production_settings(tmp_path: Path) 
     )
     assert result.returncode == 0, result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def test_production_logs_one_json_object_per_line_unless_told_plain() -> None:
+    probe = (
+        "from kreditax.settings import production as p; "
+        "print(p.LOGGING['handlers']['console']['formatter'])"
+    )
+    for env, expected in (
+        (COMPLETE, "json"),
+        ({**COMPLETE, "KREDITAX_LOG_FORMAT": "plain"}, "plain"),
+    ):
+        clean = {
+            k: v for k, v in os.environ.items() if k not in COMPLETE and k != "KREDITAX_LOG_FORMAT"
+        }
+        clean.update(env, PYTHONPATH=str(ROOT))
+        done = subprocess.run(
+            [sys.executable, "-c", probe], env=clean, capture_output=True, text=True, timeout=60
+        )
+        assert done.stdout.strip() == expected
+    refused = _import_production({**COMPLETE, "KREDITAX_LOG_FORMAT": "xml"})
+    assert refused.returncode != 0
+    assert "KREDITAX_LOG_FORMAT must be plain or json, got 'xml'." in refused.stderr

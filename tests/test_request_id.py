@@ -4,6 +4,7 @@ log lines of the request carry the same id. Decisions: tests/scoring/test_decisi
 
 from __future__ import annotations
 
+import json
 import logging
 import uuid
 from typing import Any
@@ -167,3 +168,25 @@ def test_the_configured_log_format_names_the_request() -> None:
 def test_the_id_is_forgotten_when_the_request_ends() -> None:
     Client().get("/api/v1/health", HTTP_X_REQUEST_ID="trace-5")
     assert current_request_id() is None
+
+
+def test_the_json_access_line_of_gunicorn_names_the_request_and_nothing_else() -> None:
+    from datetime import UTC, datetime
+
+    from kreditax.gunicorn_logging import access_line
+
+    atoms = {"h": "10.0.0.9", "m": "POST", "U": '/api/v1/predict\\"x', "q": "nik=3171",
+             "s": "200", "B": 812, "M": 23, "{x-request-id}o": "trace-7"}  # fmt: skip
+    line = json.loads(access_line(atoms, now=datetime(2026, 12, 1, 9, 0, tzinfo=UTC)))
+    assert line == {
+        "time": "2026-12-01T09:00:00.000+00:00",
+        "level": "INFO",
+        "logger": "gunicorn.access",
+        "request_id": "trace-7",
+        "message": 'POST /api/v1/predict\\"x 200',
+        "method": "POST",
+        "path": '/api/v1/predict\\"x',
+        "status": 200,
+        "bytes": 812,
+        "ms": 23,
+    }

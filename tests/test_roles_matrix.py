@@ -38,6 +38,7 @@ from credit_ml.artifacts import SavedArtifact, save_artifact
 from credit_ml.schema import INDONESIAN_SCHEMA
 from credit_ml.synthetic import generate_applications
 from credit_ml.training import TrainConfig, train_model
+from monitoring.models import MonitoringAlert, MonitoringSnapshot
 from policy.services import simulation_run_create, simulation_run_execute
 from policy.simulation import SimulationRequest
 from portfolio.models import PortfolioRun
@@ -62,6 +63,7 @@ WHO = (
     roles.MODEL_MANAGER,
     roles.CREDIT_OFFICER,
     roles.CREDIT_POLICY_MANAGER,
+    roles.RISK_MANAGER,
     roles.ADMINISTRATOR,
 )
 #: What a cell may say: allowed, refused (403), sent to the admin's sign-in page, or asked
@@ -136,6 +138,10 @@ PROBES: dict[str, Probe] = {
     "POST /review/cases/<case_id>/approve/": Probe(data={}, ok=400),
     "POST /i18n/setlang/": Probe(data={"language": "id", "next": "/"}, ok=302, ok_location="/"),
     "GET /api/v1/audit-log/export": Probe(query={"format": "csv"}),
+    # The matrix's champion has no baseline: the report is refused by validation (400).
+    "GET /api/v1/monitoring/report": Probe(
+        query={"from": "2026-01-01", "to": "2026-01-31"}, ok=400
+    ),
     "POST /admin/audit/decisionrecord/ action=export_csv": Probe(
         data={"action": "export_csv", "_selected_action": "<record_pk>"},
         ok=302,
@@ -143,6 +149,10 @@ PROBES: dict[str, Probe] = {
     ),
     "POST /admin/audit/decisionrecord/<pk>/replay/": Probe(data={}),
     "POST /api/v1/simulations": Probe(data={}, json=True, ok=400),
+    # Without a note the acknowledgement is refused (back to the alert, nothing written).
+    "POST /admin/monitoring/monitoringalert/<pk>/acknowledge/": Probe(
+        data={}, ok=302, ok_location="/admin/monitoring/monitoringalert/"
+    ),
 }
 
 
@@ -291,11 +301,12 @@ def _staff(role: str) -> User:
 
 
 @pytest.fixture
-def world(db: None, artifact: SavedArtifact) -> Iterator[World]:
+def world(db: None, artifact: SavedArtifact, settings: Any) -> Iterator[World]:
     """One of everything: a champion and its history, a key, a scored decision sealed into a
     checkpoint, an export by the compliance officer, a training run, an outcome, staff."""
     model_cache.clear()
     forget_clients()
+    settings.KREDITAX_METRICS_TOKEN = "matrix-metrics-token"  # sent by no one here: 401
     champion = ModelVersion.objects.create(
         label="m-matrix",
         algorithm=ModelVersion.Algorithm.XGBOOST,
@@ -338,6 +349,17 @@ def world(db: None, artifact: SavedArtifact) -> Iterator[World]:
     day = record.decision_date
     simulation = simulation_run_create(request=SimulationRequest(day, day), user=None)
     simulation_run_execute(run_id=simulation.pk)
+    snapshot = MonitoringSnapshot.objects.create(
+        day=record.decision_date,
+        model_version=champion,
+        model_label=champion.label,
+        decisions=1,
+        approved=int(record.decision == "APPROVE"),
+        report={},
+    )
+    MonitoringAlert.objects.create(
+        snapshot=snapshot, kind="PSI_ACT", subject="score", value=0.3, threshold=0.25, message="-"
+    )
     portfolio_run = _finished_portfolio_run(champion, users[roles.MODEL_MANAGER])
     yield World(
         champion, record, key, access.pk, run.pk, simulation.pk, portfolio_run.pk, users, case.pk

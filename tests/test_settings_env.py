@@ -225,6 +225,10 @@ def test_the_beat_schedule_without_a_retrain_cron(monkeypatch: pytest.MonkeyPatc
             "task": "training.tasks.verify_model_artifacts",
             "schedule": 300.0,
         },
+        "monitoring-daily-snapshot": {
+            "task": "monitoring.tasks.snapshot_previous_day",
+            "schedule": crontab(minute="30", hour="0"),
+        },
     }
 
 
@@ -244,7 +248,8 @@ def test_a_retrain_cron_adds_the_monthly_retrain(monkeypatch: pytest.MonkeyPatch
         "task": "training.tasks.scheduled_retrain",
         "schedule": crontab(minute="0", hour="2", day_of_month="1"),
     }
-    assert len(loaded["CELERY_BEAT_SCHEDULE"]) == 5
+    without = _base_settings(monkeypatch)["CELERY_BEAT_SCHEDULE"]
+    assert set(loaded["CELERY_BEAT_SCHEDULE"]) - set(without) == {"training-scheduled-retrain"}
 
 
 def test_the_settings_refuse_a_malformed_retrain_cron(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from django.db.models import OuterRef, Subquery
 
-from audit.models import DecisionRecord, Outcome
+from audit.models import DecisionRecord
+from audit.outcomes import outcome_defaulted_by_request
 from credit_ml.evaluation import binary_metrics
 
 REJECT = "REJECT"
@@ -63,16 +63,15 @@ class ChallengerComparison:
         }
 
 
-# The columns read per record, in this order.
+# The columns read per record, in this order (the request id is read where the outcome
+# goes, and replaced by its default status, None without an outcome).
 _DECISION, _GRADE, _PD, _SHADOW_PD, _SHADOW_DECISION, _FAILED_RULES, _DEFAULTED = range(7)
 
 
 def challenger_comparison(*, label: str) -> ChallengerComparison:
     """The comparison over every decision record whose ``shadow.model_label`` is ``label``."""
-    outcome = Outcome.objects.filter(request_id=OuterRef("request_id")).values("defaulted")[:1]
-    rows: list[tuple[Any, ...]] = list(
+    read: list[tuple[Any, ...]] = list(
         DecisionRecord.objects.filter(shadow__model_label=label)
-        .annotate(defaulted=Subquery(outcome))
         .values_list(
             "decision",
             "risk_grade",
@@ -80,10 +79,12 @@ def challenger_comparison(*, label: str) -> ChallengerComparison:
             "shadow__probability_of_default",
             "shadow__model_decision",
             "failed_rules",
-            "defaulted",
+            "request_id",
         )
         .iterator(chunk_size=2000)
     )
+    defaulted = outcome_defaulted_by_request([row[_DEFAULTED] for row in read])
+    rows = [(*row[:_DEFAULTED], defaulted.get(row[_DEFAULTED])) for row in read]
     if not rows:
         return ChallengerComparison(label, 0, None, None, None)
     champion_pd = np.array([row[_PD] for row in rows], dtype=np.float64)

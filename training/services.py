@@ -33,6 +33,7 @@ from credit_ml.artifacts import (
 from credit_ml.datasets import DatasetError, missing_shares, read_dataset
 from credit_ml.evaluation import binary_metrics
 from credit_ml.features import FeatureInputError
+from credit_ml.monitoring import training_baseline
 from credit_ml.scaling import DecisionThresholds
 from credit_ml.schema import INDONESIAN_SCHEMA, ApplicationSchema
 from credit_ml.spec import DatasetSpec, DatasetSpecError, load_spec, read_training_frame
@@ -114,6 +115,8 @@ class TrainedArtifact:
     artifact_sha256: str
     metrics: dict[str, Any]
     data_rows: int
+    #: ``credit_ml.monitoring.ModelBaseline.to_dict`` of the training data, if computed.
+    baseline: dict[str, Any] | None = None
 
 
 # --------------------------------------------------------------------------------------
@@ -286,7 +289,9 @@ def model_version_fit(
         result = train_model(frame, schema=schema, config=config, progress=progress)
     # Kept with the metrics (manifest and registry), so the reports can show them.
     result = dataclasses.replace(
-        result, metrics={**result.metrics, "missing_share": missing_shares(frame, schema)}
+        result,
+        metrics={**result.metrics, "missing_share": missing_shares(frame, schema)},
+        baseline=training_baseline(result, frame, schema=schema),
     )
     progress("saving the artifact", 0.97)
     root = Path(settings.KREDITAX_ARTIFACT_DIR)
@@ -303,6 +308,7 @@ def model_version_fit(
         artifact_sha256=saved.sha256,
         metrics=json_safe({**result.metrics, "fairness": result.fairness}),
         data_rows=len(frame),
+        baseline=result.baseline.to_dict() if result.baseline is not None else None,
     )
 
 
@@ -333,6 +339,8 @@ def model_version_mark_ready(*, version: ModelVersion, trained: TrainedArtifact)
     version.artifact_sha256 = trained.artifact_sha256
     version.metrics = trained.metrics
     version.data_rows = trained.data_rows
+    version.baseline = trained.baseline
+    version.baseline_source = trained.baseline["source"] if trained.baseline else ""
     version.ready_at = timezone.now()
     version.save(
         update_fields=[
@@ -341,6 +349,8 @@ def model_version_mark_ready(*, version: ModelVersion, trained: TrainedArtifact)
             "artifact_sha256",
             "metrics",
             "data_rows",
+            "baseline",
+            "baseline_source",
             "ready_at",
         ]
     )

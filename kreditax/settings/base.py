@@ -11,6 +11,7 @@ import secrets
 import tomllib
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -74,6 +75,8 @@ MIDDLEWARE = [
     "scoring.api.request_id.RequestIdMiddleware",
     # REMOTE_ADDR is the client's, not the reverse proxy's (KREDITAX_TRUSTED_PROXIES).
     "scoring.api.client_address.ClientAddressMiddleware",
+    # Request latency by endpoint for /metrics.
+    "kreditax.metrics.RequestMetricsMiddleware",
     # Chunked bodies (411) and bodies over DATA_UPLOAD_MAX_MEMORY_SIZE (413), as JSON.
     "scoring.api.framing.BodyFramingMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -281,17 +284,25 @@ SPECTACULAR_SETTINGS = {
 
 # Every line names the request it belongs to (the X-Request-ID of the response; "-" outside
 # a request). The filter sits on the handler, so records of every logger get it.
-LOGGING = {
+# Log lines: "plain" text (development) or one JSON object per line ("json", production's
+# default); both carry the request id.
+KREDITAX_LOG_FORMAT = env("KREDITAX_LOG_FORMAT", "plain").strip().lower() or "plain"
+if KREDITAX_LOG_FORMAT not in {"plain", "json"}:
+    raise ImproperlyConfigured(
+        f"KREDITAX_LOG_FORMAT must be plain or json, got {KREDITAX_LOG_FORMAT!r}."
+    )
+LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"request_id": {"()": "scoring.api.request_id.RequestIdFilter"}},
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"}
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "kreditax.logformat.JsonFormatter"},
     },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "formatter": "plain",
+            "formatter": KREDITAX_LOG_FORMAT,
             "filters": ["request_id"],
         }
     },
@@ -310,6 +321,27 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = KREDITAX_MAX_BATCH_BODY_BYTES + 1024
 KREDITAX_BANK_MAX_DSR = envfloat("KREDITAX_BANK_MAX_DSR", 0.35)
 # Audit records are kept this many years (Law 8/1997: company documents 10 years).
 KREDITAX_RETENTION_YEARS = envint("KREDITAX_RETENTION_YEARS", 10)
+
+# /metrics (Prometheus) answers only requests with "Authorization: Bearer <this token>";
+# without a token the endpoint is off (403).
+KREDITAX_METRICS_TOKEN = env("KREDITAX_METRICS_TOKEN", "", file_errors=KREDITAX_SECRET_FILE_ERRORS)
+
+# --- Monitoring -----------------------------------------------------------------------------
+# PSI bands: stable below WATCH, watch up to ACT, act above (rules of thumb, configurable).
+KREDITAX_PSI_WATCH = envfloat("KREDITAX_PSI_WATCH", 0.10)
+KREDITAX_PSI_ACT = envfloat("KREDITAX_PSI_ACT", 0.25)
+# The default definition applied to observed outcomes and recorded with every report:
+# SLIK collectibility at least DEFAULT_KOL, or more than DEFAULT_DPD days past due, observed
+# at most DEFAULT_MOB months on book.
+KREDITAX_DEFAULT_KOL = envint("KREDITAX_DEFAULT_KOL", 3)
+KREDITAX_DEFAULT_DPD = envint("KREDITAX_DEFAULT_DPD", 90)
+KREDITAX_DEFAULT_MOB = envint("KREDITAX_DEFAULT_MOB", 12)
+# Alerts: approval rate moving more than this many percentage points week on week; realised
+# AUC under the version's holdout AUC minus this margin.
+KREDITAX_ALERT_APPROVAL_POINTS = envfloat("KREDITAX_ALERT_APPROVAL_POINTS", 10.0)
+KREDITAX_ALERT_AUC_MARGIN = envfloat("KREDITAX_ALERT_AUC_MARGIN", 0.05)
+# When the daily monitoring snapshot of the previous day runs (crontab, local time).
+KREDITAX_MONITORING_CRON = env("KREDITAX_MONITORING_CRON", "30 0 * * *")
 
 # --- Audit trail sealing ------------------------------------------------------------------
 # Records younger than this are left for the next seal (a scoring transaction stamps
@@ -411,6 +443,11 @@ CELERY_BEAT_SCHEDULE = {
     "training-verify-model-artifacts": {
         "task": "training.tasks.verify_model_artifacts",
         "schedule": KREDITAX_ARTIFACT_CHECK_SECONDS,
+    },
+    # The previous day's monitoring report per version and client, stored as snapshots.
+    "monitoring-daily-snapshot": {
+        "task": "monitoring.tasks.snapshot_previous_day",
+        "schedule": crontab_from("KREDITAX_MONITORING_CRON", KREDITAX_MONITORING_CRON),
     },
 }
 if KREDITAX_RETRAIN_CRON:

@@ -5,10 +5,17 @@ from __future__ import annotations
 from django.core.exceptions import ImproperlyConfigured
 
 from kreditax.settings.base import *  # noqa: F403
-from kreditax.settings.base import DATABASES
+from kreditax.settings.base import DATABASES, LOGGING
 from kreditax.settings.env import env, envbool, envint, envlist
 
 DEBUG = False
+# One JSON object per log line unless KREDITAX_LOG_FORMAT=plain says otherwise.
+KREDITAX_LOG_FORMAT = env("KREDITAX_LOG_FORMAT", "json").strip().lower() or "json"
+if KREDITAX_LOG_FORMAT not in {"plain", "json"}:
+    raise ImproperlyConfigured(
+        f"KREDITAX_LOG_FORMAT must be plain or json, got {KREDITAX_LOG_FORMAT!r}."
+    )
+LOGGING["handlers"]["console"]["formatter"] = KREDITAX_LOG_FORMAT
 # No file_errors here: an unreadable NAME_FILE raises at import, because the web and worker
 # processes never run the system checks that report it in development (kreditax.E002).
 SECRET_KEY = env("DJANGO_SECRET_KEY")

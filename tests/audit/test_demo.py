@@ -92,6 +92,9 @@ def test_one_demo_user_per_role_with_where_their_work_starts(db: None) -> None:
         "   policy     / demo12345   Credit Policy Manager: rule-set versions: draft, simulate on"
         " past decisions, approve another's draft",
         f"                start at {BASE}/admin/policy/simulationrun/",
+        "   risk       / demo12345   Risk Manager: monitoring: stability, decision mix, "
+        "performance, fairness, alerts",
+        f"                start at {BASE}/admin/monitoring/monitoringsnapshot/dashboard/",
         "   admin      / demo12345   Administrator: everything, people and API keys",
         f"                start at {BASE}/admin/",
     ]
@@ -102,6 +105,7 @@ def test_one_demo_user_per_role_with_where_their_work_starts(db: None) -> None:
         "officer": [roles.CREDIT_OFFICER],
         "officer2": [roles.CREDIT_OFFICER],
         "policy": [roles.CREDIT_POLICY_MANAGER],
+        "risk": [roles.RISK_MANAGER],
         "admin": [roles.ADMINISTRATOR],
     }
     assert list(User.objects.filter(is_superuser=True).values_list("username", flat=True)) == [
@@ -120,6 +124,7 @@ def test_each_demo_user_can_sign_in_and_open_their_start_page(
         ("officer", "/review/"),
         ("officer2", "/review/"),
         ("policy", "/admin/policy/simulationrun/"),
+        ("risk", "/admin/monitoring/monitoringsnapshot/dashboard/"),
         ("admin", "/admin/"),
     ]:
         assert client.login(request=HttpRequest(), username=username, password="demo12345")
@@ -144,6 +149,7 @@ def test_the_banner_prints_every_role_login(
         ("officer", "Credit Officer"),
         ("officer2", "Credit Officer"),
         ("policy", "Credit Policy Manager"),
+        ("risk", "Risk Manager"),
         ("admin", "Administrator"),
     ]:
         assert f"   {username:<10} / demo12345   {role}: " in printed

@@ -11,6 +11,7 @@ import pytest
 
 from audit import crypto
 from audit.models import AuditAccess, AuditCheckpoint, DecisionRecord, Outcome
+from audit.outcomes import outcome_defaulted_by_request
 from audit.sealing import audit_seal, audit_verify
 from credit_ml.policy import fintech_rule_set_2
 from policy.models import SimulationRun
@@ -112,23 +113,17 @@ def test_outcomes_before_and_after_and_no_reject_inference(history: list[Decisio
     report = simulate(
         request=SimulationRequest(FROM, TO, client="los-new", rule_set_id=draft.pk)
     ).to_dict()
-    known = {
-        r.request_id: o
-        for r, o in ((r, Outcome.objects.filter(request_id=r.request_id).first()) for r in fintech)
-        if o
-    }
+    known = outcome_defaulted_by_request(r.request_id for r in fintech)
     flipped = [r for r in fintech if r.request_id in known and 0.2 < r.policy[0]["actual"] <= 0.3]
     approved_before = [r for r in fintech if r.decision == "APPROVE"]
     outcomes = report["outcomes"]
     assert outcomes["known"] == len(known)
     assert outcomes["approved_before"]["count"] == len(approved_before)
     assert outcomes["approved_before"]["defaults"] == sum(
-        known[r.request_id].defaulted for r in approved_before
+        known[r.request_id] for r in approved_before
     )
-    assert outcomes["defaulters_rejected"] == sum(known[r.request_id].defaulted for r in flipped)
-    assert outcomes["good_payers_turned_away"] == sum(
-        not known[r.request_id].defaulted for r in flipped
-    )
+    assert outcomes["defaulters_rejected"] == sum(known[r.request_id] for r in flipped)
+    assert outcomes["good_payers_turned_away"] == sum(not known[r.request_id] for r in flipped)
     assert "no reject inference" in outcomes["note"]
 
 

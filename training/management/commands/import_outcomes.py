@@ -1,4 +1,4 @@
-"""Import observed outcomes (request_id, defaulted, observed_at) of recorded decisions."""
+"""Import observed outcomes of recorded decisions (appended; see ``audit.outcomes``)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,9 @@ from audit.outcomes import OutcomeImportError, outcomes_import
 
 class Command(BaseCommand):
     help = (
-        "Import a CSV of outcomes (request_id, defaulted 0/1, observed_at YYYY-MM-DD); "
-        "any bad row or unknown request id refuses the whole file."
+        "Import a CSV of outcomes: request_id, observed_at YYYY-MM-DD and defaulted 0/1, or "
+        "days_past_due and/or collectibility (Kol 1-5) with an optional months_on_book; "
+        "observations are appended. Any bad row or unknown request id refuses the whole file."
     )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
@@ -26,6 +27,6 @@ class Command(BaseCommand):
         except OutcomeImportError as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(
-            f"{result.rows} outcome(s) imported: {result.created} new, {result.updated} "
-            f"replaced, {result.defaults} default(s)."
+            f"{result.rows} outcome(s) imported: {result.created} new, {result.superseding} "
+            f"superseding an earlier observation, {result.defaults} default(s)."
         )
