@@ -13,9 +13,34 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections, connection
+from django.db.backends.base.creation import BaseDatabaseCreation
+
+_deserialize = BaseDatabaseCreation.deserialize_db_from_string
+
+
+def _deserialize_over_recreated_content_types(self: BaseDatabaseCreation, data: str) -> None:
+    """Restore a ``serialized_rollback`` test's database over the content types that the
+    flush after an earlier transactional test re-created (Django's ``post_migrate``).
+
+    Those are made in ``INSTALLED_APPS`` order, the serialized ones in migration order, so the
+    same model can have another primary key, and loading the serialized rows then breaks the
+    unique (app_label, model): the test errored, or not, by the order the tests ran in. The
+    content types (and with them the permissions and their grants) are removed first; the
+    serialized copy brings them all back with their original keys.
+    """
+    ContentType.objects.using(self.connection.alias).all().delete()
+    ContentType.objects.clear_cache()
+    _deserialize(self, data)
+    ContentType.objects.clear_cache()
+
+
+BaseDatabaseCreation.deserialize_db_from_string = (  # type: ignore[method-assign]
+    _deserialize_over_recreated_content_types
+)
 
 
 def _on_postgres() -> bool:
