@@ -14,6 +14,7 @@ that took effect), else the recorded decision.
 from __future__ import annotations
 
 import hashlib
+import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -164,6 +165,24 @@ def final_decision(*, record: DecisionRecord, events: Sequence[AuditEvent]) -> s
         if event.kind in EFFECTIVE_KINDS:
             return str(event.payload["decision"])
     return record.decision
+
+
+def human_decisions(*, records: QuerySet[DecisionRecord]) -> dict[uuid.UUID, tuple[str, bool]]:
+    """Request id -> (the final decision a person made, whether it needed a second officer's
+    approval) for those of ``records`` a person decided (an effective event); one query."""
+    found: dict[uuid.UUID, tuple[str, bool]] = {}
+    proposed: set[uuid.UUID] = set()
+    events = (
+        AuditEvent.objects.filter(decision__in=records)
+        .order_by("decision_id", "sequence")
+        .values_list("decision__request_id", "kind", "payload")
+    )
+    for request_id, kind, payload in events.iterator(chunk_size=2000):
+        if kind == EventKind.RESOLUTION_PROPOSED:
+            proposed.add(request_id)
+        elif kind in EFFECTIVE_KINDS:
+            found[request_id] = (str(payload["decision"]), request_id in proposed)
+    return found
 
 
 def event_chain_problems(*, since: datetime | None = None) -> Iterator[str]:

@@ -342,7 +342,9 @@ def run_phase(
     phase: str, args: argparse.Namespace, env: dict[str, str], pg: PrivatePostgres,
     redis: PrivateRedis, port: int, key: str, master: int,
 ) -> dict[str, Any]:  # fmt: skip
-    """One phase of ``args.duration`` seconds on the running service, checked."""
+    """One phase of ``args.duration`` seconds (the load phase: ``--load-duration``) on the
+    running service, checked."""
+    duration = _duration(phase, args)
     before = set(recorded_ids(env))
     back: list[float] = []
     started = time.monotonic()
@@ -359,9 +361,7 @@ def run_phase(
         helper = threading.Thread(target=_kill_one, args=(master, started + args.duration / 2))
     if helper is not None:
         helper.start()
-    answers = run_load(
-        port, key, duration=args.duration, concurrency=args.concurrency, started=started
-    )
+    answers = run_load(port, key, duration=duration, concurrency=args.concurrency, started=started)
     if helper is not None:
         helper.join(timeout=120)
     result = summarise(
@@ -416,6 +416,12 @@ def _kill_one(master: int, at: float) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=float, default=60, help="seconds per phase")
+    parser.add_argument(
+        "--load-duration",
+        type=float,
+        default=None,
+        help="seconds of the fault-free load phase (default: --duration)",
+    )
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--rows", type=int, default=10000, help="training rows")
@@ -462,13 +468,19 @@ def main() -> int:
     return 0 if all(r["passed"] for r in results.values()) else 1
 
 
+def _duration(phase: str, args: argparse.Namespace) -> float:
+    if phase == "load" and args.load_duration is not None:
+        return float(args.load_duration)
+    return float(args.duration)
+
+
 def _print(phase: str, result: dict[str, Any], args: argparse.Namespace) -> None:
     fault = {"load": "no fault", "pg-outage": f"PostgreSQL stopped for {args.outage:g} s",
              "redis-outage": f"Redis stopped for {args.outage:g} s",
              "kill-worker": "one gunicorn worker killed (SIGKILL)"}[phase]  # fmt: skip
     print(
-        f"[{phase}] {args.duration:g} s at concurrency {args.concurrency}, {args.workers} sync "
-        f"workers, {fault}: {'PASSED' if result['passed'] else 'FAILED'}"
+        f"[{phase}] {_duration(phase, args):g} s at concurrency {args.concurrency}, "
+        f"{args.workers} sync workers, {fault}: {'PASSED' if result['passed'] else 'FAILED'}"
     )
     print(f"  requests: {result['requests']} {result['by_kind']}")
     print(f"  answers by status: {result['by_status']} (0: no answer)")

@@ -422,6 +422,28 @@ def decision_counts(decisions: Sequence[str]) -> dict[str, Any]:
     return {"n": n, **counts, "approval_rate": counts["APPROVE"]["rate"]}
 
 
+def override_rate(
+    recorded: Sequence[str], human: Sequence[tuple[str, bool] | None]
+) -> dict[str, Any]:
+    """How often people changed the automated decisions they reviewed.
+
+    ``recorded``: each decision as the engine made it; ``human``: for the same decisions,
+    ``(final decision, needed a second officer)`` where a person decided it, else ``None``.
+    An override is a person's decision against the engine's: an APPROVE or REJECT turned the
+    other way (a counteroffer accepted counts as APPROVE), or any resolution that needed four
+    eyes because it went against the model or a rule. REVIEW decisions a person settled the
+    engine's way are reviewed, not overridden."""
+    reviewed = overridden = 0
+    for engine, person in zip(recorded, human, strict=True):
+        if person is None:
+            continue
+        final, four_eyes = person
+        final = "APPROVE" if final.startswith("APPROVE") else final
+        reviewed += 1
+        overridden += four_eyes or (engine in ("APPROVE", "REJECT") and final != engine)
+    return {"reviewed": reviewed, **_count_rate(overridden, reviewed)}
+
+
 def decision_mix(frame: pd.DataFrame) -> dict[str, Any]:
     """Decision counts and rates, each rule's hit rate, reason codes' frequencies and the
     grade distribution of a period's decisions, and the decision counts by client and by

@@ -3,7 +3,8 @@
 The token comes from ``KREDITAX_METRICS_TOKEN`` (or ``..._FILE``); without one the endpoint
 answers 403 to everyone (metrics are off). Counters and histograms are defined in
 ``registry.metrics``; the gauges read from the database at scrape time (training runs by
-status, monitoring alerts by kind) are collected here, where every app may be imported.
+status, monitoring alerts by kind, open review cases by kind) are collected here, where
+every app may be imported.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from prometheus_client.registry import Collector
 
 from monitoring.models import MonitoringAlert
 from registry.metrics import REQUEST_SECONDS
+from review.models import ReviewCase
 from training.models import TrainingRun
 
 
@@ -53,6 +55,20 @@ class DatabaseCollector(Collector):
             for state in ("open", "acknowledged"):
                 alerts.add_metric([kind, state], found.get((kind, state), 0))
         yield alerts
+        cases = GaugeMetricFamily(
+            "kreditax_review_cases_open",
+            "Review cases not yet resolved (open, claimed or awaiting a second officer), by kind.",
+            labels=["kind"],
+        )
+        unresolved = dict(
+            ReviewCase.objects.exclude(status=ReviewCase.Status.RESOLVED)
+            .order_by()
+            .values_list("kind")
+            .annotate(n=Count("id"))
+        )
+        for kind in ReviewCase.Kind.values:
+            cases.add_metric([kind], unresolved.get(kind, 0))
+        yield cases
 
 
 def _exposition() -> bytes:

@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 from django.conf import settings
 
+from audit.events import human_decisions
 from audit.outcomes import default_definition, outcome_statuses
 from credit_ml.cohorts import (
     Discrimination,
@@ -31,10 +32,17 @@ from credit_ml.monitoring import (
     characteristic_analysis,
     decision_mix,
     fairness_over_period,
+    override_rate,
     stability,
 )
 from credit_ml.outcomes import DefaultDefinition
-from monitoring.selectors import MonitoringError, Period, monitored_version, period_frame
+from monitoring.selectors import (
+    MonitoringError,
+    Period,
+    monitored_version,
+    period_frame,
+    period_records,
+)
 from registry.models import ModelVersion
 from registry.selectors import model_version_schema
 
@@ -193,6 +201,7 @@ def monitoring_report(
     bands = psi_bands()
     definition = default_definition()
     frame = period_frame(version=version, period=period, client=client)
+    human = human_decisions(records=period_records(version=version, period=period, client=client))
     return MonitoringReport(
         model_version=version.label,
         period=period,
@@ -201,7 +210,13 @@ def monitoring_report(
         default_definition=definition,
         bands=bands,
         stability=stability_report(baseline=baseline, frame=frame, bands=bands),
-        decision_mix=decision_mix(frame),
+        decision_mix={
+            **decision_mix(frame),
+            "overrides": override_rate(
+                frame["decision"].tolist(),
+                [human.get(request_id) for request_id in frame["request_id"]],
+            ),
+        },
         performance=performance_report(frame=frame, definition=definition),
         fairness=fairness_over_period(frame, schema=model_version_schema(version=version)),
     )

@@ -36,7 +36,9 @@ pytestmark = [
 def measured() -> dict[str, dict[str, Any]]:
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
     command = [sys.executable, str(ROOT / "benchmarks" / "bench_reliability.py")]
-    options = ["--duration", "10", "--rows", "3000", "--json"]
+    # The load test: 60 s at concurrency 16 of predict, explain and batch; each fault
+    # phase 10 s under the same load.
+    options = ["--duration", "10", "--load-duration", "60", "--rows", "3000", "--json"]
     phases = ["--phases", "load,pg-outage,redis-outage,kill-worker"]
     done = subprocess.run(
         [*command, *options, *phases],

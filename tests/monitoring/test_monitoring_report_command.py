@@ -15,6 +15,7 @@ from audit.crypto import decrypt_inputs
 from audit.models import DecisionRecord
 from credit_ml.synthetic import generate_applications
 from registry.models import ModelVersion
+from review.models import ReviewCase
 from tests.monitoring.conftest import Record
 
 
@@ -68,6 +69,9 @@ def test_the_json_has_the_documented_shape_and_the_definition(
     assert mix["n"] == 80
     assert mix["APPROVE"] == {"count": approved, "rate": approved / 80}
     assert mix["by_client"]["koperasi-maju"]["n"] == 30
+    reviewed = ReviewCase.objects.filter(status=ReviewCase.Status.RESOLVED).count()
+    assert reviewed == 0  # nobody has decided a case: no override to count
+    assert mix["overrides"] == {"reviewed": 0, "count": 0, "rate": None}
     provinces = [decrypt_inputs(r.inputs_encrypted)["province"] for r in records]
     assert {k: v["n"] for k, v in mix["by_province"].items()} == {
         p: provinces.count(p) for p in set(provinces)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import User
 
-from audit.events import audit_events_of, final_decision
-from audit.models import AuditEvent
+from audit.events import audit_events_of, final_decision, human_decisions
+from audit.models import AuditEvent, DecisionRecord
+from credit_ml.monitoring import override_rate
 from review.errors import CaseConflict, HardRuleNotOverridable, InvalidResolution, StepRefused
 from review.models import ReviewCase
 from review.services import case_approve, case_claim, case_resolve, objection_open
@@ -148,3 +149,30 @@ def test_a_second_objection_while_one_is_open_names_the_open_case(decide: Decide
     with pytest.raises(CaseConflict, match=f"Case {first.pk} \\(OBJECTION\\) is already open"):
         objection_open(record=record, actor="client:los-fintech", statement="lagi")
     assert (ReviewCase.objects.count(), AuditEvent.objects.count()) == (1, 1)
+
+
+def test_what_people_decided_is_read_for_monitoring_with_the_overrides(
+    decide: Decide, ani: User, budi: User
+) -> None:
+    overridden = _objected_approval(decide)
+    case_resolve(
+        case_id=overridden.pk, user=ani, decision="REJECT", reason_code="DATA_INCONSISTENT"
+    )
+    case_approve(case_id=overridden.pk, user=budi, approve=True)
+    confirmed = _objected_approval(decide)
+    case_resolve(case_id=confirmed.pk, user=ani, decision="APPROVE", reason_code="POLICY_CONFIRMED")
+    untouched = decide(VALID)
+    waiting = _objected_approval(decide)  # open: nobody has decided it yet
+    records = DecisionRecord.objects.all()
+
+    human = human_decisions(records=records)
+
+    assert human == {
+        overridden.decision.request_id: ("REJECT", True),
+        confirmed.decision.request_id: ("APPROVE", False),
+    }
+    decisions = [overridden.decision, confirmed.decision, untouched, waiting.decision]
+    recorded = [record.decision for record in decisions]
+    assert recorded == ["APPROVE"] * 4
+    people = [human.get(record.request_id) for record in decisions]
+    assert override_rate(recorded, people) == {"reviewed": 2, "count": 1, "rate": 0.5}

@@ -11,6 +11,7 @@ from rest_framework.test import APIClient
 from audit.models import DecisionRecord
 from monitoring.models import MonitoringAlert, MonitoringSnapshot
 from registry.models import ModelVersion
+from review.models import ReviewCase
 from tests.scoring.support import application
 
 TOKEN = "s3cret-metrics-token"
@@ -81,6 +82,10 @@ def test_the_counters_follow_decisions_replays_and_requests(
     assert delta("kreditax_request_duration_seconds_count", **latency) == 4
     assert delta("kreditax_audit_write_failures_total") == 0
     assert after[("kreditax_training_runs", (("status", "SUCCEEDED"),))] == 0
+    # Each REVIEW decision opened a review case, none resolved yet.
+    open_cases = after[("kreditax_review_cases_open", (("kind", "REVIEW"),))]
+    assert open_cases == recorded.count("REVIEW") == ReviewCase.objects.count()
+    assert after[("kreditax_review_cases_open", (("kind", "OBJECTION"),))] == 0
 
 
 def test_alerts_are_counted_by_kind_and_state(settings: Any, champion: ModelVersion) -> None:
