@@ -275,6 +275,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "DecisionEnum": "audit.models.DECISION_CHOICES",
         "EngineEnum": "registry.models.ENGINE_CHOICES",
+        # Training, portfolio and simulation runs share one set of states.
+        "RunStatusEnum": "training.models.TrainingRun.Status",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
