@@ -44,7 +44,7 @@ from registry.people_tokens import person_refresh_token
 from registry.services import api_client_create, model_version_promote
 from scoring.examples import EXAMPLE_APPLICATION
 from scoring.services import Endpoint, actor_of, application_score
-from tests.test_roles_matrix import Row, readme_table
+from tests.test_roles_matrix import Row, _finished_portfolio_run, readme_table
 from training.models import TrainingRun
 
 #: Requests per operation and caller: about 25 operations x 4 callers x EXAMPLES in all.
@@ -120,7 +120,9 @@ def world(db: None, artifact: SavedArtifact) -> Iterator[World]:
         data_sha256="a" * 64,
         model_version=champion,
     )
+    portfolio_run = _finished_portfolio_run(champion, users[roles.MODEL_MANAGER])
     parameters = {
+        "portfolio_run_id": portfolio_run.pk,
         "label": champion.label,
         "request_id": str(record.request_id),
         "export_id": access.pk,

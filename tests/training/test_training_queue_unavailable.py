@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import kombu.pools
 import pytest
 from celery.exceptions import Retry
 from django.contrib.auth.models import User
@@ -48,9 +49,12 @@ def broker_down(settings: Any) -> Iterator[str]:
 
 
 def _forget_connections() -> None:
-    """Drop the pools made for the previous broker URL (the next send makes new ones)."""
-    if app._pool is not None:
-        app._pool.force_close_all()
+    """Drop the pools made for the previous broker URL (the next send makes new ones).
+
+    The app's pools live in kombu's global pool groups, keyed by connection: closing one
+    without clearing the groups would leave a closed pool there for the next test on the
+    same broker ("Acquire on closed pool"). ``kombu.pools.reset`` closes and forgets all."""
+    kombu.pools.reset()
     app._pool = None
     app.amqp._producer_pool = None
 
