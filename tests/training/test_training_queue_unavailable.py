@@ -54,7 +54,7 @@ def _forget_connections() -> None:
     The app's pools live in kombu's global pool groups, keyed by connection: closing one
     without clearing the groups would leave a closed pool there for the next test on the
     same broker ("Acquire on closed pool"). ``kombu.pools.reset`` closes and forgets all."""
-    kombu.pools.reset()
+    kombu.pools.reset()  # type: ignore[no-untyped-call]
     app._pool = None
     app.amqp._producer_pool = None
 
