@@ -66,6 +66,16 @@ class DaskFit:
         self.fits += 1
         return booster
 
+    def _lost(self, workers: set[str], *, wait: float) -> set[str]:
+        """The workers of ``workers`` the scheduler no longer has, waiting up to ``wait``
+        seconds for it to notice."""
+        deadline = time.monotonic() + wait
+        while True:
+            lost = workers - set(self.client.scheduler_info(n_workers=-1)["workers"])
+            if lost or time.monotonic() >= deadline:
+                return lost
+            time.sleep(self.poll / 5)
+
     def _watched(
         self,
         data: da.Array,
@@ -100,18 +110,28 @@ class DaskFit:
             thread.join(self.poll)
             lost = workers - set(self.client.scheduler_info(n_workers=-1)["workers"])
             if lost and thread.is_alive():
-                raise DaskTrainingFailed(
-                    f"A Dask worker was lost during training ({len(workers)} → "
-                    f"{len(workers) - len(lost)} workers); the run failed."
-                )
+                raise DaskTrainingFailed(_lost_message(workers, lost))
             if time.monotonic() - started > self.timeout:
                 raise DaskTrainingFailed(
                     f"Training on the Dask cluster exceeded {self.timeout:.0f} seconds."
                 )
         if "error" in outcome:
             error = outcome["error"]
+            # A lost worker often shows first as the survivors' failed collective call
+            # (XGBoost's "Ring allreduce failed"): give the scheduler a moment to notice.
+            lost = self._lost(workers, wait=max(2.0, self.poll * 5))
+            if lost:
+                raise DaskTrainingFailed(_lost_message(workers, lost)) from error
+            first_line = (str(error).strip().splitlines() or [""])[0]
             raise DaskTrainingFailed(
-                f"Training on the Dask cluster failed: {type(error).__name__}: {error}"
+                f"Training on the Dask cluster failed: {type(error).__name__}: {first_line}"
             ) from error
         booster: xgb.Booster = outcome["booster"]
         return booster
+
+
+def _lost_message(workers: set[str], lost: set[str]) -> str:
+    return (
+        f"A Dask worker was lost during training ({len(workers)} → "
+        f"{len(workers) - len(lost)} workers); the run failed."
+    )
