@@ -143,7 +143,7 @@ def decide_outcomes(
     ``errors`` (whatever it is); the others are decided."""
     n = len(applications)
     batch = _Batch(model, rule_set=rule_set, on=on, schema=schema)
-    prepared = batch.prepare(applications) if n else None
+    prepared = batch.prepare(applications, texts=False) if n else None
     pds = np.full(n, np.nan)
     scores = np.zeros(n, dtype=np.int64)
     grades, decisions = [""] * n, [""] * n
@@ -318,11 +318,12 @@ class _Batch:
             lambda: _Plan.make(encoder, rule_set, on, config, schema),
         )
 
-    def prepare(self, chunk: Sequence[Mapping[str, Any]]) -> _Prepared:
-        """Read a chunk, apply the rules, derive its features and encode it."""
+    def prepare(self, chunk: Sequence[Mapping[str, Any]], *, texts: bool = True) -> _Prepared:
+        """Read a chunk, apply the rules, derive its features and encode it (``texts=False``:
+        the rule results without the DSR messages, for re-deciding without explanations)."""
         plan = self.plan
         columns, plain = record_columns(chunk, plan.numeric)
-        policy = plan.policy.evaluate(chunk, columns=columns, plain=plain)
+        policy = plan.policy.evaluate(chunk, columns=columns, plain=plain, texts=texts)
         derived, refused = self._derived(chunk, columns, plain)
         encoded, errors = self.model.encoder.encode_each(
             chunk, columns=columns, plain=plain, derived=derived if plan.shared_derived else None

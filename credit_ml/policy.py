@@ -996,6 +996,7 @@ class PolicyEvaluator:
         *,
         columns: Mapping[str, FloatArray] | None = None,
         plain: BoolArray | None = None,
+        texts: bool = True,
     ) -> PolicyBatch:
         """Every rule of the rule set, in rule-set order, applied to each cleaned application
         (``validate_record`` output; optional fields may be ``None``), including the rules
@@ -1006,9 +1007,12 @@ class PolicyEvaluator:
         month, a missing input) gets its ``FeatureInputError`` in ``errors`` instead of an
         outcome, as does one that a rule cannot compare (its own error). ``columns`` and
         ``plain``: ``record_columns(records, names)`` for names including
-        ``numeric_fields``, to save reading them again.
+        ``numeric_fields``, to save reading them again. ``texts=False``: the DSR results
+        carry no messages (each application's DSR would need its own), for re-deciding
+        without explanations; every other field is the same.
         """
         n = len(records)
+        dsr_result = self._dsr_result if texts else self._dsr_bare
         if columns is None or plain is None:
             columns, plain = record_columns(records, self.numeric_fields)
         figures, errors = (
@@ -1028,7 +1032,7 @@ class PolicyEvaluator:
                     continue
                 try:
                     if planned.rule.kind is RuleKind.MAX_DSR:
-                        results[i] = self._dsr_result(planned, ratios[i])
+                        results[i] = dsr_result(planned, ratios[i])
                     else:
                         results[i] = self._compared(planned, records[i])
                 except Exception as exc:  # what applying this rule to it raises
@@ -1044,6 +1048,11 @@ class PolicyEvaluator:
     @staticmethod
     def _dsr_result(planned: _Planned, dsr: float) -> RuleResult:
         check = _dsr_check(dsr, planned.limit, planned.since)
+        return _in_force_result(planned.rule, planned.limit, planned.since, check)
+
+    @staticmethod
+    def _dsr_bare(planned: _Planned, dsr: float) -> RuleResult:
+        check = _Check(meets_cap(dsr, planned.limit), dsr, "", "")
         return _in_force_result(planned.rule, planned.limit, planned.since, check)
 
     def _compared(self, planned: _Planned, values: Mapping[str, Any]) -> RuleResult:

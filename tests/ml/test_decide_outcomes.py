@@ -12,7 +12,14 @@ import pandas as pd
 import pytest
 
 from credit_ml.decision import decide_many, decide_outcomes
-from credit_ml.policy import RuleSet, bank_rule_set_2, fintech_rule_set, fintech_rule_set_2
+from credit_ml.features import FeatureConfig
+from credit_ml.policy import (
+    PolicyEvaluator,
+    RuleSet,
+    bank_rule_set_2,
+    fintech_rule_set,
+    fintech_rule_set_2,
+)
 from credit_ml.scaling import DecisionThresholds
 from credit_ml.scoring import ScoringModel
 
@@ -62,3 +69,27 @@ def test_an_application_that_cannot_be_decided_gets_its_error_in_its_place(
     assert list(fast.errors) == [1]
     assert (fast.decision[1], np.isnan(fast.probability_of_default[1])) == ("", True)
     assert fast.decision[0] in {"APPROVE", "REVIEW", "REJECT"}
+
+
+def test_rules_without_texts_differ_from_the_full_results_only_by_the_dsr_messages(
+    applications: pd.DataFrame, to_records: Any
+) -> None:
+    records = to_records(applications.head(300))
+    evaluator = PolicyEvaluator(fintech_rule_set_2(), on=ON, feature_config=FeatureConfig())
+    full = evaluator.evaluate(records)
+    bare = evaluator.evaluate(records, texts=False)
+    assert bare.errors.keys() == full.errors.keys()
+    dsr_results = 0
+    for with_texts, without in zip(full.outcomes, bare.outcomes, strict=True):
+        if with_texts is None or without is None:
+            assert with_texts is without is None
+            continue
+        for a, b in zip(with_texts.results, without.results, strict=True):
+            if a.kind == "max_dsr" and a.in_force:
+                dsr_results += 1
+                assert (b.message_id, b.message_en) == ("", "")
+                assert a.message_en.startswith("DSR ")
+                assert dataclasses.replace(b, message_id=a.message_id, message_en=a.message_en) == a
+            else:
+                assert b == a
+    assert dsr_results == len(records) - len(full.errors)
