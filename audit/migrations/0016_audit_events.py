@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('audit', '0015_sync_roles'),
+        ('audit', '0014_outcome_content_type'),
     ]
 
     operations = [

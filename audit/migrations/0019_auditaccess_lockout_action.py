@@ -4,7 +4,7 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    dependencies = [("audit", "0018_sync_roles")]
+    dependencies = [("audit", "0017_audit_event_triggers")]
 
     operations = [
         migrations.AlterField(

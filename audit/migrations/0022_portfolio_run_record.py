@@ -35,7 +35,7 @@ def uninstall(apps: Any, schema_editor: Any) -> None:
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("audit", "0021_sync_roles"),
+        ("audit", "0019_auditaccess_lockout_action"),
         ("registry", "0005_rule_sets_with_unchecked_setting"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('audit', '0024_sync_roles'),
+        ('audit', '0022_portfolio_run_record'),
     ]
 
     operations = [

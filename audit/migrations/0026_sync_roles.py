@@ -1,6 +1,12 @@
 """The role groups hold exactly the permissions of ``registry.roles.ROLES`` of this release
-(see 0012 for how). This release: the Risk Manager, who watches the models in production
-(monitoring snapshots and alerts)."""
+(see 0012 for how). This release, in one sync: observed outcomes belong to the audit app
+(0013, 0014); the Credit Officer works review cases (read, resolve, approve another's
+override) and reads their events; the Compliance Officer reads review cases, events, event
+checkpoints, portfolio runs and their records and artifact alerts; the Model Manager runs
+portfolio scoring and reads artifact alerts; two new roles, the Credit Policy Manager (rule-set
+versions and simulations) and the Risk Manager (monitoring snapshots and alerts); the
+Administrator gets the permissions of every new model (django-axes and the token blacklist
+included)."""
 
 from typing import Any
 
