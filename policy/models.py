@@ -15,16 +15,11 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from registry.models import ModelVersion, RuleSet
+from registry.models import ModelVersion, RuleSet, RunStatus
 
 
 class SimulationRun(models.Model):
-    class Status(models.TextChoices):
-        QUEUED = "QUEUED", "Queued"
-        RUNNING = "RUNNING", "Running"
-        SUCCEEDED = "SUCCEEDED", "Succeeded"
-        FAILED = "FAILED", "Failed"
-        CANCELLED = "CANCELLED", "Cancelled"
+    Status = RunStatus
 
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     stage = models.CharField(max_length=80, blank=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from registry.models import ENGINE_CHOICES, ModelVersion, RuleSet
+from registry.models import ENGINE_CHOICES, ModelVersion, RuleSet, RunStatus
 
 
 class PortfolioRun(models.Model):
@@ -17,12 +17,7 @@ class PortfolioRun(models.Model):
     Personal data never lands here: errors are in the output file, by row number.
     """
 
-    class Status(models.TextChoices):
-        QUEUED = "QUEUED", "Queued"
-        RUNNING = "RUNNING", "Running"
-        SUCCEEDED = "SUCCEEDED", "Succeeded"
-        FAILED = "FAILED", "Failed"
-        CANCELLED = "CANCELLED", "Cancelled"
+    Status = RunStatus
 
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     engine = models.CharField(max_length=10, choices=ENGINE_CHOICES, default="local")

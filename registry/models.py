@@ -206,6 +206,16 @@ class ArtifactAlert(models.Model):
         return f"{self.version_id}: {self.kind}"
 
 
+class RunStatus(models.TextChoices):
+    """The states of a job a worker runs: training, portfolio scoring and simulation runs."""
+
+    QUEUED = "QUEUED", "Queued"
+    RUNNING = "RUNNING", "Running"
+    SUCCEEDED = "SUCCEEDED", "Succeeded"
+    FAILED = "FAILED", "Failed"
+    CANCELLED = "CANCELLED", "Cancelled"
+
+
 #: Where a training run fits its boosters or a portfolio run scores: this machine, or the
 #: Dask cluster of ``KREDITAX_DASK_SCHEDULER`` (used by ``training`` and ``portfolio``).
 ENGINE_CHOICES = [("local", "One machine"), ("dask", "Dask cluster")]

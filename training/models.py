@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from registry.models import ENGINE_CHOICES, ModelVersion
+from registry.models import ENGINE_CHOICES, ModelVersion, RunStatus
 
 
 class TrainingRun(models.Model):
@@ -18,12 +18,7 @@ class TrainingRun(models.Model):
     RUNNING runs whose heartbeat is older than ``KREDITAX_TRAINING_STALE_SECONDS``.
     """
 
-    class Status(models.TextChoices):
-        QUEUED = "QUEUED", "Queued"
-        RUNNING = "RUNNING", "Running"
-        SUCCEEDED = "SUCCEEDED", "Succeeded"
-        FAILED = "FAILED", "Failed"
-        CANCELLED = "CANCELLED", "Cancelled"
+    Status = RunStatus
 
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     stage = models.CharField(max_length=80, blank=True)

@@ -276,7 +276,7 @@ SPECTACULAR_SETTINGS = {
         "DecisionEnum": "audit.models.DECISION_CHOICES",
         "EngineEnum": "registry.models.ENGINE_CHOICES",
         # Training, portfolio and simulation runs share one set of states.
-        "RunStatusEnum": "training.models.TrainingRun.Status",
+        "RunStatusEnum": "registry.models.RunStatus",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
