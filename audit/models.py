@@ -113,15 +113,8 @@ class DecisionRecord(AppendOnlyModel):
         return str(self.request_id)
 
 
-class AuditCheckpoint(AppendOnlyModel):
-    """A seal over every record after the previous checkpoint, in ``(created_at, id)`` order.
-
-    The range is ``(previous.last_created_at, previous.last_record_id)`` exclusive to
-    ``(last_created_at, last_record_id)`` inclusive, so a deleted record (even the last one)
-    still shows as a count and digest mismatch. ``records_digest`` is SHA-256 over the
-    records' ``content_hash`` values, one per line, in that order; ``checkpoint_hash`` covers
-    every other field including ``previous_hash``, which chains the checkpoints.
-    """
+class Seal(AppendOnlyModel):
+    """The fields of a checkpoint, the same for the records' chain and the events' chain."""
 
     sequence = models.PositiveBigIntegerField(unique=True)
     first_record_id = models.BigIntegerField()
@@ -134,7 +127,19 @@ class AuditCheckpoint(AppendOnlyModel):
     created_at = models.DateTimeField()
 
     class Meta:
+        abstract = True
         ordering = ["-sequence"]
+
+
+class AuditCheckpoint(Seal):
+    """A seal over every record after the previous checkpoint, in ``(created_at, id)`` order.
+
+    The range is ``(previous.last_created_at, previous.last_record_id)`` exclusive to
+    ``(last_created_at, last_record_id)`` inclusive, so a deleted record (even the last one)
+    still shows as a count and digest mismatch. ``records_digest`` is SHA-256 over the
+    records' ``content_hash`` values, one per line, in that order; ``checkpoint_hash`` covers
+    every other field including ``previous_hash``, which chains the checkpoints.
+    """
 
     def __str__(self) -> str:
         return f"checkpoint {self.sequence}"
@@ -251,22 +256,9 @@ class AuditEvent(AppendOnlyModel):
         return f"{self.kind} #{self.sequence} of decision {self.decision_id}"
 
 
-class AuditEventCheckpoint(AppendOnlyModel):
+class AuditEventCheckpoint(Seal):
     """A seal over every event after the previous one, in ``(created_at, id)`` order: the
     same construction as ``AuditCheckpoint`` (see there), over ``AuditEvent`` rows."""
-
-    sequence = models.PositiveBigIntegerField(unique=True)
-    first_record_id = models.BigIntegerField()
-    last_record_id = models.BigIntegerField()
-    last_created_at = models.DateTimeField()
-    record_count = models.PositiveIntegerField()
-    records_digest = models.CharField(max_length=64)
-    previous_hash = models.CharField(max_length=64, unique=True)
-    checkpoint_hash = models.CharField(max_length=64, unique=True)
-    created_at = models.DateTimeField()
-
-    class Meta:
-        ordering = ["-sequence"]
 
     def __str__(self) -> str:
         return f"event checkpoint {self.sequence}"
