@@ -14,14 +14,22 @@ import base64
 import functools
 import hashlib
 import json
+import logging
 import math
 import re
-from collections.abc import Mapping
+import socket
+import subprocess
+import sys
+from collections.abc import Generator, Mapping, Sequence
 from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
+
+logger = logging.getLogger(__name__)
 
 #: Canonical JSON: sorted keys, no whitespace, ASCII only (``check_circular`` only changes
 #: the error raised for a value that contains itself, which JSON cannot hold anyway).
@@ -131,3 +139,149 @@ def encrypt_inputs(values: Mapping[str, Any]) -> str:
 
 def decrypt_inputs(token: str) -> dict[str, Any]:
     return cipher().decrypt(token)
+
+
+# --------------------------------------------------------------------------------------
+# Many tokens at once
+# --------------------------------------------------------------------------------------
+
+#: Tokens a worker decrypts per chunk (``decrypt_chunks``).
+DECRYPT_CHUNK = 2_000
+#: From this many tokens on, a worker process decrypts while the caller works: a worker
+#: takes about a quarter of a second to start.
+PARALLEL_FROM = 3 * DECRYPT_CHUNK
+#: How long to wait for a worker's chunk before decrypting the rest in this process (s).
+CHUNK_TIMEOUT = 120.0
+
+Inputs = dict[str, Any]
+
+
+def decrypt_chunks(
+    tokens: Sequence[str], *, chunk: int | None = None, parallel: bool | None = None
+) -> Generator[list[Inputs | None], None, None]:
+    """The inputs of ``tokens`` decrypted with the configured keys, one list per ``chunk``
+    tokens (default ``DECRYPT_CHUNK``), in order; ``None`` for a token no configured key
+    decrypts.
+
+    With ``parallel`` (default: from ``PARALLEL_FROM`` tokens on) a worker process decrypts
+    chunk k + 1 while the caller handles chunk k (the first is decrypted here while the
+    worker starts): decryption (Fernet and JSON, mostly under the GIL) overlaps the caller's
+    work on the other core. The worker is a fresh interpreter running ``serve`` (a plain
+    subprocess: Celery's workers are daemonic and may not start ``multiprocessing``
+    children, and a spawned child would import the caller's main module), given the
+    configured keys through its socket (never its command line or environment), one chunk
+    in flight at a time; it is stopped when the iteration ends or is closed. If it cannot
+    start, dies or stalls (``CHUNK_TIMEOUT``), the rest is decrypted here: same results,
+    only slower.
+    """
+    size = chunk or DECRYPT_CHUNK
+    chunks = [tokens[start : start + size] for start in range(0, len(tokens), size)]
+    configured = tuple(settings.KREDITAX_AUDIT_KEYS)
+    keys = (configured, "" if configured else settings.KREDITAX_PII_KEY)
+    here = _cipher(*keys)
+    if parallel is None:
+        parallel = len(tokens) >= PARALLEL_FROM
+    worker = _Worker.start(keys) if parallel and len(chunks) > 1 else None
+    try:
+        if worker is not None:
+            worker = worker.send(chunks[1])
+        for k, part in enumerate(chunks):
+            decrypted = None
+            if k and worker is not None:
+                decrypted, worker = worker.receive()
+                if worker is not None and k + 1 < len(chunks):
+                    worker = worker.send(chunks[k + 1])
+            yield decrypted if decrypted is not None else _decrypt_chunk(part, here)
+    finally:
+        if worker is not None:
+            worker.stop()
+
+
+class _Worker:
+    """A decryption process and the parent's end of its socket."""
+
+    def __init__(self, process: subprocess.Popen[bytes], conn: Connection) -> None:
+        self.process, self.conn = process, conn
+
+    @classmethod
+    def start(cls, keys: tuple[tuple[str, ...], str]) -> _Worker | None:
+        """The worker, started with ``keys`` sent through its socket; None when it cannot
+        start. A fresh interpreter that imports this module only (``serve``)."""
+        ours, theirs = socket.socketpair()
+        root = str(Path(__file__).resolve().parent.parent)
+        code = f"import sys; sys.path.insert(0, {root!r}); from audit.crypto import serve; serve()"
+        try:
+            with theirs:
+                process = subprocess.Popen(  # noqa: S603 (our own interpreter and code)
+                    [sys.executable, "-c", code, str(theirs.fileno())],
+                    pass_fds=(theirs.fileno(),),
+                    stdin=subprocess.DEVNULL,
+                )
+            conn = Connection(ours.detach())
+            conn.send(keys)
+        except Exception:  # what starting a process raises (limits, no memory, ...)
+            ours.close()
+            logger.warning("decryption worker could not start: decrypting in this process")
+            return None
+        return cls(process, conn)
+
+    def send(self, tokens: Sequence[str]) -> _Worker | None:
+        """Hand over the next chunk; None (and the worker stopped) when it is gone."""
+        try:
+            self.conn.send(list(tokens))
+        except Exception:  # a broken pipe: the worker died
+            self.fail()
+            return None
+        return self
+
+    def receive(self) -> tuple[list[Inputs | None] | None, _Worker | None]:
+        """The chunk handed over last, decrypted (None and no worker when it failed)."""
+        decrypted: list[Inputs | None] | None = None
+        try:
+            if self.conn.poll(CHUNK_TIMEOUT):
+                decrypted = self.conn.recv()
+        except Exception:  # the worker died (EOF) or sent garbage; never its message
+            decrypted = None
+        if decrypted is None:
+            self.fail()
+            return None, None
+        return decrypted, self
+
+    def fail(self) -> None:
+        logger.warning("decryption worker failed: decrypting the rest in this process")
+        self.stop()
+
+    def stop(self) -> None:
+        self.conn.close()
+        try:
+            self.process.wait(1.0)  # it exits when its socket closes
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def serve() -> None:
+    """The worker's loop (``python -c ... serve() FD``): the keys first, then decrypt each
+    chunk received until the parent closes the socket."""
+    conn = Connection(int(sys.argv[1]))
+    try:
+        configured, pii_key = conn.recv()
+    except (EOFError, OSError):
+        return
+    cipher = _cipher(tuple(configured), pii_key)
+    while True:
+        try:
+            tokens = conn.recv()
+        except (EOFError, OSError):
+            return
+        conn.send(_decrypt_chunk(tokens, cipher))
+
+
+def _decrypt_chunk(tokens: Sequence[str], cipher: Cipher) -> list[Inputs | None]:
+    out: list[Inputs | None] = []
+    for token in tokens:
+        try:
+            out.append(cipher.decrypt(token))
+        except AuditKeyError:
+            out.append(None)
+    return out

@@ -141,33 +141,92 @@ def decide_outcomes(
     and PD (the margin's logistic, bit for bit), for what-if simulations that re-decide
     many recorded applications. An application that cannot be decided gets its error in
     ``errors`` (whatever it is); the others are decided."""
+    (outcomes,) = decide_outcomes_each(
+        model, applications, policies=((rule_set, on),), schema=schema
+    )
+    return outcomes
+
+
+def decide_outcomes_each(
+    model: ScoringModel,
+    applications: Sequence[Mapping[str, Any]],
+    *,
+    policies: Sequence[tuple[RuleSet, date]],
+    schema: ApplicationSchema = INDONESIAN_SCHEMA,
+) -> list[Outcomes]:
+    """``decide_outcomes`` under each (rule set, date) of ``policies``, in that order, with
+    one reading of the applications, one encoding and one model pass for all: a simulation
+    replays the recorded rule set and decides under a candidate one on the same model.
+
+    Each result equals ``decide_outcomes`` of its rule set and date alone: the rules are
+    applied per rule set, and a row's PD does not depend on the other rows scored with it
+    (those a rule set refuses are scored all the same, and left out of its outcomes).
+    """
     n = len(applications)
-    batch = _Batch(model, rule_set=rule_set, on=on, schema=schema)
-    prepared = batch.prepare(applications, texts=False) if n else None
+    batches = [_Batch(model, rule_set=rule_set, on=on, schema=schema) for rule_set, on in policies]
+    if not n or not batches:
+        return [_outcomes_of(model, batch, None, {}, np.full(n, np.nan)) for batch in batches]
+    first = batches[0].plan
+    numeric = tuple(dict.fromkeys(name for batch in batches for name in batch.plan.numeric))
+    columns, plain = record_columns(applications, numeric)
+    derived, refused = batches[0].derived(applications, columns, plain)
+    encoded, encoding_errors = model.encoder.encode_each(
+        applications,
+        columns=columns,
+        plain=plain,
+        derived=derived if first.shared_derived else None,
+    )
+    # The rows every rule set shares the PD of: those encoded and with derived features.
+    unscored = {**refused, **encoding_errors}
+    rows = _without(unscored, n)
     pds = np.full(n, np.nan)
+    if rows.size:
+        data = model.model_input(encoded if rows.size == n else encoded[rows])
+        pds[rows] = model.probabilities(data).astype(np.float64)
+    results = []
+    for batch in batches:
+        policy = batch.plan.policy.evaluate(applications, columns=columns, plain=plain, texts=False)
+        # An application's error is its first step's: the rules, encoding, derived features.
+        errors: dict[int, Exception] = {**encoding_errors, **policy.errors}
+        for i, error in refused.items():
+            errors.setdefault(i, error)
+        results.append(_outcomes_of(model, batch, policy, errors, pds))
+    return results
+
+
+def _outcomes_of(
+    model: ScoringModel,
+    batch: _Batch,
+    policy: PolicyBatch | None,
+    errors: Mapping[int, Exception],
+    pds: npt.NDArray[np.float64],
+) -> Outcomes:
+    """The outcomes under one rule set of applications whose PDs (NaN: not scored) are
+    ``pds`` and whose errors are ``errors``."""
+    n = len(pds)
+    rows = _without(errors, n)
     scores = np.zeros(n, dtype=np.int64)
     grades, decisions = [""] * n, [""] * n
     failed: list[tuple[str, ...]] = [()] * n
-    if prepared is None or prepared.model_input is None:
-        errors = dict(prepared.errors) if prepared is not None else {}
-        return Outcomes(pds, scores, tuple(grades), tuple(decisions), tuple(failed), errors)
-    rows = prepared.encoded
-    values = model.probabilities(prepared.model_input).astype(np.float64)
+    decided = np.full(n, np.nan)
+    if policy is None or not rows.size:
+        return Outcomes(decided, scores, tuple(grades), tuple(decisions), tuple(failed), errors)
+    values = pds[rows]
     manifest = model.manifest
     thresholds = batch.plan.thresholds or manifest.thresholds
-    pds[rows], scores[rows] = values, manifest.scaling.scores(values)
+    decided[rows], scores[rows] = values, manifest.scaling.scores(values)
     for i, model_decision, grade in zip(
         rows.tolist(),
         thresholds.decisions(values),
         manifest.grades.grades(values).tolist(),
         strict=True,
     ):
-        outcome = prepared.policy.outcomes[i]
-        assert outcome is not None  # an application the rules refused was not encoded
+        outcome = policy.outcomes[i]
+        assert outcome is not None  # an application the rules refused has an error
         decisions[i] = str(_ruled(model_decision, outcome))
         grades[i] = grade
         failed[i] = tuple(result.code for result in outcome.results if not result.passed)
-    return Outcomes(pds, scores, tuple(grades), tuple(decisions), tuple(failed), prepared.errors)
+    return Outcomes(decided, scores, tuple(grades), tuple(decisions), tuple(failed), errors)
 
 
 def decide_stream(
@@ -318,13 +377,12 @@ class _Batch:
             lambda: _Plan.make(encoder, rule_set, on, config, schema),
         )
 
-    def prepare(self, chunk: Sequence[Mapping[str, Any]], *, texts: bool = True) -> _Prepared:
-        """Read a chunk, apply the rules, derive its features and encode it (``texts=False``:
-        the rule results without the DSR messages, for re-deciding without explanations)."""
+    def prepare(self, chunk: Sequence[Mapping[str, Any]]) -> _Prepared:
+        """Read a chunk, apply the rules, derive its features and encode it."""
         plan = self.plan
         columns, plain = record_columns(chunk, plan.numeric)
-        policy = plan.policy.evaluate(chunk, columns=columns, plain=plain, texts=texts)
-        derived, refused = self._derived(chunk, columns, plain)
+        policy = plan.policy.evaluate(chunk, columns=columns, plain=plain)
+        derived, refused = self.derived(chunk, columns, plain)
         encoded, errors = self.model.encoder.encode_each(
             chunk, columns=columns, plain=plain, derived=derived if plan.shared_derived else None
         )
@@ -340,7 +398,7 @@ class _Batch:
             )
         return _Prepared(chunk, policy, derived, rows, model_input, errors)
 
-    def _derived(
+    def derived(
         self,
         chunk: Sequence[Mapping[str, Any]],
         columns: Mapping[str, FloatArray],

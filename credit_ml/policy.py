@@ -698,6 +698,10 @@ def _since(day: date, lang: str) -> str:
     return f"in force since {format_date(day, 'en')}"
 
 
+#: A check's texts when the caller does not want them (``PolicyEvaluator.evaluate``).
+_NO_TEXTS = ("", "")
+
+
 def _unchecked(
     labels: tuple[str, str], limits: tuple[str, str], since: date, *, passed: bool
 ) -> _Check:
@@ -742,16 +746,23 @@ def _dsr_check(dsr: float, limit: float, since: date) -> _Check:
     return _Check(passed, dsr, text_id, text_en)
 
 
-def _check_platforms(limit: float, since: date, values: Mapping[str, Any]) -> _Check:
+def _check_platforms(
+    limit: float, since: date, values: Mapping[str, Any], texts: bool = True
+) -> _Check:
     """Counts platforms with active loans besides this one, plus this one: passes when
-    ``active + 1 <= limit``. A missing figure passes, and the message says it was missing."""
+    ``active + 1 <= limit``. A missing figure passes, and the message says it was missing.
+    ``texts=False``: the same check without its messages (so for every check below)."""
     active = values.get("active_lending_platforms")
-    cap_id, cap_en = _both(Unit.COUNT, limit)
+    if active is None and not texts:
+        return _Check(True, None, *_NO_TEXTS, checked=False)
+    cap_id, cap_en = _both(Unit.COUNT, limit) if texts else _NO_TEXTS
     if active is None:
         labels = ("Jumlah platform pinjaman aktif", "Active lending platforms")
         return _unchecked(labels, (cap_id, cap_en), since, passed=True)
     total = int(active) + 1
     passed = total <= limit
+    if not texts:
+        return _Check(passed, float(total), *_NO_TEXTS)
     verdict_id, verdict_en = ("dalam", "within") if passed else ("melebihi", "more than")
     return _Check(
         passed,
@@ -763,10 +774,15 @@ def _check_platforms(limit: float, since: date, values: Mapping[str, Any]) -> _C
     )
 
 
-def _check_age(limit: float, since: date, values: Mapping[str, Any]) -> _Check:
+def _check_age(limit: float, since: date, values: Mapping[str, Any], texts: bool = True) -> _Check:
     """Age at least ``limit``, or married (a married applicant is eligible at any age)."""
     age = values.get("age")
     married = values.get("marital_status") == MARRIED
+    if not texts:
+        if age is None and not married:
+            return _Check(False, None, *_NO_TEXTS, checked=False)
+        meets = age is not None and age >= limit
+        return _Check(meets or married, None if age is None else float(age), *_NO_TEXTS)
     min_id, min_en = _both(Unit.YEARS, limit)
     if age is None and not married:
         return _unchecked(("Usia", "Age"), (min_id, min_en), since, passed=False)
@@ -795,13 +811,23 @@ def _check_age(limit: float, since: date, values: Mapping[str, Any]) -> _Check:
 
 
 def _check_money(
-    limit: float, since: date, amount: Any, *, minimum: bool, labels: tuple[str, str]
+    limit: float,
+    since: date,
+    amount: Any,
+    *,
+    minimum: bool,
+    labels: tuple[str, str],
+    texts: bool = True,
 ) -> _Check:
     """``amount`` (rupiah) against a minimum or maximum ``limit``; ``labels`` is (id, en)."""
-    limit_id, limit_en = _both(Unit.RUPIAH, limit)
+    if amount is None and not texts:
+        return _Check(False, None, *_NO_TEXTS, checked=False)
+    limit_id, limit_en = _both(Unit.RUPIAH, limit) if texts else _NO_TEXTS
     if amount is None:
         return _unchecked(labels, (limit_id, limit_en), since, passed=False)
     passed = amount >= limit if minimum else amount <= limit
+    if not texts:
+        return _Check(passed, float(amount), *_NO_TEXTS)
     value_id, value_en = _both(Unit.RUPIAH, amount)
     if minimum:
         verb_id = "memenuhi batas minimal" if passed else "di bawah batas minimal"
@@ -817,19 +843,23 @@ def _check_money(
     )
 
 
-def _check_income(limit: float, since: date, values: Mapping[str, Any]) -> _Check:
+def _check_income(
+    limit: float, since: date, values: Mapping[str, Any], texts: bool = True
+) -> _Check:
     income = values.get("monthly_income")
     labels = ("Penghasilan bulanan", "Monthly income")
-    return _check_money(limit, since, income, minimum=True, labels=labels)
+    return _check_money(limit, since, income, minimum=True, labels=labels, texts=texts)
 
 
-def _check_loan_amount(limit: float, since: date, values: Mapping[str, Any]) -> _Check:
+def _check_loan_amount(
+    limit: float, since: date, values: Mapping[str, Any], texts: bool = True
+) -> _Check:
     amount = values.get("loan_amount")
     labels = ("Jumlah pinjaman", "Loan amount")
-    return _check_money(limit, since, amount, minimum=False, labels=labels)
+    return _check_money(limit, since, amount, minimum=False, labels=labels, texts=texts)
 
 
-_CHECKS: dict[RuleKind, Callable[[float, date, Mapping[str, Any]], _Check]] = {
+_CHECKS: dict[RuleKind, Callable[[float, date, Mapping[str, Any], bool], _Check]] = {
     RuleKind.MAX_PLATFORMS: _check_platforms,
     RuleKind.MIN_AGE: _check_age,
     RuleKind.MIN_INCOME: _check_income,
@@ -1007,9 +1037,10 @@ class PolicyEvaluator:
         month, a missing input) gets its ``FeatureInputError`` in ``errors`` instead of an
         outcome, as does one that a rule cannot compare (its own error). ``columns`` and
         ``plain``: ``record_columns(records, names)`` for names including
-        ``numeric_fields``, to save reading them again. ``texts=False``: the DSR results
-        carry no messages (each application's DSR would need its own), for re-deciding
-        without explanations; every other field is the same.
+        ``numeric_fields``, to save reading them again. ``texts=False``: the results of the
+        rules in force carry no messages (the DSR's and the compared figures' would each
+        need their own), for re-deciding without explanations; every other field is the
+        same.
         """
         n = len(records)
         dsr_result = self._dsr_result if texts else self._dsr_bare
@@ -1034,7 +1065,7 @@ class PolicyEvaluator:
                     if planned.rule.kind is RuleKind.MAX_DSR:
                         results[i] = dsr_result(planned, ratios[i])
                     else:
-                        results[i] = self._compared(planned, records[i])
+                        results[i] = self._compared(planned, records[i], texts)
                 except Exception as exc:  # what applying this rule to it raises
                     errors[i] = exc
             by_rule.append(results)
@@ -1055,26 +1086,28 @@ class PolicyEvaluator:
         check = _Check(meets_cap(dsr, planned.limit), dsr, "", "")
         return _in_force_result(planned.rule, planned.limit, planned.since, check)
 
-    def _compared(self, planned: _Planned, values: Mapping[str, Any]) -> RuleResult:
+    def _compared(
+        self, planned: _Planned, values: Mapping[str, Any], texts: bool = True
+    ) -> RuleResult:
         """The result of a rule comparing one figure, shared by the records with that figure."""
         kind = planned.rule.kind
         figure = values.get(_DECIDING_FIELD[kind])
         married = values.get("marital_status") == MARRIED if kind is RuleKind.MIN_AGE else None
-        key = (planned.rule.code, type(figure), figure, married)
+        key = (planned.rule.code, type(figure), figure, married, texts)
         try:
             return self._results[key]
         except KeyError:
             pass
         except TypeError:  # an unhashable figure: not cached
-            return self._check(planned, values)
-        result = self._check(planned, values)
+            return self._check(planned, values, texts)
+        result = self._check(planned, values, texts)
         if len(self._results) >= _CACHE_SIZE:
             self._results.clear()
         self._results[key] = result
         return result
 
-    def _check(self, planned: _Planned, values: Mapping[str, Any]) -> RuleResult:
-        check = _CHECKS[planned.rule.kind](planned.limit, planned.since, values)
+    def _check(self, planned: _Planned, values: Mapping[str, Any], texts: bool) -> RuleResult:
+        check = _CHECKS[planned.rule.kind](planned.limit, planned.since, values, texts)
         return _in_force_result(
             planned.rule, planned.limit, planned.since, check, planned.unchecked
         )

@@ -158,15 +158,6 @@ class TreeTables:
         out[:, -1] = self.bias
         return out, margins
 
-    def margins(self, rows: npt.ArrayLike) -> npt.NDArray[np.floating[Any]]:
-        """The margins (n,) of encoded rows alone, as ``explain`` gives them (no TreeSHAP)."""
-        x = np.asarray(rows, dtype=np.float32).reshape(-1, self.n_columns)
-        margins = np.empty(x.shape[0], dtype=self.leaf_value.dtype)
-        for start in range(0, x.shape[0], CHUNK_ROWS):
-            chunk = x[start : start + CHUNK_ROWS]
-            margins[start : start + len(chunk)] = self._margins(self._masks(chunk))
-        return margins
-
     def _masks(self, x: npt.NDArray[np.float32]) -> npt.NDArray[np.uint8]:
         """(n, n_leaves): each row's bitmask of the path conditions it meets, per leaf."""
         sides = self._sides(x)

@@ -19,22 +19,23 @@ from __future__ import annotations
 import logging
 import threading
 import uuid
-from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections import defaultdict, deque
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import numpy.typing as npt
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
 from audit import crypto
-from audit.crypto import AuditKeyError
 from audit.outcomes import outcome_defaulted_by_request
 from credit_ml.artifacts import ArtifactError
-from credit_ml.decision import Outcomes, decide_outcomes
+from credit_ml.decision import Outcomes, decide_outcomes_each
 from credit_ml.policy import RuleSet as PolicyRuleSet
 from credit_ml.scoring import ScoringModel
 from policy.models import SimulationRun
@@ -123,35 +124,65 @@ def simulate(*, request: SimulationRequest, progress: Progress = _no_progress) -
     candidate = simulation_candidate(request=request)
     progress("reading recorded decisions", 0.05)
     rows = simulation_records(request=request)
-    progress("decrypting inputs", 0.15)
-    inputs, undecryptable = _decrypted(rows.tokens)
-    engine = _Engine(rows, inputs, candidate=candidate, as_of=request.as_of)
-    engine.skip(undecryptable, "inputs cannot be decrypted")
-    engine.replay(
-        lambda fraction: progress("replaying under the recorded policy", 0.2 + fraction / 3)
-    )
-    engine.decide_candidate(
-        lambda fraction: progress("deciding under the candidate", 0.55 + fraction / 3)
+    columns = simulation_columns(
+        rows,
+        candidate=candidate,
+        as_of=request.as_of,
+        rule_sets=_stored_rule_sets(set(rows.rule_set_versions)),
+        load_model=_version_model,
+        progress=progress,
     )
     progress("reporting", 0.9)
     ids = [uuid.UUID(str(request_id)) for request_id in rows.request_ids]
     outcomes = {str(k): v for k, v in outcome_defaulted_by_request(ids).items()}
-    return SimulationReport.build(engine.columns, outcomes=outcomes)
+    return SimulationReport.build(columns, outcomes=outcomes)
 
 
-def _decrypted(tokens: Sequence[str]) -> tuple[list[dict[str, Any]], list[int]]:
-    """Every token decrypted with the configured keys (one cipher for all), and the
-    positions of those no configured key decrypts (their inputs are ``{}``)."""
-    cipher = crypto.cipher()
-    inputs: list[dict[str, Any]] = []
-    failed: list[int] = []
-    for i, token in enumerate(tokens):
-        try:
-            inputs.append(cipher.decrypt(token))
-        except AuditKeyError:
-            inputs.append({})
-            failed.append(i)
-    return inputs, failed
+def simulation_columns(
+    rows: RecordedRows,
+    *,
+    candidate: Candidate,
+    as_of: date | None,
+    rule_sets: Mapping[str, PolicyRuleSet],
+    load_model: Callable[[int], ScoringModel | None],
+    progress: Progress = _no_progress,
+) -> Columns:
+    """The report's columns of recorded ``rows``: their inputs decrypted, replayed under
+    the recorded rule sets (``rule_sets`` by version) and models (``load_model`` by
+    version id), and decided under ``candidate``. No database access of its own.
+
+    The inputs are decrypted chunk by chunk (``crypto.decrypt_chunks``: for a large period
+    a worker process decrypts ahead on the other core), and each group of the replay is
+    replayed as soon as its records are decrypted, so decryption and the model passes
+    overlap."""
+    engine = _Engine(
+        rows, candidate=candidate, as_of=as_of, rule_sets=rule_sets, load_model=load_model
+    )
+    progress("decrypting inputs", 0.1)
+
+    def replayed(fraction: float) -> None:
+        progress("replaying under the recorded policy", 0.2 + fraction / 3)
+
+    done = 0
+    with closing(crypto.decrypt_chunks(rows.tokens)) as chunks:  # stops its worker at once
+        for chunk in chunks:
+            engine.take(done, chunk)
+            done += len(chunk)
+            engine.replay_through(done, replayed)
+    engine.inputs_read()
+    engine.decide_candidate(
+        lambda fraction: progress("deciding under the candidate", 0.55 + fraction / 3)
+    )
+    return engine.columns
+
+
+def _version_model(version_id: int) -> ScoringModel | None:
+    """The verified model of a version, or None when it cannot be loaded."""
+    try:
+        return version_model(ModelVersion.objects.get(pk=version_id))
+    except (ModelVersion.DoesNotExist, ModelVersionNotReady, ArtifactError):
+        logger.warning("simulation: model version %s cannot be loaded", version_id)
+        return None
 
 
 #: (model version id, rule-set version, date) -> positions of the records of that group.
@@ -159,29 +190,41 @@ _Groups = dict[tuple[int, str, date], list[int]]
 
 
 class _Engine:
-    """The two passes over one set of recorded rows, filling the report's columns."""
+    """The two passes over one set of recorded rows, filling the report's columns.
+
+    Where the candidate keeps a group's model, the replay decides the group under both
+    rule sets with one encoding and model pass (``decide_outcomes_each``); the candidate
+    pass then only stores those results, and decides the rest (another model) itself.
+    ``rule_sets``: the recorded rule sets by version; ``load_model``: a version's model by
+    id (None: cannot be loaded).
+    """
 
     def __init__(
         self,
         rows: RecordedRows,
-        inputs: list[dict[str, Any]],
         *,
         candidate: Candidate,
         as_of: date | None,
+        rule_sets: Mapping[str, PolicyRuleSet],
+        load_model: Callable[[int], ScoringModel | None],
     ) -> None:
-        self.rows, self.inputs, self.candidate, self.as_of = rows, inputs, candidate, as_of
+        self.rows, self.candidate, self.as_of = rows, candidate, as_of
         n = len(rows)
+        #: Each record's decrypted inputs (``{}`` until decrypted, or when they cannot be).
+        self.inputs: list[dict[str, Any]] = [{}] * n
         self.live = np.ones(n, dtype=np.bool_)
+        #: The candidate's outcomes the replay decided along (positions, outcomes).
+        self.decided_along: list[tuple[list[int], Outcomes]] = []
         self.columns = Columns(
             request_ids=[str(request_id) for request_id in rows.request_ids],
             recorded=list(rows.decisions),
             recorded_pd=np.array(rows.pds, dtype=np.float64),
-            amount=np.array([_amount(values) for values in inputs], dtype=np.float64),
+            amount=np.full(n, np.nan),
             segments={
                 "client": list(rows.clients),
                 "grade": list(rows.grades),
-                "province": [str(values.get("province") or "-") for values in inputs],
-                "purpose": [str(values.get("loan_purpose") or "-") for values in inputs],
+                "province": ["-"] * n,
+                "purpose": ["-"] * n,
             },
             before_rules=[list(failed) for failed in rows.failed_rules],
             after=[""] * n,
@@ -189,7 +232,11 @@ class _Engine:
             after_rules=[()] * n,
         )
         self.models: dict[int, ScoringModel | None] = {}
-        self.rule_sets = _stored_rule_sets(set(rows.rule_set_versions))
+        self.rule_sets, self.load_model = rule_sets, load_model
+        # The replay's groups, in the order their last record is decrypted.
+        groups = sorted(self._groups(on=None).items(), key=lambda item: item[1][-1])
+        self.replay_queue = deque(groups)
+        self.replay_groups = len(groups)
 
     def skip(self, positions: Sequence[int], reason: str) -> None:
         live = [i for i in positions if self.live[i]]
@@ -199,18 +246,13 @@ class _Engine:
 
     def model(self, version_id: int) -> ScoringModel | None:
         if version_id not in self.models:
-            try:
-                version = ModelVersion.objects.get(pk=version_id)
-                self.models[version_id] = version_model(version)
-            except (ModelVersion.DoesNotExist, ModelVersionNotReady, ArtifactError):
-                logger.warning("simulation: model version %s cannot be loaded", version_id)
-                self.models[version_id] = None
+            self.models[version_id] = self.load_model(version_id)
         return self.models[version_id]
 
-    def _groups(self, *, on: date | None) -> _Groups:
+    def _groups(self, *, on: date | None, among: npt.NDArray[np.bool_] | None = None) -> _Groups:
         groups: _Groups = defaultdict(list)
         rows = self.rows
-        for i in np.flatnonzero(self.live).tolist():
+        for i in np.flatnonzero(self.live if among is None else among).tolist():
             key = (
                 rows.model_version_ids[i],
                 rows.rule_set_versions[i],
@@ -219,18 +261,59 @@ class _Engine:
             groups[key].append(i)
         return groups
 
-    def replay(self, progress: Callable[[float], None]) -> None:
-        """Each record under its recorded model and rule set on its decision date."""
-        groups = self._groups(on=None)
-        for done, ((version_id, version, day), positions) in enumerate(groups.items()):
-            progress(done / max(len(groups), 1))
-            model, rule_set = self.model(version_id), self.rule_sets.get(version)
-            if model is None or rule_set is None:
-                what = "model version" if model is None else "rule set"
-                self.skip(positions, f"the recorded {what} is not available")
-                continue
-            decided = _decide(model, [self.inputs[i] for i in positions], rule_set, day)
-            self._compare(positions, decided)
+    def take(self, start: int, chunk: Sequence[dict[str, Any] | None]) -> None:
+        """The decrypted inputs of records ``start`` on (None: cannot be decrypted)."""
+        failed = []
+        for k, values in enumerate(chunk):
+            if values is None:
+                failed.append(start + k)
+            else:
+                self.inputs[start + k] = values
+        self.skip(failed, "inputs cannot be decrypted")
+
+    def replay_through(self, decrypted: int, progress: Callable[[float], None]) -> None:
+        """Replay every group whose records are all decrypted (positions below
+        ``decrypted``): each record under its recorded model and rule set on its decision
+        date."""
+        queue = self.replay_queue
+        while queue and queue[0][1][-1] < decrypted:
+            progress((self.replay_groups - len(queue)) / max(self.replay_groups, 1))
+            (version_id, version, day), grouped = queue.popleft()
+            positions = [i for i in grouped if self.live[i]]
+            if positions:
+                self._replay(version_id, version, day, positions)
+
+    def inputs_read(self) -> None:
+        """Every input decrypted: the report's columns that come from the inputs."""
+        columns, inputs = self.columns, self.inputs
+        columns.amount = np.array([_amount(values) for values in inputs], dtype=np.float64)
+        columns.segments["province"] = [str(v.get("province") or "-") for v in inputs]
+        columns.segments["purpose"] = [str(v.get("loan_purpose") or "-") for v in inputs]
+
+    def _replay(self, version_id: int, version: str, day: date, positions: list[int]) -> None:
+        model, rule_set = self.model(version_id), self.rule_sets.get(version)
+        if model is None or rule_set is None:
+            what = "model version" if model is None else "rule set"
+            self.skip(positions, f"the recorded {what} is not available")
+            return
+        values = [self.inputs[i] for i in positions]
+        policies = [(rule_set, day)]
+        along = self._candidate_policy(version_id, version, day)
+        if along is not None:
+            policies.append(along)
+        decided = decide_outcomes_each(model, values, policies=policies, schema=model.schema)
+        self._compare(positions, decided[0])
+        if along is not None:
+            self.decided_along.append((positions, decided[1]))
+
+    def _candidate_policy(
+        self, version_id: int, version: str, day: date
+    ) -> tuple[PolicyRuleSet, date] | None:
+        """The candidate's rule set and date for a group whose model it keeps, else None."""
+        chosen = self.candidate.model_version
+        if chosen is not None and chosen.pk != version_id:
+            return None
+        return self.candidate.policy or self.rule_sets[version], self.as_of or day
 
     def _compare(self, positions: list[int], decided: Outcomes) -> None:
         rows = self.rows
@@ -263,7 +346,11 @@ class _Engine:
     def decide_candidate(self, progress: Callable[[float], None]) -> None:
         """Each record under the candidate (its own model and rule set where the candidate
         leaves them), on its decision date or ``as_of``."""
-        groups = self._groups(on=self.as_of)
+        pending = self.live.copy()
+        for positions, decided in self.decided_along:
+            pending[positions] = False
+            self._store_after(positions, decided)
+        groups = self._groups(on=self.as_of, among=pending)
         chosen = self.candidate.model_version
         for done, ((version_id, version, day), positions) in enumerate(groups.items()):
             progress(done / max(len(groups), 1))
@@ -276,7 +363,10 @@ class _Engine:
             if recorded_model is not None and model.schema.names != recorded_model.schema.names:
                 self.skip(positions, "the candidate model reads other fields than the recorded")
                 continue
-            decided = _decide(model, [self.inputs[i] for i in positions], rule_set, day)
+            values = [self.inputs[i] for i in positions]
+            (decided,) = decide_outcomes_each(
+                model, values, policies=[(rule_set, day)], schema=model.schema
+            )
             self._store_after(positions, decided)
 
     def _store_after(self, positions: list[int], decided: Outcomes) -> None:
@@ -304,13 +394,6 @@ def _amount(values: dict[str, Any]) -> float:
 def _stored_rule_sets(versions: set[str]) -> dict[str, PolicyRuleSet]:
     stored = RuleSet.objects.filter(version__in=versions)
     return {row.version: rule_set_policy(rule_set=row) for row in stored}
-
-
-def _decide(
-    model: ScoringModel, values: list[dict[str, Any]], rule_set: PolicyRuleSet, day: date
-) -> Outcomes:
-    """One batch decision of a group, without explanations (``decide_outcomes``)."""
-    return decide_outcomes(model, values, rule_set=rule_set, on=day, schema=model.schema)
 
 
 # --------------------------------------------------------------------------------------

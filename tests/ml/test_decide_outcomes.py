@@ -4,6 +4,7 @@ by column, without explanations; and a rule set's own PD cut-offs (``pd_threshol
 from __future__ import annotations
 
 import dataclasses
+from collections import Counter
 from datetime import date
 from typing import Any
 
@@ -11,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from credit_ml.decision import decide_many, decide_outcomes
+from credit_ml.decision import decide_many, decide_outcomes, decide_outcomes_each
 from credit_ml.features import FeatureConfig
 from credit_ml.policy import (
     PolicyEvaluator,
@@ -71,25 +72,79 @@ def test_an_application_that_cannot_be_decided_gets_its_error_in_its_place(
     assert fast.decision[0] in {"APPROVE", "REVIEW", "REJECT"}
 
 
-def test_rules_without_texts_differ_from_the_full_results_only_by_the_dsr_messages(
+def test_outcomes_under_several_rule_sets_equal_each_one_alone(
+    scoring_model: ScoringModel, applications: pd.DataFrame, to_records: Any
+) -> None:
+    """One reading, encoding and model pass for several (rule set, date) pairs gives what
+    each pair gives alone, errors included: rows the rules of one set refuse, rows no set
+    can decide (no income), rows a rule cannot compare."""
+    records = to_records(applications.head(300))
+    records[3] = {**records[3], "monthly_income": 0}
+    records[7] = {**records[7], "loan_amount": "lots"}
+    records[11] = {**records[11], "loan_term_months": 0}
+    policies = [
+        (fintech_rule_set(), date(2025, 6, 1)),
+        (fintech_rule_set_2(), ON),
+        (bank_rule_set_2(0.35), date(2027, 2, 1)),
+        (STRICT, ON),
+    ]
+    together = decide_outcomes_each(scoring_model, records, policies=policies)
+    assert len(together) == len(policies)
+    decisions = set()
+    for (rule_set, on), shared in zip(policies, together, strict=True):
+        alone = decide_outcomes(scoring_model, records, rule_set=rule_set, on=on)
+        assert {i: type(e) for i, e in shared.errors.items()} == {
+            i: type(e) for i, e in alone.errors.items()
+        }
+        assert {3, 7, 11} <= set(shared.errors)
+        assert np.array_equal(
+            shared.probability_of_default, alone.probability_of_default, equal_nan=True
+        )
+        assert shared.credit_score.tolist() == alone.credit_score.tolist()
+        assert (shared.risk_grade, shared.decision) == (alone.risk_grade, alone.decision)
+        assert shared.failed_rules == alone.failed_rules
+        decisions.add(shared.decision)
+    assert len(decisions) > 1  # the rule sets do decide differently here
+    assert decide_outcomes_each(scoring_model, records, policies=[]) == []
+    (empty,) = decide_outcomes_each(scoring_model, [], policies=policies[:1])
+    assert (empty.decision, empty.errors) == ((), {})
+
+
+def test_rules_without_texts_differ_from_the_full_results_only_by_the_messages(
     applications: pd.DataFrame, to_records: Any
 ) -> None:
     records = to_records(applications.head(300))
-    evaluator = PolicyEvaluator(fintech_rule_set_2(), on=ON, feature_config=FeatureConfig())
-    full = evaluator.evaluate(records)
-    bare = evaluator.evaluate(records, texts=False)
-    assert bare.errors.keys() == full.errors.keys()
-    dsr_results = 0
-    for with_texts, without in zip(full.outcomes, bare.outcomes, strict=True):
-        if with_texts is None or without is None:
-            assert with_texts is without is None
-            continue
-        for a, b in zip(with_texts.results, without.results, strict=True):
-            if a.kind == "max_dsr" and a.in_force:
-                dsr_results += 1
-                assert (b.message_id, b.message_en) == ("", "")
-                assert a.message_en.startswith("DSR ")
-                assert dataclasses.replace(b, message_id=a.message_id, message_en=a.message_en) == a
-            else:
-                assert b == a
-    assert dsr_results == len(records) - len(full.errors)
+    records[5] = {**records[5], "age": None, "marital_status": "MARRIED"}
+    records[6] = {**records[6], "age": 17, "marital_status": "SINGLE"}
+    records[7] = {**records[7], "active_lending_platforms": None}
+    records[8] = {**records[8], "active_lending_platforms": 4}
+    records[9] = {**records[9], "loan_amount": 900_000_000}
+    on = date(2027, 2, 1)  # the minimum income rule in force too
+    seen: Counter[tuple[str, str]] = Counter()
+    for rule_set in (fintech_rule_set_2(), bank_rule_set_2(0.35)):
+        evaluator = PolicyEvaluator(rule_set, on=on, feature_config=FeatureConfig())
+        full = evaluator.evaluate(records)
+        bare = PolicyEvaluator(rule_set, on=on, feature_config=FeatureConfig()).evaluate(
+            records, texts=False
+        )
+        assert bare.errors.keys() == full.errors.keys()
+        for with_texts, without in zip(full.outcomes, bare.outcomes, strict=True):
+            if with_texts is None or without is None:
+                assert with_texts is without is None
+                continue
+            for a, b in zip(with_texts.results, without.results, strict=True):
+                if a.in_force:
+                    seen[(a.kind, a.state)] += 1
+                    assert (b.message_id, b.message_en) == ("", "")
+                    assert a.message_en
+                    assert a.message_id
+                    assert (
+                        dataclasses.replace(b, message_id=a.message_id, message_en=a.message_en)
+                        == a
+                    )
+                else:
+                    assert b == a
+    # every kind of rule in force was compared, passing, failing and not checked
+    kinds = {kind for kind, _ in seen}
+    assert {"max_dsr", "max_platforms", "min_age", "max_loan_amount"} <= kinds
+    assert {state for _, state in seen} >= {"passed", "failed", "not_checked"}

@@ -13,11 +13,14 @@ from audit import crypto
 from audit.models import AuditAccess, AuditCheckpoint, DecisionRecord, Outcome
 from audit.outcomes import outcome_defaulted_by_request
 from audit.sealing import audit_seal, audit_verify
+from credit_ml.decision import decide_outcomes
 from credit_ml.policy import fintech_rule_set_2
 from policy.models import SimulationRun
 from policy.services import SimulationRefused, simulate
 from policy.simulation import SimulationRequest
-from registry.models import RuleSet
+from registry.model_cache import version_model
+from registry.models import ModelVersion, RuleSet
+from registry.selectors import rule_set_policy
 from registry.services import model_version_promote
 from tests.policy.conftest import HIGH_DSR, LOW_DSR, MID_DSR, Record, client_on, varied
 
@@ -221,3 +224,50 @@ def test_a_candidate_model_decides_as_that_model_decided_the_same_applications(
     assert report["approved"]["after"]["mean_pd"] == (
         pytest.approx(sum(mean_b) / len(mean_b), rel=1e-12) if mean_b else None
     )
+
+
+def test_a_candidate_model_over_records_of_both_models_decides_each_record_under_it(
+    history: list[DecisionRecord],
+) -> None:
+    """Records of model b are decided along with their replay (the candidate keeps their
+    model): their "after" is what was recorded; records of model a are decided under b
+    separately, exactly as ``decide_outcomes`` decides their inputs with b."""
+    report = simulate(request=SimulationRequest(FROM, TO, model_label="m-policy-b")).to_dict()
+    model_b = version_model(ModelVersion.objects.get(label="m-policy-b"))
+    expected = Counter(r.decision for r in history if r.model_label == "m-policy-b")
+    flips: Counter[str] = Counter()
+    for r in history:
+        if r.model_label != "m-policy-a":
+            continue
+        rule_set = rule_set_policy(rule_set=RuleSet.objects.get(version=r.rule_set_version))
+        values = crypto.decrypt_inputs(r.inputs_encrypted)
+        (after,) = decide_outcomes(model_b, [values], rule_set=rule_set, on=MARCH).decision
+        expected[after] += 1
+        if after != r.decision:
+            flips[f"{r.decision}->{after}"] += 1
+    assert report["fidelity"]["mismatched"] == 0
+    assert report["after"] == {k: expected[k] for k in ("APPROVE", "REVIEW", "REJECT")}
+    assert {k: v for k, v in report["flips"].items() if v} == dict(flips)
+
+
+def test_a_worker_process_decrypting_ahead_gives_the_same_report(
+    history: list[DecisionRecord], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With a worker process decrypting chunk k + 1 while chunk k's groups are replayed
+    (forced here on 24 records in chunks of 5), the report is the serial one."""
+    request = SimulationRequest(FROM, TO, rule_set_id=lower_cap_draft().pk)
+    serial = simulate(request=request).to_dict()
+    monkeypatch.setattr(crypto, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(crypto, "DECRYPT_CHUNK", 5)
+    started: list[Any] = []
+    real_start = crypto._Worker.start
+
+    def keep(keys: Any) -> Any:
+        started.append(real_start(keys))
+        return started[-1]
+
+    monkeypatch.setattr(crypto._Worker, "start", keep)
+    assert simulate(request=request).to_dict() == serial
+    assert len(started) == 1
+    assert started[0] is not None
+    assert serial["fidelity"]["reproduced"] == 24
