@@ -18,6 +18,8 @@ a shared machine falls on all alike:
   read: ``simulation_columns`` (bulk decryption; the replay of every record under its
   recorded model and rule set with the fidelity check; the decision under the candidate, a
   copy of ``fintech-2026.2`` with a 20 % cap) and ``SimulationReport.build``;
+- the same with the decryption in the simulating process (no worker decrypting ahead:
+  what a machine with one core gets);
 - simulation, model candidate: the same with the second version as the candidate (the
   replay and the candidate then need a model pass each);
 - raw: ``credit_ml.decision.decide_many`` on the same plaintext rows, same rule set, each
@@ -152,6 +154,16 @@ def _simulation(
     return int(report["records"])
 
 
+def _one_process(run: Callable[[], int]) -> int:
+    """``run`` with the decryption in this process (no worker decrypting ahead)."""
+    parallel_from = crypto.PARALLEL_FROM
+    crypto.PARALLEL_FROM = 2**62
+    try:
+        return run()
+    finally:
+        crypto.PARALLEL_FROM = parallel_from
+
+
 def _raw(model: ScoringModel, rows: list[dict[str, Any]], days: list[date]) -> int:
     return sum(
         len(decide_many(model, group, rule_set=RULE_SET, on=day))
@@ -193,6 +205,9 @@ def main() -> None:
     by_model = services.Candidate(rule_set=None, policy=None, model_version=ModelVersion(pk=2))
     runs: dict[str, Callable[[], int]] = {
         "simulation_rule_set": lambda: _simulation(recorded, by_rule_set, models),
+        "simulation_rule_set_one_process": lambda: _one_process(
+            lambda: _simulation(recorded, by_rule_set, models)
+        ),
         "simulation_model": lambda: _simulation(recorded, by_model, models),
         "raw": lambda: _raw(models[1], rows, days),
         "raw_outcomes": lambda: _raw_outcomes(models[1], rows, days),
@@ -214,7 +229,11 @@ def main() -> None:
                 "records_per_s": rates,
                 "over_raw_decide_many": {
                     name: round(rates[name] / rates["raw"], 2)
-                    for name in ("simulation_rule_set", "simulation_model")
+                    for name in (
+                        "simulation_rule_set",
+                        "simulation_rule_set_one_process",
+                        "simulation_model",
+                    )
                 },
                 "cpu_count": os.cpu_count(),
                 "seconds": {name: [round(t, 3) for t in values] for name, values in times.items()},

@@ -4,9 +4,13 @@
 path: first each under its RECORDED model version and rule set on its decision date (the
 replay fidelity: every decision must come out as recorded; a mismatch is listed), then under
 the candidate (a rule-set version, a READY model version, or both; on each decision date
-unless ``as_of``). Inputs are decrypted in bulk, records are grouped by (model, rule set,
-date) and each group is one ``decide_outcomes`` call (``decide_many``'s rules, encoding and
-PD, without the explanations the report does not use): no per-record loop around the model.
+unless ``as_of``). Inputs are decrypted chunk by chunk (a worker process decrypting ahead
+for a large period), records are grouped by (model, rule set, date) and each group is
+replayed as soon as its records are decrypted, in one ``decide_outcomes_each`` call
+(``decide_many``'s rules, encoding and PD, without the explanations the report does not
+use): no per-record loop around the model. Where the candidate keeps a group's model, the
+same call decides the group under the candidate's rule set too, with one encoding and one
+model pass for both.
 
 A simulation reads the audit trail and writes only its ``SimulationRun`` (status, stage,
 progress, report). Runs are queued (``simulation_run_start``: a Celery task on commit, or a
