@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -439,7 +440,7 @@ def score_files(
     if out.exists():
         raise PortfolioInputError(f"{out}: the output already exists; it is never replaced.")
     out.parent.mkdir(parents=True, exist_ok=True)
-    partial = out.with_name(f".{out.name}.partial")
+    partial = partial_path(out)
     try:
         counts = _score_stream(
             model, files, partial, rules, progress, max(chunk_rows, 1), max(in_flight, 1)
@@ -449,6 +450,26 @@ def score_files(
         raise
     partial.replace(out)
     return counts
+
+
+def partial_path(out: Path) -> Path:
+    """Where a job writes ``out`` until it is complete (then renamed to ``out``): a hidden
+    file (one machine) or folder (Dask) beside it. Only a complete output has ``out``'s
+    name."""
+    return out.with_name(f".{out.name}.partial")
+
+
+def partial_remove(out: Path) -> bool:
+    """Remove what an interrupted job left of ``out`` (its ``partial_path``, file or
+    folder); whether there was anything. ``out`` itself is never touched."""
+    partial = partial_path(out)
+    if partial.is_dir() and not partial.is_symlink():
+        shutil.rmtree(partial, ignore_errors=True)
+        return True
+    if partial.exists() or partial.is_symlink():
+        partial.unlink(missing_ok=True)
+        return True
+    return False
 
 
 def _score_stream(
