@@ -32,6 +32,7 @@ from credit_ml.portfolio import (
     Progress,
     input_files,
     output_meta,
+    partial_path,
     score_partition,
     table_counts,
 )
@@ -65,7 +66,7 @@ def score_on_cluster(
     if out.exists():
         raise PortfolioInputError(f"{out}: the output already exists; it is never replaced.")
     offsets = _offsets(files)
-    partial = out.with_name(f".{out.name}.partial")
+    partial = partial_path(out)
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir(parents=True)
     frame = dd.read_parquet([str(p) for p in files], split_row_groups=False)

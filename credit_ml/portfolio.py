@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -29,6 +30,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -36,11 +38,13 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from credit_ml.artifacts import load_artifact
-from credit_ml.decision import Decision, decide_stream
+from credit_ml.decision import _Batch, _ruled
 from credit_ml.features import FeatureInputError
 from credit_ml.policy import RuleSet
-from credit_ml.schema import ApplicationSchema, ValidationFailed, validate_record
+from credit_ml.reasons import ReasonCode
+from credit_ml.schema import ApplicationSchema
 from credit_ml.scoring import ScoringModel
+from credit_ml.table_validation import read_column, validate_table
 
 #: How many reasons a row carries (Reg B's and the product's maximum).
 REASONS = 4
@@ -140,35 +144,100 @@ def score_chunk(
     """Score one chunk of input rows: one output row per input row, in input order.
 
     Columns not in the model's schema are ignored; a null (or NaN) cell is a missing value.
-    Each row is validated as the API validates an application (identity checks against the
-    as-of date included); a row that fails validation or cannot be decided gets its error
-    (field to messages, JSON) instead of a score. ``first_row`` is the chunk's first row's
-    position in the whole input.
+    Each row is validated as the API validates an application (``validate_record``,
+    identity checks against the as-of date included, here over columns:
+    ``validate_table``); a row that fails validation or cannot be decided gets its error
+    (field to messages, JSON) instead of a score. Every other row gets what
+    ``decide_many`` decides for it (the same rules, PD, score, grade and decision), with
+    its first four reasons' codes and contributions (``ReasonBuilder.codes``: ``build``
+    without the texts). ``first_row`` is the chunk's first row's position in the whole
+    input.
     """
     schema = model.schema
-    records = _records(_as_table(chunk), schema)
-    reference = reference_column(schema)
-    valid, positions, errors = _validated(records, schema, rules.on)
-    results: list[Decision | FeatureInputError] = []
-    if valid:
-        for part in decide_stream(
-            model,
-            valid,
-            rule_set=rules.rule_set,
-            on=rules.on,
-            schema=schema,
-            chunk_size=len(valid),
-        ):
-            results.extend(part)
-    for position, result in zip(positions, results, strict=True):
-        if isinstance(result, FeatureInputError):
-            errors[position] = {result.field: [result.message]}
-    decided = {
-        position: result
-        for position, result in zip(positions, results, strict=True)
-        if isinstance(result, Decision)
-    }
-    return _output(records, reference, decided, errors, first_row)
+    table = _as_table(chunk)
+    checked = validate_table(table, schema, on=rules.on)
+    errors = dict(checked.errors)
+    decided: _Decided | None = None
+    if checked.records:
+        decided = _decided(model, checked.records, rules, schema)
+        for k, error in decided.errors.items():
+            errors[checked.positions[k]] = {error.field: [error.message]}
+    return _output(table, reference_column(schema), checked.positions, decided, errors, first_row)
+
+
+@dataclass(frozen=True)
+class _Decided:
+    """What the output keeps of the decisions of a chunk's valid rows: by valid row ``k``,
+    its outcome (``None``: see ``errors``) and reasons' codes, and the ``FeatureInputError``
+    of each row that cannot be decided."""
+
+    probability_of_default: list[float | None]
+    score: list[int | None]
+    grade: list[str | None]
+    decision: list[str | None]
+    reasons: list[tuple[ReasonCode, ...]]
+    errors: dict[int, FeatureInputError]
+
+
+def _decided(
+    model: ScoringModel,
+    records: Sequence[Mapping[str, Any]],
+    rules: ChunkRules,
+    schema: ApplicationSchema,
+) -> _Decided:
+    """``decide_many``'s steps (``decision._Batch``: rules, encoding, PD and TreeSHAP),
+    then the decisions and the reasons' codes without their texts."""
+    batch = _Batch(model, rule_set=rules.rule_set, on=rules.on, schema=schema)
+    prepared = batch.prepare(records, texts=False)
+    scored = batch.score(prepared)
+    errors: dict[int, Exception] = dict(prepared.errors)
+    for i, failure in batch.plan.policy.counteroffers(prepared.policy)[1].items():
+        errors.setdefault(i, failure)  # an application's error is its first step's
+    for error in errors.values():
+        if not isinstance(error, FeatureInputError):
+            raise error
+    n = len(records)
+    result = _Decided([None] * n, [None] * n, [None] * n, [None] * n, [()] * n, {})
+    rows = prepared.encoded.tolist()
+    if scored is None or not rows:
+        return _with_errors(result, errors)
+    plan = batch.plan
+    outcomes = [prepared.policy.outcomes[i] for i in rows]
+    model_decisions = scored.model_decision
+    if plan.thresholds is not None:  # the rule set's cut-offs, not the model's
+        model_decisions = tuple(plan.thresholds.decisions(scored.probability_of_default))
+    decisions = [_ruled(m, o) for m, o in zip(model_decisions, outcomes, strict=True)]
+    missing = np.array([[records[i].get(g) is None for g in scored.groups] for i in rows])
+    codes = plan.reasons.codes(
+        scored.contributions,
+        missing=missing.reshape(len(rows), len(scored.groups)),
+        decisions=decisions,
+        policies=outcomes if plan.rule_reasons else None,
+    )
+    for i, pd_value, score, grade, decision, reasons in zip(
+        rows,
+        scored.probability_of_default.tolist(),
+        scored.credit_score.tolist(),
+        scored.risk_grade,
+        decisions,
+        codes,
+        strict=True,
+    ):
+        if i in errors:
+            continue
+        result.probability_of_default[i] = pd_value
+        result.score[i] = score
+        result.grade[i] = grade
+        result.decision[i] = decision.value
+        result.reasons[i] = reasons[:REASONS]
+    return _with_errors(result, errors)
+
+
+def _with_errors(decided: _Decided, errors: Mapping[int, Exception]) -> _Decided:
+    for i, error in errors.items():
+        assert isinstance(error, FeatureInputError)  # any other was raised
+        decided.errors[i] = error
+    return decided
 
 
 def _as_table(chunk: pa.Table | pd.DataFrame) -> pa.Table:
@@ -177,58 +246,42 @@ def _as_table(chunk: pa.Table | pd.DataFrame) -> pa.Table:
     return chunk
 
 
-def _records(table: pa.Table, schema: ApplicationSchema) -> list[dict[str, Any]]:
-    """The schema's columns of each row as Python values, NaN read as missing."""
-    names = [name for name in schema.names if name in table.column_names]
-    columns = []
-    for name in names:
-        column = table.column(name)
-        if pa.types.is_floating(column.type):
-            column = pc.if_else(pc.is_nan(column), pa.scalar(None, column.type), column)
-        columns.append(column)
-    return pa.table(columns, names=names).to_pylist() if names else [{}] * table.num_rows
-
-
-def _validated(
-    records: Sequence[Mapping[str, Any]], schema: ApplicationSchema, on: date
-) -> tuple[list[dict[str, Any]], list[int], dict[int, dict[str, list[str]]]]:
-    """The cleaned valid rows, their positions, and each invalid row's errors by position."""
-    valid: list[dict[str, Any]] = []
-    positions: list[int] = []
-    errors: dict[int, dict[str, list[str]]] = {}
-    for position, record in enumerate(records):
-        try:
-            valid.append(validate_record(schema, record, today=on))
-        except ValidationFailed as exc:
-            errors[position] = exc.errors
-            continue
-        positions.append(position)
-    return valid, positions, errors
-
-
 def _output(
-    records: Sequence[Mapping[str, Any]],
+    table: pa.Table,
     reference: str | None,
-    decided: Mapping[int, Decision],
+    positions: Sequence[int],
+    decided: _Decided | None,
     errors: Mapping[int, Mapping[str, list[str]]],
     first_row: int,
 ) -> pa.Table:
-    n = len(records)
-    columns: dict[str, list[Any]] = {name: [None] * n for name in OUTPUT_SCHEMA.names}
-    columns["row"] = list(range(first_row, first_row + n))
-    if reference is not None:
-        columns["reference"] = [_text(record.get(reference)) for record in records]
-    for position, decision in decided.items():
-        columns["probability_of_default"][position] = decision.probability_of_default
-        columns["score"][position] = decision.credit_score
-        columns["grade"][position] = decision.risk_grade
-        columns["decision"][position] = decision.decision.value
-        for i, reason in enumerate(decision.reasons[:REASONS], start=1):
-            columns[f"reason_{i}_code"][position] = reason.code
-            columns[f"reason_{i}_contribution"][position] = reason.contribution
+    n = table.num_rows
+    columns: dict[str, Any] = {name: [None] * n for name in OUTPUT_SCHEMA.names}
+    columns["row"] = np.arange(first_row, first_row + n, dtype=np.int64)
+    if reference is not None and reference in table.column_names:
+        columns["reference"] = [_text(v) for v in read_column(table, reference).to_pylist()]
+    if decided is not None:
+        _place(columns, positions, decided)
     for position, fields in errors.items():
         columns["error"][position] = json.dumps(fields, sort_keys=True, ensure_ascii=False)
     return pa.table(columns, schema=OUTPUT_SCHEMA)
+
+
+def _place(columns: dict[str, Any], positions: Sequence[int], decided: _Decided) -> None:
+    """The decided rows' values at their positions in the chunk."""
+    pairs = (
+        ("probability_of_default", decided.probability_of_default),
+        ("score", decided.score),
+        ("grade", decided.grade),
+        ("decision", decided.decision),
+    )
+    for name, values in pairs:
+        column = columns[name]
+        for position, value in zip(positions, values, strict=True):
+            column[position] = value
+    for position, reasons in zip(positions, decided.reasons, strict=True):
+        for i, (code, contribution) in enumerate(reasons, start=1):
+            columns[f"reason_{i}_code"][position] = code
+            columns[f"reason_{i}_contribution"][position] = contribution
 
 
 def _text(value: Any) -> str | None:
@@ -387,7 +440,7 @@ def score_files(
     if out.exists():
         raise PortfolioInputError(f"{out}: the output already exists; it is never replaced.")
     out.parent.mkdir(parents=True, exist_ok=True)
-    partial = out.with_name(f".{out.name}.partial")
+    partial = partial_path(out)
     try:
         counts = _score_stream(
             model, files, partial, rules, progress, max(chunk_rows, 1), max(in_flight, 1)
@@ -397,6 +450,26 @@ def score_files(
         raise
     partial.replace(out)
     return counts
+
+
+def partial_path(out: Path) -> Path:
+    """Where a job writes ``out`` until it is complete (then renamed to ``out``): a hidden
+    file (one machine) or folder (Dask) beside it. Only a complete output has ``out``'s
+    name."""
+    return out.with_name(f".{out.name}.partial")
+
+
+def partial_remove(out: Path) -> bool:
+    """Remove what an interrupted job left of ``out`` (its ``partial_path``, file or
+    folder); whether there was anything. ``out`` itself is never touched."""
+    partial = partial_path(out)
+    if partial.is_dir() and not partial.is_symlink():
+        shutil.rmtree(partial, ignore_errors=True)
+        return True
+    if partial.exists() or partial.is_symlink():
+        partial.unlink(missing_ok=True)
+        return True
+    return False
 
 
 def _score_stream(

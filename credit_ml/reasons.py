@@ -273,10 +273,14 @@ def _direction_for(decision: str) -> Direction:
 _Parts = tuple[str, str, str, str, str]
 
 
-def _reason_parts(spec: FieldSpec | DerivedFeature, value: Any, direction: Direction) -> _Parts:
+def _text_for(spec: FieldSpec | DerivedFeature, missing: bool, direction: Direction) -> ReasonText:
+    """The entry of a reason on ``spec`` in ``direction``; ``missing``: its value is ``None``."""
     text = reason_text(spec, direction)
-    if value is None:
-        text = _missing_text(spec, text, direction)
+    return _missing_text(spec, text, direction) if missing else text
+
+
+def _reason_parts(spec: FieldSpec | DerivedFeature, value: Any, direction: Direction) -> _Parts:
+    text = _text_for(spec, value is None, direction)
     value_id, value_en = format_field(spec, value, lang="id"), format_field(spec, value, lang="en")
     return (
         text.code,
@@ -399,10 +403,15 @@ def rule_reason(result: RuleResult, values: Mapping[str, Any]) -> Reason:
 def rule_reasons(outcome: PolicyOutcome | None, values: Mapping[str, Any]) -> tuple[Reason, ...]:
     """The reasons of the rules ``outcome`` failed, or could not check and so sent to
     REVIEW, in rule-set order."""
+    return tuple(rule_reason(result, values) for result in _reason_rules(outcome))
+
+
+def _reason_rules(outcome: PolicyOutcome | None) -> tuple[RuleResult, ...]:
+    """The results of ``outcome`` that give a reason, in rule-set order."""
     if outcome is None:
         return ()
     return tuple(
-        rule_reason(result, values)
+        result
         for result in outcome.results
         if result.review or (result.in_force and not result.passed)
     )
@@ -432,6 +441,22 @@ def build_reasons(
         row, values=[values], derived=[derived], decisions=[decision], policies=[policy]
     )
     return reasons
+
+
+#: A reason without its texts: its code and contribution (``None`` for a failed rule).
+ReasonCode = tuple[str, float | None]
+
+
+@dataclass(frozen=True)
+class _Picked:
+    """Per row: whether its decision is APPROVE (``lowers``), its up-to-``limit`` strongest
+    groups in that direction (``order``, strongest first), how many of them push that way
+    (``counts``) and their contributions (``chosen``)."""
+
+    lowers: npt.NDArray[np.bool_]
+    order: npt.NDArray[np.intp]
+    counts: npt.NDArray[np.intp]
+    chosen: npt.NDArray[np.float64]
 
 
 #: Reason texts kept per builder (one per group, direction and value), at most: builders
@@ -485,33 +510,16 @@ class ReasonBuilder:
         each row's cleaned ``values``, ``derived`` features and ``decision``. ``policies``:
         each row's rule outcome; the rules it failed come first (``rule_reasons``), model
         factors fill the rest of the ``limit``."""
-        grid = np.asarray(contributions, dtype=np.float64)
-        n = len(decisions)
-        if grid.shape != (n, len(self.groups)):
-            raise ValueError(f"Expected contributions of shape ({n}, {len(self.groups)}).")
-        lowers = np.fromiter(
-            (_direction_for(decision) is Direction.LOWERS for decision in decisions), np.bool_, n
-        )
+        picked = self._picked(contributions, decisions)
         specs = self._specs
-        finite = np.isfinite(grid)
-        if not finite.all():
-            column = int(np.argwhere(~finite)[0][1])  # the first in the first such row
-            raise ValueError(f"Contribution of {self.groups[column]!r} is not a finite number.")
-        pushing = np.where(lowers[:, None], -grid, grid)
-        # Strongest first, then by name; the groups not pushing sort last.
-        strength = np.where(pushing > 0, -pushing, np.inf)
-        ranks = np.broadcast_to(self._ranks, grid.shape)
-        order = np.lexsort((ranks, strength), axis=-1)[:, : self.limit]
-        counts = np.minimum(np.count_nonzero(pushing > 0, axis=1), self.limit).tolist()
-        chosen = np.take_along_axis(grid, order, axis=1).tolist()
         reasons: list[tuple[Reason, ...]] = []
-        for i, (columns, picked, count) in enumerate(
-            zip(order.tolist(), chosen, counts, strict=True)
+        for i, (columns, chosen, count) in enumerate(
+            zip(picked.order.tolist(), picked.chosen.tolist(), picked.counts.tolist(), strict=True)
         ):
-            direction = Direction.LOWERS if lowers[i] else Direction.RAISES
+            direction = Direction.LOWERS if picked.lowers[i] else Direction.RAISES
             row = list(rule_reasons(policies[i], values[i]))[: self.limit] if policies else []
             count = min(count, self.limit - len(row))
-            for j, contribution in zip(columns[:count], picked[:count], strict=True):
+            for j, contribution in zip(columns[:count], chosen[:count], strict=True):
                 name = self.groups[j]
                 spec = specs[j]
                 value = (
@@ -522,6 +530,71 @@ class ReasonBuilder:
                 row.append(_from_parts(name, self._texts(j, value, direction), contribution))
             reasons.append(tuple(row))
         return reasons
+
+    def codes(
+        self,
+        contributions: npt.NDArray[np.float64],
+        *,
+        missing: npt.NDArray[np.bool_],
+        decisions: Sequence[str],
+        policies: Sequence[PolicyOutcome | None] | None = None,
+    ) -> list[tuple[ReasonCode, ...]]:
+        """``build`` without the texts: each row's reasons as (code, contribution) pairs,
+        the same codes, contributions and order ``build`` gives (failed rules first, with
+        ``None``). ``missing`` (n, groups): where a row's value of a group is ``None``
+        (``build`` then gives the ``_MISSING`` code); a derived feature is never missing."""
+        picked = self._picked(contributions, decisions)
+        missing = np.asarray(missing, dtype=np.bool_)
+        if missing.shape != (len(decisions), len(self.groups)):
+            raise ValueError(f"Expected a missing mask of shape ({len(decisions)}, groups).")
+        fields = np.array([not isinstance(spec, DerivedFeature) for spec in self._specs])
+        gone = np.take_along_axis(missing & fields, picked.order, axis=1)
+        # One code per (group, direction, missing): the columns of ``_code_grid``.
+        slot = picked.order * 4 + picked.lowers[:, None] * 2 + gone
+        codes = np.asarray(self._code_grid, dtype=object)[slot].tolist()
+        rows: list[tuple[ReasonCode, ...]] = []
+        for i, (named, chosen, count) in enumerate(
+            zip(codes, picked.chosen.tolist(), picked.counts.tolist(), strict=True)
+        ):
+            ruled = _reason_rules(policies[i]) if policies else ()
+            head = [(result.code, None) for result in ruled[: self.limit]]
+            count = min(count, self.limit - len(head))
+            model = zip(named[:count], chosen[:count], strict=True)
+            rows.append((*head, *((code, round(value, 6)) for code, value in model)))
+        return rows
+
+    @cached_property
+    def _code_grid(self) -> list[str]:
+        """Each group's code at ``4 * group + 2 * lowers + missing``."""
+        return [
+            _text_for(spec, missing, direction).code
+            for spec in self._specs
+            for direction in (Direction.RAISES, Direction.LOWERS)
+            for missing in (False, True)
+        ]
+
+    def _picked(self, contributions: npt.NDArray[np.float64], decisions: Sequence[str]) -> _Picked:
+        """Each row's strongest groups in its decision's direction (see the class)."""
+        grid = np.asarray(contributions, dtype=np.float64)
+        n = len(decisions)
+        if grid.shape != (n, len(self.groups)):
+            raise ValueError(f"Expected contributions of shape ({n}, {len(self.groups)}).")
+        lowers = np.fromiter(
+            (_direction_for(decision) is Direction.LOWERS for decision in decisions), np.bool_, n
+        )
+        self._specs  # noqa: B018 (checks the groups against the schema before anything else)
+        finite = np.isfinite(grid)
+        if not finite.all():
+            column = int(np.argwhere(~finite)[0][1])  # the first in the first such row
+            raise ValueError(f"Contribution of {self.groups[column]!r} is not a finite number.")
+        pushing = np.where(lowers[:, None], -grid, grid)
+        # Strongest first, then by name; the groups not pushing sort last.
+        strength = np.where(pushing > 0, -pushing, np.inf)
+        ranks = np.broadcast_to(self._ranks, grid.shape)
+        order = np.lexsort((ranks, strength), axis=-1)[:, : self.limit]
+        counts = np.minimum(np.count_nonzero(pushing > 0, axis=1), self.limit)
+        chosen = np.take_along_axis(grid, order, axis=1)
+        return _Picked(lowers, order, counts, chosen)
 
     def _texts(self, column: int, value: Any, direction: Direction) -> _Parts:
         key = (column, direction, type(value), value)

@@ -4,25 +4,29 @@ on one machine and ``credit_ml.distributed`` on the Dask cluster of
 ``KREDITAX_DASK_SCHEDULER``.
 
 State machine as for training runs: QUEUED → RUNNING → SUCCEEDED | FAILED | CANCELLED, and
-QUEUED → CANCELLED, every transition under ``select_for_update``. A finished run (whatever
-its end) is appended to the audit trail with its hashes (``audit.PortfolioRunRecord``) in
-the transaction that finishes it.
+QUEUED → CANCELLED | FAILED, every transition under ``select_for_update``. A finished run
+(whatever its end) is appended to the audit trail with its hashes
+(``audit.PortfolioRunRecord``) in the transaction that finishes it, once: the first to
+finish it (the worker, a cancel, or the reaper of a run whose worker was lost) wins, and
+the others leave it as it is.
 """
 
 from __future__ import annotations
 
 import logging
+import shutil
 import threading
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from celery import current_app
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from audit.services import PortfolioRunAudit, portfolio_run_record_create
@@ -36,6 +40,7 @@ from credit_ml.portfolio import (
     all_cores,
     count_rows,
     input_files,
+    partial_remove,
     path_sha256,
     score_files,
 )
@@ -262,26 +267,46 @@ def _score_on_cluster(
 
 
 def _finish(*, run: PortfolioRun, counts: Counts, exc: BaseException | None) -> PortfolioRun:
+    """RUNNING → its end, audited. A run that ended meanwhile (the reaper failed it: its
+    worker seemed lost) stays as it ended, and an output this worker completed since is
+    removed: only a SUCCEEDED run has one."""
     out = Path(run.out_path)
     output_sha256 = path_sha256(out) if exc is None else ""
     with transaction.atomic():
         locked = PortfolioRun.objects.select_for_update().get(pk=run.pk)
-        locked.status = _final_status(exc)
-        locked.error = _message(exc)
-        locked.output_sha256 = output_sha256
-        locked.rows_done, locked.rows_scored, locked.rows_invalid = (
-            counts.rows,
-            counts.scored,
-            counts.invalid,
-        )
-        locked.invalid_rows = list(counts.invalid_rows)
-        if exc is None:
-            locked.rows_total = counts.rows  # exact now, also for CSV
-        locked.finished_at = timezone.now()
-        locked.save()
-        portfolio_run_record_create(run=portfolio_run_audit(locked))
-    logger.info("portfolio run %s ended %s", run.pk, locked.status)
+        ended = locked.status != Status.RUNNING
+        if not ended:
+            _end(locked, counts=counts, exc=exc, output_sha256=output_sha256)
+    if not ended:
+        logger.info("portfolio run %s ended %s", run.pk, locked.status)
+        return locked
+    logger.warning("portfolio run %s had already ended %s", run.pk, locked.status)
+    if exc is None:  # this worker completed an output no record names
+        if out.is_dir():
+            shutil.rmtree(out, ignore_errors=True)
+        else:
+            out.unlink(missing_ok=True)
     return locked
+
+
+def _end(
+    locked: PortfolioRun, *, counts: Counts, exc: BaseException | None, output_sha256: str
+) -> None:
+    """Write a RUNNING run's end and its audit record (within the caller's transaction)."""
+    locked.status = _final_status(exc)
+    locked.error = _message(exc)
+    locked.output_sha256 = output_sha256
+    locked.rows_done, locked.rows_scored, locked.rows_invalid = (
+        counts.rows,
+        counts.scored,
+        counts.invalid,
+    )
+    locked.invalid_rows = list(counts.invalid_rows)
+    if exc is None:
+        locked.rows_total = counts.rows  # exact now, also for CSV
+    locked.finished_at = timezone.now()
+    locked.save()
+    portfolio_run_record_create(run=portfolio_run_audit(locked))
 
 
 def _final_status(exc: BaseException | None) -> str:
@@ -331,7 +356,8 @@ def portfolio_run_audit(run: PortfolioRun) -> PortfolioRunAudit:
 
 class _ProgressWriter:
     """The progress callback of a run: after each chunk it writes the rows done, the rate
-    and the heartbeat, and raises ``PortfolioCancelled`` once a cancel was asked."""
+    and the heartbeat, and raises ``PortfolioCancelled`` once a cancel was asked or the run
+    ended otherwise (the reaper failed it)."""
 
     def __init__(self, *, run: PortfolioRun) -> None:
         self.run_id = run.pk
@@ -341,7 +367,8 @@ class _ProgressWriter:
     def __call__(self, counts: Counts) -> None:
         self.counts = counts
         elapsed = max(time.monotonic() - self.started, 1e-9)
-        PortfolioRun.objects.filter(pk=self.run_id).update(
+        # Only while RUNNING: a run that ended (reaped) keeps the figures it was audited with.
+        PortfolioRun.objects.filter(pk=self.run_id, status=Status.RUNNING).update(
             rows_done=counts.rows,
             rows_scored=counts.scored,
             rows_invalid=counts.invalid,
@@ -349,7 +376,8 @@ class _ProgressWriter:
             rows_per_second=counts.rows / elapsed,
             heartbeat_at=timezone.now(),
         )
-        if PortfolioRun.objects.filter(pk=self.run_id, cancel_requested=True).exists():
+        stop = Q(cancel_requested=True) | ~Q(status=Status.RUNNING)
+        if PortfolioRun.objects.filter(stop, pk=self.run_id).exists():
             raise PortfolioCancelled()
 
 
@@ -390,3 +418,71 @@ def _revoke(task_id: str) -> None:
         current_app.control.revoke(task_id)
     except Exception:
         logger.warning("could not revoke task %s", task_id, exc_info=True)
+
+
+# --------------------------------------------------------------------------------------
+# Reaper
+# --------------------------------------------------------------------------------------
+
+
+def portfolio_runs_reap_stale(*, now: datetime | None = None) -> list[int]:
+    """Fail RUNNING runs whose heartbeat (written with every chunk's progress) is older than
+    ``KREDITAX_PORTFOLIO_STALE_SECONDS``, and QUEUED runs older than
+    ``KREDITAX_PORTFOLIO_QUEUED_SECONDS`` (their task never reached a worker).
+
+    A RUNNING one becomes FAILED ("worker lost") with the counts of its last progress, and
+    its partial output (``credit_ml.portfolio.partial_path``) is removed; a QUEUED one
+    becomes FAILED ("never started"). Each is audited as every finished run is. A worker
+    that was only slow finds its run FAILED at its next progress and stops. Returns the
+    ids of the reaped runs, in id order.
+    """
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=settings.KREDITAX_PORTFOLIO_STALE_SECONDS)
+    queued_cutoff = now - timedelta(seconds=settings.KREDITAX_PORTFOLIO_QUEUED_SECONDS)
+    running = PortfolioRun.objects.filter(status=Status.RUNNING, heartbeat_at__lt=cutoff)
+    queued = PortfolioRun.objects.filter(status=Status.QUEUED, created_at__lt=queued_cutoff)
+    reaped = [run_id for run_id in _ids(running) if _reap(run_id=run_id, cutoff=cutoff)]
+    reaped += [
+        run_id for run_id in _ids(queued) if _reap_queued(run_id=run_id, cutoff=queued_cutoff)
+    ]
+    return sorted(reaped)
+
+
+def _ids(runs: QuerySet[PortfolioRun]) -> list[int]:
+    return list(runs.order_by("pk").values_list("pk", flat=True))
+
+
+def _reap_queued(*, run_id: int, cutoff: datetime) -> bool:
+    with transaction.atomic():
+        run = PortfolioRun.objects.select_for_update().get(pk=run_id)
+        if run.status != Status.QUEUED or run.created_at >= cutoff:
+            return False  # a worker claimed it since we looked
+        message = (
+            f"Never started: its task did not reach a worker since it was queued at "
+            f"{run.created_at.isoformat()}."
+        )
+        _fail(run, message)
+    logger.warning("portfolio run %s reaped: %s", run_id, message)
+    return True
+
+
+def _reap(*, run_id: int, cutoff: datetime) -> bool:
+    with transaction.atomic():
+        run = PortfolioRun.objects.select_for_update().get(pk=run_id)
+        if run.status != Status.RUNNING or run.heartbeat_at is None or run.heartbeat_at >= cutoff:
+            return False  # it finished or beat again since we looked
+        message = f"Worker lost: no heartbeat since {run.heartbeat_at.isoformat()}."
+        if partial_remove(Path(run.out_path)):
+            message += " Its partial output was removed."
+        _fail(run, message)
+    logger.warning("portfolio run %s reaped: %s", run_id, message)
+    return True
+
+
+def _fail(run: PortfolioRun, message: str) -> None:
+    """An unfinished run FAILED with ``message``, no output, and audited (in the caller's
+    transaction, the run locked)."""
+    run.status, run.error, run.output_sha256 = Status.FAILED, message, ""
+    run.finished_at = timezone.now()
+    run.save(update_fields=["status", "error", "output_sha256", "finished_at"])
+    portfolio_run_record_create(run=portfolio_run_audit(run))

@@ -221,6 +221,10 @@ def test_the_beat_schedule_without_a_retrain_cron(monkeypatch: pytest.MonkeyPatc
             "task": "training.tasks.reap_stale_training_runs",
             "schedule": 60.0,
         },
+        "portfolio-reap-stale-runs": {
+            "task": "portfolio.tasks.reap_stale_portfolio_runs",
+            "schedule": 60.0,
+        },
         "training-verify-model-artifacts": {
             "task": "training.tasks.verify_model_artifacts",
             "schedule": 300.0,

@@ -400,6 +400,13 @@ KREDITAX_PORTFOLIO_DIR = Path(env("KREDITAX_PORTFOLIO_DIR", str(VAR_DIR / "portf
 KREDITAX_PORTFOLIO_THREADS = envint("KREDITAX_PORTFOLIO_THREADS", 0)
 # Rows per chunk read, scored and written at once (a few chunks are in memory at a time).
 KREDITAX_PORTFOLIO_CHUNK_ROWS = envint("KREDITAX_PORTFOLIO_CHUNK_ROWS", 20_000)
+# A RUNNING portfolio run whose heartbeat (written after every chunk, or Dask part) is older
+# than this is reaped as "worker lost". Keep it well above the longest chunk or part, and
+# above hashing the input (before the first chunk).
+KREDITAX_PORTFOLIO_STALE_SECONDS = envfloat("KREDITAX_PORTFOLIO_STALE_SECONDS", 900.0)
+# A QUEUED portfolio run older than this is reaped as "never started" (its task never
+# reached a worker). Keep it above the longest wait for a free worker you expect.
+KREDITAX_PORTFOLIO_QUEUED_SECONDS = envfloat("KREDITAX_PORTFOLIO_QUEUED_SECONDS", 6 * 3600.0)
 
 # --- Training runs ------------------------------------------------------------------------
 # Read here from the environment, so a worker started with only environment variables
@@ -440,6 +447,11 @@ CELERY_BEAT_SCHEDULE = {
     # QUEUED runs whose task never reached one (KREDITAX_TRAINING_QUEUED_SECONDS).
     "training-reap-stale-runs": {
         "task": "training.tasks.reap_stale_training_runs",
+        "schedule": 60.0,
+    },
+    # The same for portfolio runs (KREDITAX_PORTFOLIO_STALE_SECONDS and _QUEUED_SECONDS).
+    "portfolio-reap-stale-runs": {
+        "task": "portfolio.tasks.reap_stale_portfolio_runs",
         "schedule": 60.0,
     },
     "training-verify-model-artifacts": {
