@@ -377,11 +377,12 @@ class _Batch:
             lambda: _Plan.make(encoder, rule_set, on, config, schema),
         )
 
-    def prepare(self, chunk: Sequence[Mapping[str, Any]]) -> _Prepared:
-        """Read a chunk, apply the rules, derive its features and encode it."""
+    def prepare(self, chunk: Sequence[Mapping[str, Any]], *, texts: bool = True) -> _Prepared:
+        """Read a chunk, apply the rules, derive its features and encode it (``texts=False``:
+        the rule results without their messages, for outputs that keep no texts)."""
         plan = self.plan
         columns, plain = record_columns(chunk, plan.numeric)
-        policy = plan.policy.evaluate(chunk, columns=columns, plain=plain)
+        policy = plan.policy.evaluate(chunk, columns=columns, plain=plain, texts=texts)
         derived, refused = self.derived(chunk, columns, plain)
         encoded, errors = self.model.encoder.encode_each(
             chunk, columns=columns, plain=plain, derived=derived if plan.shared_derived else None
