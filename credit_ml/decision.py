@@ -42,7 +42,7 @@ from credit_ml.policy import (
     policy_evaluator,
 )
 from credit_ml.preprocessing import Encoder
-from credit_ml.reasons import Reason, ReasonBuilder, reason_builder
+from credit_ml.reasons import Reason, ReasonBuilder, ReasonCode, reason_builder
 from credit_ml.scaling import DecisionThresholds, Outcome
 from credit_ml.schema import INDONESIAN_SCHEMA, ApplicationSchema
 from credit_ml.scoring import ModelInput, ScoredRows, ScoringModel
@@ -227,6 +227,82 @@ def _outcomes_of(
         grades[i] = grade
         failed[i] = tuple(result.code for result in outcome.results if not result.passed)
     return Outcomes(decided, scores, tuple(grades), tuple(decisions), tuple(failed), errors)
+
+
+@dataclass(frozen=True)
+class CodedDecisions:
+    """The decisions of many applications with their reasons as codes only, by position:
+    what ``decide_many`` gives each (PD, score, grade, decision, and its reasons' codes and
+    contributions in the same order, a failed rule's with ``None``), without texts,
+    counteroffers or the full TreeSHAP. ``None`` and ``()`` where ``errors`` holds the
+    ``FeatureInputError`` of an application that cannot be decided."""
+
+    probability_of_default: list[float | None]
+    credit_score: list[int | None]
+    risk_grade: list[str | None]
+    decision: list[str | None]
+    reasons: list[tuple[ReasonCode, ...]]
+    errors: dict[int, FeatureInputError]
+
+
+def decide_codes(
+    model: ScoringModel,
+    applications: Sequence[Mapping[str, Any]],
+    *,
+    rule_set: RuleSet,
+    on: date,
+    schema: ApplicationSchema = INDONESIAN_SCHEMA,
+) -> CodedDecisions:
+    """``decide_many``'s rules, encoding, PD and TreeSHAP, then the decisions and the
+    reasons' codes without their texts (``ReasonBuilder.codes``), for outputs that keep
+    codes only (portfolio runs). An application that cannot be decided gets its
+    ``FeatureInputError`` in ``errors`` (its first step's: rules, encoding, derived
+    features, counteroffer); any other error is raised."""
+    batch = _Batch(model, rule_set=rule_set, on=on, schema=schema)
+    prepared = batch.prepare(applications, texts=False)
+    scored = batch.score(prepared)
+    errors: dict[int, Exception] = dict(prepared.errors)
+    for i, failure in batch.plan.policy.counteroffers(prepared.policy)[1].items():
+        errors.setdefault(i, failure)
+    for error in errors.values():
+        if not isinstance(error, FeatureInputError):
+            raise error
+    n = len(applications)
+    result = CodedDecisions([None] * n, [None] * n, [None] * n, [None] * n, [()] * n, {})
+    result.errors.update({i: e for i, e in errors.items() if isinstance(e, FeatureInputError)})
+    rows = prepared.encoded.tolist()
+    if scored is None or not rows:
+        return result
+    plan = batch.plan
+    outcomes = [prepared.policy.outcomes[i] for i in rows]
+    model_decisions = scored.model_decision
+    if plan.thresholds is not None:  # the rule set's cut-offs, not the model's
+        model_decisions = tuple(plan.thresholds.decisions(scored.probability_of_default))
+    decisions = [_ruled(m, o) for m, o in zip(model_decisions, outcomes, strict=True)]
+    missing = np.array([[applications[i].get(g) is None for g in scored.groups] for i in rows])
+    codes = plan.reasons.codes(
+        scored.contributions,
+        missing=missing.reshape(len(rows), len(scored.groups)),
+        decisions=decisions,
+        policies=outcomes if plan.rule_reasons else None,
+    )
+    for i, pd_value, score, grade, decision, reasons in zip(
+        rows,
+        scored.probability_of_default.tolist(),
+        scored.credit_score.tolist(),
+        scored.risk_grade,
+        decisions,
+        codes,
+        strict=True,
+    ):
+        if i in errors:
+            continue
+        result.probability_of_default[i] = pd_value
+        result.credit_score[i] = score
+        result.risk_grade[i] = grade
+        result.decision[i] = decision.value
+        result.reasons[i] = reasons
+    return result
 
 
 def decide_stream(

@@ -38,10 +38,8 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from credit_ml.artifacts import load_artifact
-from credit_ml.decision import _Batch, _ruled
-from credit_ml.features import FeatureInputError
+from credit_ml.decision import CodedDecisions, decide_codes
 from credit_ml.policy import RuleSet
-from credit_ml.reasons import ReasonCode
 from credit_ml.schema import ApplicationSchema
 from credit_ml.scoring import ScoringModel
 from credit_ml.table_validation import read_column, validate_table
@@ -157,87 +155,14 @@ def score_chunk(
     table = _as_table(chunk)
     checked = validate_table(table, schema, on=rules.on)
     errors = dict(checked.errors)
-    decided: _Decided | None = None
+    decided: CodedDecisions | None = None
     if checked.records:
-        decided = _decided(model, checked.records, rules, schema)
+        decided = decide_codes(
+            model, checked.records, rule_set=rules.rule_set, on=rules.on, schema=schema
+        )
         for k, error in decided.errors.items():
             errors[checked.positions[k]] = {error.field: [error.message]}
     return _output(table, reference_column(schema), checked.positions, decided, errors, first_row)
-
-
-@dataclass(frozen=True)
-class _Decided:
-    """What the output keeps of the decisions of a chunk's valid rows: by valid row ``k``,
-    its outcome (``None``: see ``errors``) and reasons' codes, and the ``FeatureInputError``
-    of each row that cannot be decided."""
-
-    probability_of_default: list[float | None]
-    score: list[int | None]
-    grade: list[str | None]
-    decision: list[str | None]
-    reasons: list[tuple[ReasonCode, ...]]
-    errors: dict[int, FeatureInputError]
-
-
-def _decided(
-    model: ScoringModel,
-    records: Sequence[Mapping[str, Any]],
-    rules: ChunkRules,
-    schema: ApplicationSchema,
-) -> _Decided:
-    """``decide_many``'s steps (``decision._Batch``: rules, encoding, PD and TreeSHAP),
-    then the decisions and the reasons' codes without their texts."""
-    batch = _Batch(model, rule_set=rules.rule_set, on=rules.on, schema=schema)
-    prepared = batch.prepare(records, texts=False)
-    scored = batch.score(prepared)
-    errors: dict[int, Exception] = dict(prepared.errors)
-    for i, failure in batch.plan.policy.counteroffers(prepared.policy)[1].items():
-        errors.setdefault(i, failure)  # an application's error is its first step's
-    for error in errors.values():
-        if not isinstance(error, FeatureInputError):
-            raise error
-    n = len(records)
-    result = _Decided([None] * n, [None] * n, [None] * n, [None] * n, [()] * n, {})
-    rows = prepared.encoded.tolist()
-    if scored is None or not rows:
-        return _with_errors(result, errors)
-    plan = batch.plan
-    outcomes = [prepared.policy.outcomes[i] for i in rows]
-    model_decisions = scored.model_decision
-    if plan.thresholds is not None:  # the rule set's cut-offs, not the model's
-        model_decisions = tuple(plan.thresholds.decisions(scored.probability_of_default))
-    decisions = [_ruled(m, o) for m, o in zip(model_decisions, outcomes, strict=True)]
-    missing = np.array([[records[i].get(g) is None for g in scored.groups] for i in rows])
-    codes = plan.reasons.codes(
-        scored.contributions,
-        missing=missing.reshape(len(rows), len(scored.groups)),
-        decisions=decisions,
-        policies=outcomes if plan.rule_reasons else None,
-    )
-    for i, pd_value, score, grade, decision, reasons in zip(
-        rows,
-        scored.probability_of_default.tolist(),
-        scored.credit_score.tolist(),
-        scored.risk_grade,
-        decisions,
-        codes,
-        strict=True,
-    ):
-        if i in errors:
-            continue
-        result.probability_of_default[i] = pd_value
-        result.score[i] = score
-        result.grade[i] = grade
-        result.decision[i] = decision.value
-        result.reasons[i] = reasons[:REASONS]
-    return _with_errors(result, errors)
-
-
-def _with_errors(decided: _Decided, errors: Mapping[int, Exception]) -> _Decided:
-    for i, error in errors.items():
-        assert isinstance(error, FeatureInputError)  # any other was raised
-        decided.errors[i] = error
-    return decided
 
 
 def _as_table(chunk: pa.Table | pd.DataFrame) -> pa.Table:
@@ -250,7 +175,7 @@ def _output(
     table: pa.Table,
     reference: str | None,
     positions: Sequence[int],
-    decided: _Decided | None,
+    decided: CodedDecisions | None,
     errors: Mapping[int, Mapping[str, list[str]]],
     first_row: int,
 ) -> pa.Table:
@@ -266,12 +191,12 @@ def _output(
     return pa.table(columns, schema=OUTPUT_SCHEMA)
 
 
-def _place(columns: dict[str, Any], positions: Sequence[int], decided: _Decided) -> None:
+def _place(columns: dict[str, Any], positions: Sequence[int], decided: CodedDecisions) -> None:
     """The decided rows' values at their positions in the chunk."""
     pairs = (
         ("probability_of_default", decided.probability_of_default),
-        ("score", decided.score),
-        ("grade", decided.grade),
+        ("score", decided.credit_score),
+        ("grade", decided.risk_grade),
         ("decision", decided.decision),
     )
     for name, values in pairs:
@@ -279,7 +204,7 @@ def _place(columns: dict[str, Any], positions: Sequence[int], decided: _Decided)
         for position, value in zip(positions, values, strict=True):
             column[position] = value
     for position, reasons in zip(positions, decided.reasons, strict=True):
-        for i, (code, contribution) in enumerate(reasons, start=1):
+        for i, (code, contribution) in enumerate(reasons[:REASONS], start=1):
             columns[f"reason_{i}_code"][position] = code
             columns[f"reason_{i}_contribution"][position] = contribution
 

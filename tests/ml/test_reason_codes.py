@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from credit_ml.decision import Decision, decide_many
+from credit_ml.decision import Decision, decide_codes, decide_many
 from credit_ml.features import FeatureConfig
 from credit_ml.policy import (
     RuleSet,
@@ -149,3 +149,31 @@ def test_the_portfolio_writes_the_codes_the_api_gives(
 def _place(decision: Decision, place: int, what: str) -> object:
     reasons = decision.reasons
     return getattr(reasons[place - 1], what) if len(reasons) >= place else None
+
+
+def test_decide_codes_gives_each_application_what_decide_many_gives_it(
+    scoring_model: ScoringModel, applications: pd.DataFrame, to_records: Any
+) -> None:
+    records = to_records(applications.head(300))
+    records[4] = {**records[4], "monthly_income": 0}  # cannot be decided
+    rule_set = fintech_rule_set_2()
+    coded = decide_codes(scoring_model, records, rule_set=rule_set, on=ON)
+    assert list(coded.errors) == [4]
+    assert coded.errors[4].field == "monthly_income"
+    assert (coded.decision[4], coded.probability_of_default[4], coded.reasons[4]) == (
+        None,
+        None,
+        (),
+    )
+    kept = [values for i, values in enumerate(records) if i != 4]
+    full = decide_many(scoring_model, kept, rule_set=rule_set, on=ON)
+    positions = [i for i in range(len(records)) if i != 4]
+    assert [coded.probability_of_default[i] for i in positions] == [
+        d.probability_of_default for d in full
+    ]
+    assert [coded.credit_score[i] for i in positions] == [d.credit_score for d in full]
+    assert [coded.risk_grade[i] for i in positions] == [d.risk_grade for d in full]
+    assert [coded.decision[i] for i in positions] == [d.decision.value for d in full]
+    assert [coded.reasons[i] for i in positions] == [
+        tuple((r.code, r.contribution) for r in d.reasons) for d in full
+    ]
