@@ -142,60 +142,68 @@ def decide_outcomes(
     many recorded applications. An application that cannot be decided gets its error in
     ``errors`` (whatever it is); the others are decided."""
     (outcomes,) = decide_outcomes_each(
-        model, applications, policies=((rule_set, on),), schema=schema
+        applications, passes=(OutcomePass(model, rule_set, on, schema),)
     )
     return outcomes
 
 
-def decide_outcomes_each(
-    model: ScoringModel,
-    applications: Sequence[Mapping[str, Any]],
-    *,
-    policies: Sequence[tuple[RuleSet, date]],
-    schema: ApplicationSchema = INDONESIAN_SCHEMA,
-) -> list[Outcomes]:
-    """``decide_outcomes`` under each (rule set, date) of ``policies``, in that order, with
-    one reading of the applications, one encoding and one model pass for all: a simulation
-    replays the recorded rule set and decides under a candidate one on the same model.
+@dataclass(frozen=True)
+class OutcomePass:
+    """One ``decide_outcomes`` among those ``decide_outcomes_each`` makes together."""
 
-    Each result equals ``decide_outcomes`` of its rule set and date alone: the rules are
-    applied per rule set, and a row's PD does not depend on the other rows scored with it
-    (those a rule set refuses are scored all the same, and left out of its outcomes).
+    model: ScoringModel
+    rule_set: RuleSet
+    on: date
+    schema: ApplicationSchema = INDONESIAN_SCHEMA
+
+
+def decide_outcomes_each(
+    applications: Sequence[Mapping[str, Any]], *, passes: Sequence[OutcomePass]
+) -> list[Outcomes]:
+    """``decide_outcomes`` of each pass, in that order, sharing what passes share: one
+    reading of the applications for all, one encoding and model pass per model (and
+    schema), one rules evaluation per rule set, date and feature configuration (the same
+    ``policy_evaluator``). A simulation replays the recorded model and rule set and decides
+    under a candidate rule set or model in one call.
+
+    Each result equals ``decide_outcomes`` of its pass alone: a row's PD does not depend on
+    the other rows scored with it (those a rule set refuses are scored all the same, and
+    left out of its outcomes), and the rules' results do not depend on the model.
     """
     n = len(applications)
-    batches = [_Batch(model, rule_set=rule_set, on=on, schema=schema) for rule_set, on in policies]
-    if not n or not batches:
-        return [_outcomes_of(model, batch, None, {}, np.full(n, np.nan)) for batch in batches]
-    first = batches[0].plan
+    batches = [_Batch(p.model, rule_set=p.rule_set, on=p.on, schema=p.schema) for p in passes]
+    if not n:
+        return [_outcomes_of(batch, None, {}, np.full(n, np.nan)) for batch in batches]
     numeric = tuple(dict.fromkeys(name for batch in batches for name in batch.plan.numeric))
     columns, plain = record_columns(applications, numeric)
-    derived, refused = batches[0].derived(applications, columns, plain)
-    encoded, encoding_errors = model.encoder.encode_each(
-        applications,
-        columns=columns,
-        plain=plain,
-        derived=derived if first.shared_derived else None,
-    )
-    # The rows every rule set shares the PD of: those encoded and with derived features.
-    unscored = {**refused, **encoding_errors}
-    rows = _without(unscored, n)
-    pds = np.full(n, np.nan)
-    if rows.size:
-        data = model.model_input(encoded if rows.size == n else encoded[rows])
-        pds[rows] = model.probabilities(data).astype(np.float64)
+    scored: dict[tuple[int, int], _Scored] = {}
+    ruled: dict[int, PolicyBatch] = {}
     results = []
     for batch in batches:
-        policy = batch.plan.policy.evaluate(applications, columns=columns, plain=plain, texts=False)
+        key = (id(batch.model), id(batch.schema))
+        if key not in scored:
+            scored[key] = batch.scored(applications, columns, plain)
+        encoding_errors, refused, pds = scored[key]
+        evaluator = batch.plan.policy
+        if id(evaluator) not in ruled:
+            ruled[id(evaluator)] = evaluator.evaluate(
+                applications, columns=columns, plain=plain, texts=False
+            )
+        policy = ruled[id(evaluator)]
         # An application's error is its first step's: the rules, encoding, derived features.
         errors: dict[int, Exception] = {**encoding_errors, **policy.errors}
         for i, error in refused.items():
             errors.setdefault(i, error)
-        results.append(_outcomes_of(model, batch, policy, errors, pds))
+        results.append(_outcomes_of(batch, policy, errors, pds))
     return results
 
 
+#: What one model makes of applications for ``decide_outcomes_each``: the encoding errors,
+#: the derived features' errors and the PDs (NaN where either has an error).
+_Scored = tuple[dict[int, Exception], dict[int, Exception], npt.NDArray[np.float64]]
+
+
 def _outcomes_of(
-    model: ScoringModel,
     batch: _Batch,
     policy: PolicyBatch | None,
     errors: Mapping[int, Exception],
@@ -203,6 +211,7 @@ def _outcomes_of(
 ) -> Outcomes:
     """The outcomes under one rule set of applications whose PDs (NaN: not scored) are
     ``pds`` and whose errors are ``errors``."""
+    model = batch.model
     n = len(pds)
     rows = _without(errors, n)
     scores = np.zeros(n, dtype=np.int64)
@@ -504,6 +513,29 @@ class _Batch:
         for i, error in refused.items():
             errors.setdefault(i, error)
         return derived, errors
+
+    def scored(
+        self,
+        chunk: Sequence[Mapping[str, Any]],
+        columns: Mapping[str, FloatArray],
+        plain: BoolArray,
+    ) -> _Scored:
+        """The model's PDs of a chunk read into ``columns`` (NaN where it cannot encode an
+        application or derive its features), with those errors by position."""
+        derived, refused = self.derived(chunk, columns, plain)
+        encoded, encoding_errors = self.model.encoder.encode_each(
+            chunk,
+            columns=columns,
+            plain=plain,
+            derived=derived if self.plan.shared_derived else None,
+        )
+        n = len(chunk)
+        rows = _without({**refused, **encoding_errors}, n)
+        pds = np.full(n, np.nan)
+        if rows.size:
+            data = self.model.model_input(encoded if rows.size == n else encoded[rows])
+            pds[rows] = self.model.probabilities(data).astype(np.float64)
+        return encoding_errors, refused, pds
 
     def score(self, prepared: _Prepared) -> ScoredRows | None:
         """Predict and explain the encoded rows (may run in the worker thread)."""

@@ -8,9 +8,9 @@ unless ``as_of``). Inputs are decrypted chunk by chunk (a worker process decrypt
 for a large period), records are grouped by (model, rule set, date) and each group is
 replayed as soon as its records are decrypted, in one ``decide_outcomes_each`` call
 (``decide_many``'s rules, encoding and PD, without the explanations the report does not
-use): no per-record loop around the model. Where the candidate keeps a group's model, the
-same call decides the group under the candidate's rule set too, with one encoding and one
-model pass for both.
+use) that decides the group under the candidate too: no per-record loop around the model,
+one reading of the inputs for both passes, one model pass where the candidate keeps the
+model, one rules evaluation where it keeps the rule set and date.
 
 A simulation reads the audit trail and writes only its ``SimulationRun`` (status, stage,
 progress, report). Runs are queued (``simulation_run_start``: a Celery task on commit, or a
@@ -31,7 +31,6 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import numpy.typing as npt
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
@@ -39,7 +38,7 @@ from django.utils import timezone
 from audit import crypto
 from audit.outcomes import outcome_defaulted_by_request
 from credit_ml.artifacts import ArtifactError
-from credit_ml.decision import Outcomes, decide_outcomes_each
+from credit_ml.decision import OutcomePass, Outcomes, decide_outcomes_each
 from credit_ml.policy import RuleSet as PolicyRuleSet
 from credit_ml.scoring import ScoringModel
 from policy.models import SimulationRun
@@ -165,7 +164,7 @@ def simulation_columns(
     progress("decrypting inputs", 0.1)
 
     def replayed(fraction: float) -> None:
-        progress("replaying under the recorded policy", 0.2 + fraction / 3)
+        progress("replaying under the recorded policy and the candidate", 0.2 + 0.7 * fraction)
 
     done = 0
     with closing(crypto.decrypt_chunks(rows.tokens)) as chunks:  # stops its worker at once
@@ -174,9 +173,6 @@ def simulation_columns(
             done += len(chunk)
             engine.replay_through(done, replayed)
     engine.inputs_read()
-    engine.decide_candidate(
-        lambda fraction: progress("deciding under the candidate", 0.55 + fraction / 3)
-    )
     return engine.columns
 
 
@@ -194,13 +190,14 @@ _Groups = dict[tuple[int, str, date], list[int]]
 
 
 class _Engine:
-    """The two passes over one set of recorded rows, filling the report's columns.
+    """Both passes over one set of recorded rows, filling the report's columns.
 
-    Where the candidate keeps a group's model, the replay decides the group under both
-    rule sets with one encoding and model pass (``decide_outcomes_each``); the candidate
-    pass then only stores those results, and decides the rest (another model) itself.
-    ``rule_sets``: the recorded rule sets by version; ``load_model``: a version's model by
-    id (None: cannot be loaded).
+    Each group of records (model version, rule-set version, decision date) is decided once
+    under its recorded model and rule set (the fidelity check) and once under the
+    candidate, in one ``decide_outcomes_each`` call, as soon as its records are decrypted:
+    one reading of the inputs for both, one model pass where the candidate keeps the model,
+    one rules evaluation where it keeps the rule set and date. ``rule_sets``: the recorded
+    rule sets by version; ``load_model``: a version's model by id (None: cannot be loaded).
     """
 
     def __init__(
@@ -217,8 +214,6 @@ class _Engine:
         #: Each record's decrypted inputs (``{}`` until decrypted, or when they cannot be).
         self.inputs: list[dict[str, Any]] = [{}] * n
         self.live = np.ones(n, dtype=np.bool_)
-        #: The candidate's outcomes the replay decided along (positions, outcomes).
-        self.decided_along: list[tuple[list[int], Outcomes]] = []
         self.columns = Columns(
             request_ids=[str(request_id) for request_id in rows.request_ids],
             recorded=list(rows.decisions),
@@ -238,7 +233,7 @@ class _Engine:
         self.models: dict[int, ScoringModel | None] = {}
         self.rule_sets, self.load_model = rule_sets, load_model
         # The replay's groups, in the order their last record is decrypted.
-        groups = sorted(self._groups(on=None).items(), key=lambda item: item[1][-1])
+        groups = sorted(self._groups().items(), key=lambda item: item[1][-1])
         self.replay_queue = deque(groups)
         self.replay_groups = len(groups)
 
@@ -253,15 +248,11 @@ class _Engine:
             self.models[version_id] = self.load_model(version_id)
         return self.models[version_id]
 
-    def _groups(self, *, on: date | None, among: npt.NDArray[np.bool_] | None = None) -> _Groups:
+    def _groups(self) -> _Groups:
         groups: _Groups = defaultdict(list)
         rows = self.rows
-        for i in np.flatnonzero(self.live if among is None else among).tolist():
-            key = (
-                rows.model_version_ids[i],
-                rows.rule_set_versions[i],
-                on or rows.decision_dates[i],
-            )
+        for i in range(len(rows)):
+            key = (rows.model_version_ids[i], rows.rule_set_versions[i], rows.decision_dates[i])
             groups[key].append(i)
         return groups
 
@@ -295,29 +286,36 @@ class _Engine:
         columns.segments["purpose"] = [str(v.get("loan_purpose") or "-") for v in inputs]
 
     def _replay(self, version_id: int, version: str, day: date, positions: list[int]) -> None:
+        """A group under its recorded model and rule set (the fidelity check) and under the
+        candidate, in one ``decide_outcomes_each`` call: what the two share is done once."""
         model, rule_set = self.model(version_id), self.rule_sets.get(version)
         if model is None or rule_set is None:
             what = "model version" if model is None else "rule set"
             self.skip(positions, f"the recorded {what} is not available")
             return
         values = [self.inputs[i] for i in positions]
-        policies = [(rule_set, day)]
-        along = self._candidate_policy(version_id, version, day)
-        if along is not None:
-            policies.append(along)
-        decided = decide_outcomes_each(model, values, policies=policies, schema=model.schema)
+        passes = [OutcomePass(model, rule_set, day, model.schema)]
+        candidate = self._candidate_pass(version, day, model)
+        if isinstance(candidate, OutcomePass):
+            passes.append(candidate)
+        decided = decide_outcomes_each(values, passes=passes)
         self._compare(positions, decided[0])
-        if along is not None:
-            self.decided_along.append((positions, decided[1]))
+        if isinstance(candidate, OutcomePass):
+            self._store_after(positions, decided[1])
+        else:
+            self.skip(positions, candidate)
 
-    def _candidate_policy(
-        self, version_id: int, version: str, day: date
-    ) -> tuple[PolicyRuleSet, date] | None:
-        """The candidate's rule set and date for a group whose model it keeps, else None."""
+    def _candidate_pass(self, version: str, day: date, recorded: ScoringModel) -> OutcomePass | str:
+        """The candidate's pass for a group (its own model and rule set where the candidate
+        leaves them, on the decision date or ``as_of``), or why the group is skipped."""
         chosen = self.candidate.model_version
-        if chosen is not None and chosen.pk != version_id:
-            return None
-        return self.candidate.policy or self.rule_sets[version], self.as_of or day
+        model = recorded if chosen is None else self.model(chosen.pk)
+        if model is None:
+            return "the candidate model version is not available"
+        if model.schema.names != recorded.schema.names:
+            return "the candidate model reads other fields than the recorded"
+        rule_set = self.candidate.policy or self.rule_sets[version]
+        return OutcomePass(model, rule_set, self.as_of or day, model.schema)
 
     def _compare(self, positions: list[int], decided: Outcomes) -> None:
         rows = self.rows
@@ -346,32 +344,6 @@ class _Engine:
     def _mismatch(self, i: int, field: str, recorded: Any, replayed: Any) -> None:
         request_id = self.columns.request_ids[i]
         self.columns.mismatches.append(Mismatch(request_id, field, recorded, replayed))
-
-    def decide_candidate(self, progress: Callable[[float], None]) -> None:
-        """Each record under the candidate (its own model and rule set where the candidate
-        leaves them), on its decision date or ``as_of``."""
-        pending = self.live.copy()
-        for positions, decided in self.decided_along:
-            pending[positions] = False
-            self._store_after(positions, decided)
-        groups = self._groups(on=self.as_of, among=pending)
-        chosen = self.candidate.model_version
-        for done, ((version_id, version, day), positions) in enumerate(groups.items()):
-            progress(done / max(len(groups), 1))
-            recorded_model = self.model(version_id)
-            model = self.model(chosen.pk) if chosen is not None else recorded_model
-            rule_set = self.candidate.policy or self.rule_sets[version]
-            if model is None:
-                self.skip(positions, "the candidate model version is not available")
-                continue
-            if recorded_model is not None and model.schema.names != recorded_model.schema.names:
-                self.skip(positions, "the candidate model reads other fields than the recorded")
-                continue
-            values = [self.inputs[i] for i in positions]
-            (decided,) = decide_outcomes_each(
-                model, values, policies=[(rule_set, day)], schema=model.schema
-            )
-            self._store_after(positions, decided)
 
     def _store_after(self, positions: list[int], decided: Outcomes) -> None:
         columns = self.columns

@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from credit_ml.decision import decide_many, decide_outcomes, decide_outcomes_each
+from credit_ml.artifacts import load_artifact, save_artifact
+from credit_ml.decision import OutcomePass, decide_many, decide_outcomes, decide_outcomes_each
 from credit_ml.features import FeatureConfig
 from credit_ml.policy import (
     PolicyEvaluator,
@@ -22,7 +23,9 @@ from credit_ml.policy import (
     fintech_rule_set_2,
 )
 from credit_ml.scaling import DecisionThresholds
+from credit_ml.schema import INDONESIAN_SCHEMA
 from credit_ml.scoring import ScoringModel
+from credit_ml.training import TrainConfig, train_model
 
 ON = date(2026, 6, 1)
 STRICT = dataclasses.replace(
@@ -72,27 +75,44 @@ def test_an_application_that_cannot_be_decided_gets_its_error_in_its_place(
     assert fast.decision[0] in {"APPROVE", "REVIEW", "REJECT"}
 
 
-def test_outcomes_under_several_rule_sets_equal_each_one_alone(
-    scoring_model: ScoringModel, applications: pd.DataFrame, to_records: Any
+@pytest.fixture(scope="module")
+def second_model(
+    applications: pd.DataFrame, tmp_path_factory: pytest.TempPathFactory
+) -> ScoringModel:
+    """Another model of the built-in schema (other seed: other PDs)."""
+    config = TrainConfig(n_estimators=20, max_depth=3, learning_rate=0.3, folds=0, seed=11)
+    trained = train_model(applications, schema=INDONESIAN_SCHEMA, config=config)
+    saved = save_artifact(
+        trained, root=tmp_path_factory.mktemp("second"), label="m-second", data_sha256="e" * 64
+    )
+    return load_artifact(saved.path, expected_sha256=saved.sha256)
+
+
+def test_passes_made_together_equal_each_one_alone(
+    scoring_model: ScoringModel,
+    second_model: ScoringModel,
+    applications: pd.DataFrame,
+    to_records: Any,
 ) -> None:
-    """One reading, encoding and model pass for several (rule set, date) pairs gives what
-    each pair gives alone, errors included: rows the rules of one set refuse, rows no set
-    can decide (no income), rows a rule cannot compare."""
+    """One reading for all, one model pass per model and one rules evaluation per rule set
+    and date give what each pass gives alone, errors included: rows the rules of one set
+    refuse, rows no set can decide (no income), rows a rule cannot compare."""
     records = to_records(applications.head(300))
     records[3] = {**records[3], "monthly_income": 0}
     records[7] = {**records[7], "loan_amount": "lots"}
     records[11] = {**records[11], "loan_term_months": 0}
-    policies = [
-        (fintech_rule_set(), date(2025, 6, 1)),
-        (fintech_rule_set_2(), ON),
-        (bank_rule_set_2(0.35), date(2027, 2, 1)),
-        (STRICT, ON),
+    passes = [
+        OutcomePass(scoring_model, fintech_rule_set(), date(2025, 6, 1)),
+        OutcomePass(scoring_model, fintech_rule_set_2(), ON),
+        OutcomePass(second_model, fintech_rule_set_2(), ON),  # another model, same rules
+        OutcomePass(scoring_model, bank_rule_set_2(0.35), date(2027, 2, 1)),
+        OutcomePass(second_model, STRICT, ON),
     ]
-    together = decide_outcomes_each(scoring_model, records, policies=policies)
-    assert len(together) == len(policies)
+    together = decide_outcomes_each(records, passes=passes)
+    assert len(together) == len(passes)
     decisions = set()
-    for (rule_set, on), shared in zip(policies, together, strict=True):
-        alone = decide_outcomes(scoring_model, records, rule_set=rule_set, on=on)
+    for p, shared in zip(passes, together, strict=True):
+        alone = decide_outcomes(p.model, records, rule_set=p.rule_set, on=p.on)
         assert {i: type(e) for i, e in shared.errors.items()} == {
             i: type(e) for i, e in alone.errors.items()
         }
@@ -104,9 +124,12 @@ def test_outcomes_under_several_rule_sets_equal_each_one_alone(
         assert (shared.risk_grade, shared.decision) == (alone.risk_grade, alone.decision)
         assert shared.failed_rules == alone.failed_rules
         decisions.add(shared.decision)
-    assert len(decisions) > 1  # the rule sets do decide differently here
-    assert decide_outcomes_each(scoring_model, records, policies=[]) == []
-    (empty,) = decide_outcomes_each(scoring_model, [], policies=policies[:1])
+    assert len(decisions) == len(passes)  # the passes do decide differently here
+    assert not np.array_equal(
+        together[1].probability_of_default, together[2].probability_of_default, equal_nan=True
+    )
+    assert decide_outcomes_each(records, passes=[]) == []
+    (empty,) = decide_outcomes_each([], passes=passes[:1])
     assert (empty.decision, empty.errors) == ((), {})
 
 
