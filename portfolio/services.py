@@ -19,14 +19,13 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from celery import current_app
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.utils import timezone
 
 from audit.services import PortfolioRunAudit, portfolio_run_record_create
@@ -47,6 +46,7 @@ from credit_ml.portfolio import (
 from portfolio.models import PortfolioRun
 from registry.errors import ModelVersionNotReady
 from registry.models import ModelVersion, RuleSet
+from registry.runs import stale_runs_reap, task_revoke
 from registry.selectors import champion_version, rule_set_policy
 from registry.services import model_version_load
 
@@ -405,19 +405,9 @@ def portfolio_run_cancel(*, run_id: int, by: User | None) -> PortfolioRun:
             run.save(update_fields=["status", "error", "finished_at"])
             portfolio_run_record_create(run=portfolio_run_audit(run))
         task_id = run.celery_task_id
-        transaction.on_commit(lambda: _revoke(task_id))
+        transaction.on_commit(lambda: task_revoke(task_id))
     logger.info("portfolio run %s: cancel requested", run.pk)
     return run
-
-
-def _revoke(task_id: str) -> None:
-    """Best effort: the run's state, not the broker, is the source of truth."""
-    if not task_id or settings.CELERY_TASK_ALWAYS_EAGER:
-        return
-    try:
-        current_app.control.revoke(task_id)
-    except Exception:
-        logger.warning("could not revoke task %s", task_id, exc_info=True)
 
 
 # --------------------------------------------------------------------------------------
@@ -436,47 +426,21 @@ def portfolio_runs_reap_stale(*, now: datetime | None = None) -> list[int]:
     that was only slow finds its run FAILED at its next progress and stops. Returns the
     ids of the reaped runs, in id order.
     """
-    now = now or timezone.now()
-    cutoff = now - timedelta(seconds=settings.KREDITAX_PORTFOLIO_STALE_SECONDS)
-    queued_cutoff = now - timedelta(seconds=settings.KREDITAX_PORTFOLIO_QUEUED_SECONDS)
-    running = PortfolioRun.objects.filter(status=Status.RUNNING, heartbeat_at__lt=cutoff)
-    queued = PortfolioRun.objects.filter(status=Status.QUEUED, created_at__lt=queued_cutoff)
-    reaped = [run_id for run_id in _ids(running) if _reap(run_id=run_id, cutoff=cutoff)]
-    reaped += [
-        run_id for run_id in _ids(queued) if _reap_queued(run_id=run_id, cutoff=queued_cutoff)
-    ]
-    return sorted(reaped)
+    return stale_runs_reap(
+        PortfolioRun,
+        fail=_fail_unfinished,
+        stale_seconds=settings.KREDITAX_PORTFOLIO_STALE_SECONDS,
+        queued_seconds=settings.KREDITAX_PORTFOLIO_QUEUED_SECONDS,
+        now=now,
+    )
 
 
-def _ids(runs: QuerySet[PortfolioRun]) -> list[int]:
-    return list(runs.order_by("pk").values_list("pk", flat=True))
-
-
-def _reap_queued(*, run_id: int, cutoff: datetime) -> bool:
-    with transaction.atomic():
-        run = PortfolioRun.objects.select_for_update().get(pk=run_id)
-        if run.status != Status.QUEUED or run.created_at >= cutoff:
-            return False  # a worker claimed it since we looked
-        message = (
-            f"Never started: its task did not reach a worker since it was queued at "
-            f"{run.created_at.isoformat()}."
-        )
-        _fail(run, message)
-    logger.warning("portfolio run %s reaped: %s", run_id, message)
-    return True
-
-
-def _reap(*, run_id: int, cutoff: datetime) -> bool:
-    with transaction.atomic():
-        run = PortfolioRun.objects.select_for_update().get(pk=run_id)
-        if run.status != Status.RUNNING or run.heartbeat_at is None or run.heartbeat_at >= cutoff:
-            return False  # it finished or beat again since we looked
-        message = f"Worker lost: no heartbeat since {run.heartbeat_at.isoformat()}."
-        if partial_remove(Path(run.out_path)):
-            message += " Its partial output was removed."
-        _fail(run, message)
-    logger.warning("portfolio run %s reaped: %s", run_id, message)
-    return True
+def _fail_unfinished(run: PortfolioRun, message: str) -> str:
+    """``stale_runs_reap``'s ``fail``: a lost RUNNING run's partial output goes too."""
+    if run.status == Status.RUNNING and partial_remove(Path(run.out_path)):
+        message += " Its partial output was removed."
+    _fail(run, message)
+    return message
 
 
 def _fail(run: PortfolioRun, message: str) -> None:

@@ -16,11 +16,10 @@ import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from celery import current_app
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import connection, transaction
@@ -31,6 +30,7 @@ from credit_ml.datasets import file_sha256
 from credit_ml.spec import DatasetSpec
 from credit_ml.training import TrainConfig
 from registry.models import ModelVersion
+from registry.runs import Heartbeat, stale_runs_reap, task_revoke
 from registry.services import champion_claim_if_vacant
 from training.models import TrainingRun
 from training.services import (
@@ -50,7 +50,6 @@ from training.services import (
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
-    from django.db.models import QuerySet
 
 logger = logging.getLogger(__name__)
 
@@ -241,26 +240,24 @@ def training_run_execute(*, run_id: int) -> TrainingRun:
     if claim is None:
         return TrainingRun.objects.get(pk=run_id)
     run, version = claim.run, claim.version
-    beat = _Heartbeat(run_id=run.pk, every=settings.KREDITAX_TRAINING_HEARTBEAT_SECONDS)
-    beat.start()
     try:
-        if file_sha256(Path(run.data_path)) != run.data_sha256:
-            raise DataChanged()
-        trained = model_version_fit(
-            version=version,
-            data_path=Path(run.data_path),
-            config=claim.config,
-            spec=claim.spec,
-            progress=_ProgressWriter(run_id=run.pk),
-            engine=run.engine,
-        )
+        every = settings.KREDITAX_TRAINING_HEARTBEAT_SECONDS
+        with Heartbeat(TrainingRun, run_id=run.pk, every=every):
+            if file_sha256(Path(run.data_path)) != run.data_sha256:
+                raise DataChanged()
+            trained = model_version_fit(
+                version=version,
+                data_path=Path(run.data_path),
+                config=claim.config,
+                spec=claim.spec,
+                progress=_ProgressWriter(run_id=run.pk),
+                engine=run.engine,
+            )
     except BaseException as exc:
-        beat.stop()
         _finish_failed(run=run, version=version, exc=exc)
         if not isinstance(exc, Exception):
             raise  # SystemExit, KeyboardInterrupt: the worker is going down
         return TrainingRun.objects.get(pk=run.pk)
-    beat.stop()
     return _finish_succeeded(run=run, version=version, trained=trained)
 
 
@@ -409,39 +406,6 @@ class _ProgressWriter:
             raise TrainingCancelled()
 
 
-class _Heartbeat:
-    """A daemon thread that refreshes ``heartbeat_at`` every ``every`` seconds.
-
-    The fit itself reports progress only between stages; this keeps a long stage from
-    looking like a lost worker. It uses (and closes) its own database connection.
-    """
-
-    def __init__(self, *, run_id: int, every: float) -> None:
-        self.run_id, self.every = run_id, every
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, daemon=True, name=f"hb-{run_id}")
-
-    def start(self) -> None:
-        if self.every > 0:
-            self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout=10)
-
-    def _loop(self) -> None:
-        try:
-            while not self._stop.wait(self.every):
-                TrainingRun.objects.filter(pk=self.run_id, status=Status.RUNNING).update(
-                    heartbeat_at=timezone.now()
-                )
-        except Exception:  # a missed beat must never break the training itself
-            logger.exception("training run %s: heartbeat failed", self.run_id)
-        finally:
-            connection.close()
-
-
 # --------------------------------------------------------------------------------------
 # Cancel
 # --------------------------------------------------------------------------------------
@@ -463,19 +427,9 @@ def training_run_cancel(*, run_id: int, by: User | None) -> TrainingRun:
         if run.status == Status.QUEUED:
             _set_finished(run, Status.CANCELLED, error="Cancelled before it started.")
         task_id = run.celery_task_id
-        transaction.on_commit(lambda: _revoke(task_id))
+        transaction.on_commit(lambda: task_revoke(task_id))
     logger.info("training run %s: cancel requested by %s", run.pk, by)
     return run
-
-
-def _revoke(task_id: str) -> None:
-    """Best effort: the run's state, not the broker, is the source of truth."""
-    if not task_id or settings.CELERY_TASK_ALWAYS_EAGER:
-        return
-    try:
-        current_app.control.revoke(task_id)  # the project's app (kreditax.celery)
-    except Exception:  # broker down: the worker will still find the run CANCELLED
-        logger.warning("could not revoke task %s", task_id, exc_info=True)
 
 
 # --------------------------------------------------------------------------------------
@@ -493,54 +447,24 @@ def training_runs_reap_stale(*, now: datetime | None = None) -> list[int]:
     ("never started"). The champion is untouched. Returns the ids of the reaped runs, in
     id order.
     """
-    now = now or timezone.now()
-    cutoff = now - timedelta(seconds=settings.KREDITAX_TRAINING_STALE_SECONDS)
-    queued_cutoff = now - timedelta(seconds=settings.KREDITAX_TRAINING_QUEUED_SECONDS)
-    running = TrainingRun.objects.filter(status=Status.RUNNING, heartbeat_at__lt=cutoff)
-    queued = TrainingRun.objects.filter(status=Status.QUEUED, created_at__lt=queued_cutoff)
-    reaped = [run_id for run_id in _ids(running) if _reap(run_id=run_id, cutoff=cutoff)]
-    reaped += [
-        run_id for run_id in _ids(queued) if _reap_queued(run_id=run_id, cutoff=queued_cutoff)
-    ]
-    return sorted(reaped)
+    return stale_runs_reap(
+        TrainingRun,
+        fail=_fail_unfinished,
+        stale_seconds=settings.KREDITAX_TRAINING_STALE_SECONDS,
+        queued_seconds=settings.KREDITAX_TRAINING_QUEUED_SECONDS,
+        now=now,
+    )
 
 
-def _ids(runs: QuerySet[TrainingRun]) -> list[int]:
-    return list(runs.order_by("pk").values_list("pk", flat=True))
-
-
-def _reap_queued(*, run_id: int, cutoff: datetime) -> bool:
-    with transaction.atomic():
-        run = TrainingRun.objects.select_for_update().get(pk=run_id)
-        if run.status != Status.QUEUED or run.created_at >= cutoff:
-            return False  # a worker claimed it since we looked
-        message = (
-            f"Never started: its task did not reach a worker since it was queued at "
-            f"{run.created_at.isoformat()}."
-        )
-        _set_finished(run, Status.FAILED, error=message)
-    logger.warning("training run %s reaped: %s", run_id, message)
-    return True
-
-
-def _reap(*, run_id: int, cutoff: datetime) -> bool:
-    with transaction.atomic():
-        run = TrainingRun.objects.select_for_update().get(pk=run_id)
-        if run.status != Status.RUNNING or run.heartbeat_at is None or run.heartbeat_at >= cutoff:
-            return False  # it finished or beat again since we looked
-        message = f"Worker lost: no heartbeat since {run.heartbeat_at.isoformat()}."
-        version = (
-            ModelVersion.objects.select_for_update().get(pk=run.model_version_id)
-            if run.model_version_id is not None
-            else None
-        )
-        if version is not None and version.status == ModelVersion.Status.PENDING:
+def _fail_unfinished(run: TrainingRun, message: str) -> str:
+    """``stale_runs_reap``'s ``fail``: a lost RUNNING run takes its PENDING version down."""
+    if run.status == Status.RUNNING and run.model_version_id is not None:
+        version = ModelVersion.objects.select_for_update().get(pk=run.model_version_id)
+        if version.status == ModelVersion.Status.PENDING:
             model_version_mark_failed(version=version, exc=TrainingCancelled(), message=message)
-        if version is not None:
-            staging_dirs_remove(label=version.label)
-        _set_finished(run, Status.FAILED, error=message)
-    logger.warning("training run %s reaped: %s", run_id, message)
-    return True
+        staging_dirs_remove(label=version.label)
+    _set_finished(run, Status.FAILED, error=message)
+    return message
 
 
 def staging_dirs_remove(*, label: str) -> None:
