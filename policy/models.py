@@ -41,6 +41,9 @@ class SimulationRun(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Written when the worker claims the run, with every progress and by its heartbeat
+    # thread; the reaper fails a RUNNING run whose heartbeat is too old (a lost worker).
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

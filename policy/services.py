@@ -27,7 +27,7 @@ from collections import defaultdict, deque
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import closing
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -48,6 +48,7 @@ from registry.errors import ModelVersionNotReady
 from registry.model_cache import version_model
 from registry.models import ModelVersion, RuleSet
 from registry.rule_sets import SimulationEvidence, definition_sha256, rule_set_approve
+from registry.runs import Heartbeat, stale_runs_reap
 from registry.selectors import rule_set_policy
 
 if TYPE_CHECKING:
@@ -420,17 +421,21 @@ def _execute_in_thread(run_id: int) -> None:
 
 def simulation_run_execute(*, run_id: int) -> SimulationRun:
     """Claim a QUEUED run, simulate, keep the report; a run no longer QUEUED is left as is
-    (a retried task does nothing)."""
+    (a retried task does nothing). While it runs, a heartbeat thread keeps ``heartbeat_at``
+    fresh (``KREDITAX_SIMULATION_HEARTBEAT_SECONDS``); a run the reaper failed meanwhile
+    stops at its next progress and keeps its FAILED state."""
     with transaction.atomic():
         run = SimulationRun.objects.select_for_update().get(pk=run_id)
         if run.status != Status.QUEUED:
             return run
-        run.status, run.stage = Status.RUNNING, "starting"
-        run.save(update_fields=["status", "stage"])
+        run.status, run.stage, run.heartbeat_at = Status.RUNNING, "starting", timezone.now()
+        run.save(update_fields=["status", "stage", "heartbeat_at"])
+    every = settings.KREDITAX_SIMULATION_HEARTBEAT_SECONDS
     try:
-        report = simulate(
-            request=SimulationRequest.from_dict(run.request), progress=_progress_of(run_id)
-        )
+        with Heartbeat(SimulationRun, run_id=run_id, every=every):
+            report = simulate(
+                request=SimulationRequest.from_dict(run.request), progress=_progress_of(run_id)
+            )
     except SimulationCancelled:
         return _finish(run_id, Status.CANCELLED, stage="cancelled")
     except SimulationRefused as exc:
@@ -443,10 +448,12 @@ def simulation_run_execute(*, run_id: int) -> SimulationRun:
 
 def _progress_of(run_id: int) -> Progress:
     def progress(stage: str, fraction: float) -> None:
-        updated = SimulationRun.objects.filter(pk=run_id, cancel_requested=False).update(
-            stage=stage[:80], progress=min(max(fraction, 0.0), 1.0)
+        updated = SimulationRun.objects.filter(
+            pk=run_id, status=Status.RUNNING, cancel_requested=False
+        ).update(
+            stage=stage[:80], progress=min(max(fraction, 0.0), 1.0), heartbeat_at=timezone.now()
         )
-        if not updated:
+        if not updated:  # a cancel was asked, or the reaper ended the run
             raise SimulationCancelled()
 
     return progress
@@ -460,8 +467,11 @@ def _finish(
     error: str = "",
     stage: str = "",
 ) -> SimulationRun:
+    """End a RUNNING run; one that already ended (the reaper failed it) is left as it is."""
     with transaction.atomic():
         run = SimulationRun.objects.select_for_update().get(pk=run_id)
+        if run.status != Status.RUNNING:
+            return run
         run.status, run.report, run.error = status, report, error[:2000]
         run.stage = stage or run.stage
         run.progress = 1.0 if status == Status.SUCCEEDED else run.progress
@@ -482,6 +492,26 @@ def simulation_run_cancel(*, run: SimulationRun) -> SimulationRun:
             locked.status, locked.finished_at = Status.CANCELLED, timezone.now()
         locked.save()
     return locked
+
+
+def simulation_runs_reap_stale(*, now: datetime | None = None) -> list[int]:
+    """Fail RUNNING runs whose heartbeat is older than ``KREDITAX_SIMULATION_STALE_SECONDS``
+    ("worker lost") and QUEUED runs older than ``KREDITAX_SIMULATION_QUEUED_SECONDS``
+    ("never started"), so that a lost worker never leaves a run RUNNING for ever. A run
+    writes nothing but itself, so there is nothing else to undo. Returns the reaped ids."""
+    return stale_runs_reap(
+        SimulationRun,
+        fail=_fail_unfinished,
+        stale_seconds=settings.KREDITAX_SIMULATION_STALE_SECONDS,
+        queued_seconds=settings.KREDITAX_SIMULATION_QUEUED_SECONDS,
+        now=now,
+    )
+
+
+def _fail_unfinished(run: SimulationRun, message: str) -> str:
+    run.status, run.error, run.finished_at = Status.FAILED, message, timezone.now()
+    run.save(update_fields=["status", "error", "finished_at"])
+    return message
 
 
 # --------------------------------------------------------------------------------------

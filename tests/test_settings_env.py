@@ -225,6 +225,10 @@ def test_the_beat_schedule_without_a_retrain_cron(monkeypatch: pytest.MonkeyPatc
             "task": "portfolio.tasks.reap_stale_portfolio_runs",
             "schedule": 60.0,
         },
+        "policy-reap-stale-simulation-runs": {
+            "task": "policy.tasks.reap_stale_simulation_runs",
+            "schedule": 60.0,
+        },
         "training-verify-model-artifacts": {
             "task": "training.tasks.verify_model_artifacts",
             "schedule": 300.0,
@@ -287,6 +291,27 @@ def test_the_training_settings_have_their_defaults(monkeypatch: pytest.MonkeyPat
         loaded["KREDITAX_RETRAIN_SPEC"],
         loaded["KREDITAX_RETRAIN_ALGORITHM"],
     ) == (None, None, "xgboost")
+
+
+def test_the_simulation_reaper_settings_have_defaults_and_come_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    names = (
+        "KREDITAX_SIMULATION_HEARTBEAT_SECONDS",
+        "KREDITAX_SIMULATION_STALE_SECONDS",
+        "KREDITAX_SIMULATION_QUEUED_SECONDS",
+    )
+    for name in names:
+        monkeypatch.delenv(name, raising=False)
+    defaults = _base_settings(monkeypatch)
+    assert tuple(defaults[name] for name in names) == (15.0, 300.0, 21600.0)
+    loaded = _base_settings(
+        monkeypatch,
+        KREDITAX_SIMULATION_HEARTBEAT_SECONDS="2",
+        KREDITAX_SIMULATION_STALE_SECONDS="30",
+        KREDITAX_SIMULATION_QUEUED_SECONDS="600",
+    )
+    assert tuple(loaded[name] for name in names) == (2.0, 30.0, 600.0)
 
 
 def test_a_worker_started_with_only_environment_variables_honours_them(

@@ -408,6 +408,15 @@ KREDITAX_PORTFOLIO_STALE_SECONDS = envfloat("KREDITAX_PORTFOLIO_STALE_SECONDS", 
 # reached a worker). Keep it above the longest wait for a free worker you expect.
 KREDITAX_PORTFOLIO_QUEUED_SECONDS = envfloat("KREDITAX_PORTFOLIO_QUEUED_SECONDS", 6 * 3600.0)
 
+# --- Simulation runs ----------------------------------------------------------------------
+# Seconds between the heartbeat thread's beats while a simulation runs (0: no thread; the
+# run still beats with every progress).
+KREDITAX_SIMULATION_HEARTBEAT_SECONDS = envfloat("KREDITAX_SIMULATION_HEARTBEAT_SECONDS", 15.0)
+# A RUNNING simulation whose heartbeat is older than this is reaped as "worker lost".
+KREDITAX_SIMULATION_STALE_SECONDS = envfloat("KREDITAX_SIMULATION_STALE_SECONDS", 300.0)
+# A QUEUED simulation older than this is reaped as "never started".
+KREDITAX_SIMULATION_QUEUED_SECONDS = envfloat("KREDITAX_SIMULATION_QUEUED_SECONDS", 6 * 3600.0)
+
 # --- Training runs ------------------------------------------------------------------------
 # Read here from the environment, so a worker started with only environment variables
 # honours them. Seconds between the worker's heartbeat-thread beats (0: no thread).
@@ -452,6 +461,11 @@ CELERY_BEAT_SCHEDULE = {
     # The same for portfolio runs (KREDITAX_PORTFOLIO_STALE_SECONDS and _QUEUED_SECONDS).
     "portfolio-reap-stale-runs": {
         "task": "portfolio.tasks.reap_stale_portfolio_runs",
+        "schedule": 60.0,
+    },
+    # And for simulation runs (KREDITAX_SIMULATION_STALE_SECONDS and _QUEUED_SECONDS).
+    "policy-reap-stale-simulation-runs": {
+        "task": "policy.tasks.reap_stale_simulation_runs",
         "schedule": 60.0,
     },
     "training-verify-model-artifacts": {

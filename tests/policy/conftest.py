@@ -56,6 +56,7 @@ def policy_artifacts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Save
 def _fresh_caches(settings: Any, tmp_path: Path) -> Iterator[None]:
     settings.KREDITAX_ARTIFACT_DIR = tmp_path / "models"
     settings.KREDITAX_TRAINING_THREADS = 1
+    settings.KREDITAX_SIMULATION_HEARTBEAT_SECONDS = 0  # no thread; a test sets its own
     model_cache.clear()
     forget_clients()
     yield
