@@ -122,10 +122,15 @@ def _cipher(configured: tuple[str, ...], pii_key: str) -> Cipher:
     )
 
 
+def _configured_keys() -> tuple[tuple[str, ...], str]:
+    """The settings' keys, as ``_cipher`` takes them: the audit keys, or else the PII key."""
+    configured = tuple(settings.KREDITAX_AUDIT_KEYS)
+    return configured, "" if configured else settings.KREDITAX_PII_KEY
+
+
 def cipher() -> Cipher:
     """The cipher for the keys configured now (cached by their values)."""
-    configured = tuple(settings.KREDITAX_AUDIT_KEYS)
-    return _cipher(configured, "" if configured else settings.KREDITAX_PII_KEY)
+    return _cipher(*_configured_keys())
 
 
 def key_id() -> str:
@@ -176,8 +181,7 @@ def decrypt_chunks(
     """
     size = chunk or DECRYPT_CHUNK
     chunks = [tokens[start : start + size] for start in range(0, len(tokens), size)]
-    configured = tuple(settings.KREDITAX_AUDIT_KEYS)
-    keys = (configured, "" if configured else settings.KREDITAX_PII_KEY)
+    keys = _configured_keys()
     here = _cipher(*keys)
     if parallel is None:
         parallel = len(tokens) >= PARALLEL_FROM

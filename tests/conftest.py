@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -18,6 +18,8 @@ from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections, connection
 from django.db.backends.base.creation import BaseDatabaseCreation
+
+from credit_ml.artifacts import SavedArtifact
 
 _deserialize = BaseDatabaseCreation.deserialize_db_from_string
 
@@ -82,6 +84,48 @@ def flushable_audit(transactional_db: None) -> Iterator[None]:
         return
     with connection.cursor() as cursor:
         cursor.execute("SET session_replication_role = replica")
+
+
+@pytest.fixture(scope="session")
+def tiny_artifact(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Callable[[str], SavedArtifact]:
+    """``tiny_artifact(label)``: a small built-in-schema XGBoost model (8 trees of depth 3 on
+    1,500 generated applications, trained once per session) saved under ``label``, for
+    tests that need a real champion but not a particular one."""
+    from credit_ml.artifacts import save_artifact
+    from credit_ml.schema import INDONESIAN_SCHEMA
+    from credit_ml.synthetic import generate_applications
+    from credit_ml.training import TrainConfig, train_model
+
+    config = TrainConfig(n_estimators=8, max_depth=3, learning_rate=0.3, folds=0, seed=5)
+    trained = train_model(generate_applications(1500, 3), schema=INDONESIAN_SCHEMA, config=config)
+    root = tmp_path_factory.mktemp("tiny-models")
+    saved: dict[str, SavedArtifact] = {}
+
+    def save(label: str) -> SavedArtifact:
+        if label not in saved:
+            saved[label] = save_artifact(trained, root=root, label=label, data_sha256="d" * 64)
+        return saved[label]
+
+    return save
+
+
+@pytest.fixture
+def decryption_workers(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """The decryption worker processes ``audit.crypto.decrypt_chunks`` starts during the
+    test (``None`` where one could not start), in order."""
+    from audit import crypto
+
+    started: list[Any] = []
+    real_start = crypto._Worker.start
+
+    def keep(keys: Any) -> Any:
+        started.append(real_start(keys))
+        return started[-1]
+
+    monkeypatch.setattr(crypto._Worker, "start", keep)
+    return started
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ placeholder, add it to ``World.placeholders``.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -34,10 +34,7 @@ from audit.models import DecisionRecord, Outcome
 from audit.sealing import audit_seal
 from audit.selectors import RecordFilter
 from audit.services import portfolio_run_record_create
-from credit_ml.artifacts import SavedArtifact, save_artifact
-from credit_ml.schema import INDONESIAN_SCHEMA
-from credit_ml.synthetic import generate_applications
-from credit_ml.training import TrainConfig, train_model
+from credit_ml.artifacts import SavedArtifact
 from monitoring.models import MonitoringAlert, MonitoringSnapshot
 from policy.services import simulation_run_create, simulation_run_execute
 from policy.simulation import SimulationRequest
@@ -238,12 +235,9 @@ def test_the_table_has_one_row_per_request() -> None:
 # --- the world the requests see ------------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
-def artifact(tmp_path_factory: pytest.TempPathFactory) -> SavedArtifact:
-    config = TrainConfig(n_estimators=8, max_depth=3, learning_rate=0.3, folds=0, seed=5)
-    trained = train_model(generate_applications(1500, 3), schema=INDONESIAN_SCHEMA, config=config)
-    root = tmp_path_factory.mktemp("matrix-models")
-    return save_artifact(trained, root=root, label="m-matrix", data_sha256="d" * 64)
+@pytest.fixture(scope="module")
+def artifact(tiny_artifact: Callable[[str], SavedArtifact]) -> SavedArtifact:
+    return tiny_artifact("m-matrix")
 
 
 @dataclass

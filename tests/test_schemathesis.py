@@ -12,7 +12,7 @@ no shrinking (a failure is reported as found).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -33,10 +33,7 @@ from audit.exports import decision_records_export
 from audit.models import DecisionRecord
 from audit.sealing import audit_seal
 from audit.selectors import RecordFilter
-from credit_ml.artifacts import SavedArtifact, save_artifact
-from credit_ml.schema import INDONESIAN_SCHEMA
-from credit_ml.synthetic import generate_applications
-from credit_ml.training import TrainConfig, train_model
+from credit_ml.artifacts import SavedArtifact
 from registry import model_cache, roles
 from registry.api_keys import forget_clients
 from registry.models import ModelVersion
@@ -54,11 +51,8 @@ CALLERS = ("API key", roles.COMPLIANCE_OFFICER, roles.CREDIT_OFFICER, roles.MODE
 
 
 @pytest.fixture(scope="module")
-def artifact(tmp_path_factory: pytest.TempPathFactory) -> SavedArtifact:
-    config = TrainConfig(n_estimators=8, max_depth=3, learning_rate=0.3, folds=0, seed=5)
-    trained = train_model(generate_applications(1500, 3), schema=INDONESIAN_SCHEMA, config=config)
-    root = tmp_path_factory.mktemp("schemathesis-models")
-    return save_artifact(trained, root=root, label="m-fuzz", data_sha256="d" * 64)
+def artifact(tiny_artifact: Callable[[str], SavedArtifact]) -> SavedArtifact:
+    return tiny_artifact("m-fuzz")
 
 
 @dataclass

@@ -55,24 +55,10 @@ def test_a_worker_that_cannot_start_leaves_the_work_to_this_process(
     assert "decryption worker could not start" in caplog.text
 
 
-@pytest.fixture
-def workers(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
-    """The decryption workers started during the test."""
-    started: list[Any] = []
-    real_start = crypto._Worker.start
-
-    def keep(keys: Any) -> Any:
-        started.append(real_start(keys))
-        return started[-1]
-
-    monkeypatch.setattr(crypto._Worker, "start", keep)
-    return started
-
-
 def test_a_worker_killed_midway_loses_nothing(
     settings: Any,
     monkeypatch: pytest.MonkeyPatch,
-    workers: list[Any],
+    decryption_workers: list[Any],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """Killed while it decrypts ahead: the chunk it held and the rest are decrypted here,
@@ -82,7 +68,7 @@ def test_a_worker_killed_midway_loses_nothing(
     monkeypatch.setattr(crypto, "CHUNK_TIMEOUT", 30.0)
     stream = crypto.decrypt_chunks(many, chunk=100, parallel=True)
     got = next(stream) + next(stream)  # the second chunk came from the worker
-    (worker,) = workers
+    (worker,) = decryption_workers
     os.kill(worker.process.pid, signal.SIGKILL)
     begun = time.monotonic()
     got += [values for chunk in stream for values in chunk]
@@ -93,12 +79,12 @@ def test_a_worker_killed_midway_loses_nothing(
 
 
 def test_the_keys_reach_the_worker_through_its_pipe_only(
-    tokens: list[str], workers: list[Any]
+    tokens: list[str], decryption_workers: list[Any]
 ) -> None:
     stream = crypto.decrypt_chunks(tokens, chunk=5, parallel=True)
     next(stream)
     next(stream)  # the worker has decrypted a chunk: it holds the keys
-    (worker,) = workers
+    (worker,) = decryption_workers
     proc = Path(f"/proc/{worker.process.pid}")
     seen = (proc / "cmdline").read_bytes() + (proc / "environ").read_bytes()
     assert KEY.encode() not in seen

@@ -251,7 +251,9 @@ def test_a_candidate_model_over_records_of_both_models_decides_each_record_under
 
 
 def test_a_worker_process_decrypting_ahead_gives_the_same_report(
-    history: list[DecisionRecord], monkeypatch: pytest.MonkeyPatch
+    history: list[DecisionRecord],
+    monkeypatch: pytest.MonkeyPatch,
+    decryption_workers: list[Any],
 ) -> None:
     """With a worker process decrypting chunk k + 1 while chunk k's groups are replayed
     (forced here on 24 records in chunks of 5), the report is the serial one."""
@@ -259,15 +261,7 @@ def test_a_worker_process_decrypting_ahead_gives_the_same_report(
     serial = simulate(request=request).to_dict()
     monkeypatch.setattr(crypto, "PARALLEL_FROM", 1)
     monkeypatch.setattr(crypto, "DECRYPT_CHUNK", 5)
-    started: list[Any] = []
-    real_start = crypto._Worker.start
-
-    def keep(keys: Any) -> Any:
-        started.append(real_start(keys))
-        return started[-1]
-
-    monkeypatch.setattr(crypto._Worker, "start", keep)
     assert simulate(request=request).to_dict() == serial
-    assert len(started) == 1
-    assert started[0] is not None
+    assert len(decryption_workers) == 1
+    assert decryption_workers[0] is not None
     assert serial["fidelity"]["reproduced"] == 24
