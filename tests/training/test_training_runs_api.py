@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -31,24 +32,34 @@ def _body(data_dir: Path, **change: Any) -> dict[str, Any]:
     return {"data_path": str(data_dir / "applications.csv"), "params": TINY_PARAMS, **change}
 
 
+@dataclass(frozen=True)
+class Held:
+    """``reached``: the background run got to its training (its claim committed);
+    ``release``: the test lets it train."""
+
+    reached: threading.Event
+    release: threading.Event
+
+
 @pytest.fixture
-def held_training(monkeypatch: pytest.MonkeyPatch) -> Iterator[threading.Event]:
-    """Training waits until the test sets the event (so the test sees it unfinished)."""
-    release = threading.Event()
+def held_training(monkeypatch: pytest.MonkeyPatch) -> Iterator[Held]:
+    """Training waits until the test releases it (so the test sees it unfinished)."""
+    held = Held(threading.Event(), threading.Event())
     fit = runs.model_version_fit  # type: ignore[attr-defined,unused-ignore]
 
     def held_fit(**kwargs: Any) -> Any:
-        assert release.wait(timeout=120), "the test never released the training"
+        held.reached.set()
+        assert held.release.wait(timeout=120), "the test never released the training"
         return fit(**kwargs)
 
     monkeypatch.setattr(runs, "model_version_fit", held_fit)
-    yield release
-    release.set()  # never leave a thread waiting
+    yield held
+    held.release.set()  # never leave a thread waiting
 
 
 @pytest.mark.django_db(transaction=True)
 def test_a_run_is_answered_202_at_once_and_trains_after_the_response(
-    manager: User, data_dir: Path, held_training: threading.Event
+    manager: User, data_dir: Path, held_training: Held
 ) -> None:
     """Celery is eager here (no broker), as in the demo: the run must not train inside the
     request. The response comes while the training is held, and the run then succeeds."""
@@ -56,15 +67,20 @@ def test_a_run_is_answered_202_at_once_and_trains_after_the_response(
     response = client.post(URL, _body(data_dir), format="json")
 
     assert response.status_code == 202
+    assert response.json()["status"] == "QUEUED"
+    assert [thread.name for thread in background_runs()] == [
+        f"training-run-{response.json()['id']}"
+    ]
+    # Read the database once the run's claim committed: SQLite's shared in-memory test
+    # database refuses a read of a table another connection's transaction is writing.
+    assert held_training.reached.wait(timeout=120)
     run = TrainingRun.objects.get()
     assert response.json()["id"] == run.pk
-    assert response.json()["status"] == "QUEUED"
     assert run.requested_by == manager
-    assert [thread.name for thread in background_runs()] == [f"training-run-{run.pk}"]
-    assert run.status in {TrainingRun.Status.QUEUED, TrainingRun.Status.RUNNING}
+    assert run.status == TrainingRun.Status.RUNNING
     assert ModelVersion.objects.filter(status=ModelVersion.Status.READY).count() == 0
 
-    held_training.set()
+    held_training.release.set()
     join_background_runs()
 
     body = client.get(f"{URL}/{run.pk}").json()
