@@ -95,13 +95,14 @@ def is_valid_email(email: str) -> bool:
     return bool(_EMAIL_RE.match(email))
 
 
-def identity_problems(values: Mapping[str, Any]) -> dict[str, str]:
-    """Field name to a message for every identity field whose form is wrong."""
+def identity_problems(values: Mapping[str, Any], *, on: date | None = None) -> dict[str, str]:
+    """Field name to a message for every identity field whose form is wrong; a NIK's birth
+    date is judged on the decision date ``on`` (default: today), as ``parse_nik`` does."""
     problems: dict[str, str] = {}
     nik = values.get("nik")
     if isinstance(nik, str) and nik:
         try:
-            parse_nik(nik)
+            parse_nik(nik, today=on)
         except InvalidNik as exc:
             problems["nik"] = str(exc)
     phone = values.get("phone")

@@ -609,7 +609,7 @@ def validate_record(
             errors.setdefault(spec.name, []).append(problem)
         cleaned[spec.name] = coerced
     if identity_checks:
-        for name, problem in identity.identity_problems(cleaned).items():
+        for name, problem in identity.identity_problems(cleaned, on=today).items():
             errors.setdefault(name, []).append(problem)
     if identity_checks and today is not None:
         for name, problem in identity.nik_cross_problems(cleaned, on=today).items():

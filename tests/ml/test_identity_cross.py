@@ -7,7 +7,13 @@ from datetime import date
 
 import pytest
 
-from credit_ml.identity import age_matches_birth, exact_age, nik_cross_problems
+from credit_ml.identity import (
+    age_matches_birth,
+    exact_age,
+    identity_problems,
+    nik_cross_problems,
+    parse_nik,
+)
 from credit_ml.schema import INDONESIAN_SCHEMA, ValidationFailed, validate_record
 from scoring.examples import EXAMPLE_APPLICATION
 
@@ -84,3 +90,19 @@ def test_without_the_decision_date_or_identity_checks_there_is_no_cross_check() 
     body = {**EXAMPLE_APPLICATION, "age": 50, "gender": "M"}
     assert validate_record(INDONESIAN_SCHEMA, body)["age"] == 50
     assert validate_record(INDONESIAN_SCHEMA, body, identity_checks=False, today=ON)["age"] == 50
+
+
+def test_the_nik_s_form_is_judged_on_the_decision_date_not_on_the_real_today() -> None:
+    """A woman born on 15 July 2026: before that day her NIK holds no real birth date; a
+    year earlier, "26" is read as 1926 (the latest past century on that date)."""
+    nik = "3171055507260001"
+    assert identity_problems({"nik": nik}, on=date(2026, 12, 1)) == {}
+    assert identity_problems({"nik": nik}, on=date(2026, 6, 1)) == {
+        "nik": "NIK does not contain a real birth date."
+    }
+    assert parse_nik(nik, today=date(2025, 12, 1)).birth_date == date(1926, 7, 15)
+    with pytest.raises(ValidationFailed) as caught:
+        validate_record(
+            INDONESIAN_SCHEMA, {**EXAMPLE_APPLICATION, "nik": nik}, today=date(2026, 6, 1)
+        )
+    assert caught.value.errors["nik"] == ["NIK does not contain a real birth date."]
