@@ -252,11 +252,14 @@ def encode_part(part: Part, encoder: Encoder, groups: Sequence[int]) -> Matrix:
 
 
 def part_labels(part: Part, groups: Sequence[int]) -> npt.NDArray[np.float32]:
+    """The 0/1 labels of the partition's rows in ``groups`` (on its worker)."""
     labels: npt.NDArray[np.float32] = part.y[part.rows(groups)].astype(np.float32)
     return labels
 
 
 def part_weights(part: Part, groups: Sequence[int]) -> npt.NDArray[np.float32]:
+    """The weights of the partition's rows in ``groups`` (on its worker; schema with a
+    weight column only)."""
     assert part.weights is not None
     return part.weights[part.rows(groups)]
 
@@ -304,6 +307,9 @@ class ClusterTraining:
 
 @dataclass
 class _Run:
+    """One training on the cluster: the prepared partitions (futures held on the workers
+    until the run ends), their counts, and the holdout/fold groups."""
+
     fit: DaskFit
     source: Source
     config: TrainConfig
