@@ -22,10 +22,12 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from credit_ml.datasets import write_dataset
+from credit_ml.portfolio import path_sha256
 from credit_ml.synthetic import generate_applications
 from registry.models import ModelVersion
 from registry.selectors import champion_version
 from training.models import TrainingRun
+from training.runs import training_run_create
 
 distributed = pytest.importorskip("distributed", reason="needs dask: pip install dask[distributed]")
 
@@ -188,6 +190,19 @@ def test_a_folder_is_refused_for_the_local_engine_and_nothing_is_written(
     assert (TrainingRun.objects.count(), ModelVersion.objects.count()) == (0, 0)
 
 
+def test_a_dask_run_on_a_folder_is_fingerprinted_part_by_part(
+    data: tuple[Path, Path], settings: Any
+) -> None:
+    settings.KREDITAX_DASK_SCHEDULER = "tcp://127.0.0.1:8786"
+
+    run = training_run_create(
+        data_path=data[1], algorithm="xgboost", params={}, requested_by=None, engine="dask"
+    )
+
+    assert run.status == "QUEUED"
+    assert run.data_sha256 == path_sha256(data[1])
+
+
 def test_a_worker_lost_mid_training_fails_the_parquet_run_in_bounded_time(
     data: tuple[Path, Path], training_csv: Path, settings: Any
 ) -> None:
@@ -262,3 +277,26 @@ def test_a_lenders_weighted_parts_train_on_the_cluster_with_its_protected_fields
     assert list(version.metrics["fairness"]) == ["sex"]
     assert sum(g["count"] for g in version.metrics["fairness"]["sex"]) == version.metrics["n"]
     assert version.metrics["auc"] > 0.6
+
+
+def test_a_row_that_cannot_be_encoded_is_refused_on_the_workers_as_locally(
+    tmp_path: Path, cluster: Any, settings: Any
+) -> None:
+    frame = generate_applications(2_000, 6)
+    frame.loc[1_700, "monthly_income"] = 0
+    write_dataset(frame, tmp_path / "whole.parquet")
+    parts = _write_parts(frame, tmp_path / "parts")
+    small = {**PARAMS, "n_estimators": 5, "folds": 0}
+    with pytest.raises(CommandError) as local:
+        call_command("train_model", data=tmp_path / "whole.parquet", stdout=StringIO(), **small)
+    settings.KREDITAX_DASK_SCHEDULER = cluster.scheduler_address
+
+    with pytest.raises(CommandError) as spread:
+        call_command("train_model", data=parts, engine="dask", stdout=StringIO(), **small)
+
+    message = str(local.value).split(": ", 1)[1]
+    assert message.startswith("The training data cannot be encoded: ")
+    assert str(spread.value).split(": ", 1)[1] == message
+    assert list(TrainingRun.objects.values_list("status", flat=True)) == ["FAILED"] * 2
+    assert not any(Path(settings.KREDITAX_ARTIFACT_DIR).glob("*"))
+    assert champion_version() is None
