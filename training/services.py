@@ -187,8 +187,9 @@ def model_version_train(
     ``n_threads`` always comes from ``KREDITAX_TRAINING_THREADS``. ``spec_path``: a
     lender's dataset spec (``credit_ml.spec``); without it the file must follow the
     built-in Indonesian schema. ``params`` (``train_config_build``'s, as the command and
-    the API give them) instead of ``config``. ``engine``: ``"local"`` or ``"dask"`` (the
-    boosters fitted on the cluster of ``KREDITAX_DASK_SCHEDULER``). Raises
+    the API give them) instead of ``config``. ``engine``: ``"local"`` or ``"dask"`` (trained
+    on the cluster of ``KREDITAX_DASK_SCHEDULER``, ``model_version_fit``; ``data_path`` may
+    then be a folder of Parquet parts). Raises
     ``TrainingRefused`` (nothing written) for an unknown algorithm or engine, a missing file,
     bad parameters or an unusable spec.
     """
