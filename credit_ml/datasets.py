@@ -120,6 +120,20 @@ def read_dataset(path: Path, *, schema: ApplicationSchema = INDONESIAN_SCHEMA) -
     return apply_dtypes(frame, schema)
 
 
+def is_parquet_input(path: Path) -> bool:
+    """A Parquet file, or a folder holding Parquet parts (what Dask workers can read)."""
+    if path.is_file():
+        return path.suffix.lower() in PARQUET_SUFFIXES
+    return path.is_dir() and bool(parquet_parts(path))
+
+
+def parquet_parts(path: Path) -> list[Path]:
+    """The file itself, or a folder's ``.parquet``/``.pq`` parts in name order."""
+    if path.is_file():
+        return [path]
+    return sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in PARQUET_SUFFIXES)
+
+
 def write_dataset(frame: pd.DataFrame, path: Path) -> None:
     """Write ``frame`` as CSV or Parquet (by extension), without its index.
 
@@ -189,10 +203,21 @@ def _comparable(column: pd.Series) -> pd.Series:
 def missing_shares(frame: pd.DataFrame, schema: ApplicationSchema) -> dict[str, float]:
     """Share (0..1) of rows with no value, per application field of ``schema`` in ``frame``
     (identity fields left out), in schema order."""
-    if len(frame) == 0:
-        return {}
+    return shares_of_rows(missing_counts(frame, schema), len(frame))
+
+
+def missing_counts(frame: pd.DataFrame, schema: ApplicationSchema) -> dict[str, int]:
+    """Rows with no value per field, as ``missing_shares`` counts them; counts of row sets
+    add up, so a Dask cluster can sum its partitions'."""
     return {
-        spec.name: float(frame[spec.name].isna().mean())
+        spec.name: int(frame[spec.name].isna().sum())
         for spec in schema.fields
         if spec.is_feature_kind and spec.name in frame.columns
     }
+
+
+def shares_of_rows(counts: dict[str, int], rows: int) -> dict[str, float]:
+    """``missing_shares`` from ``missing_counts`` over ``rows`` rows ({} for no rows)."""
+    if rows == 0:
+        return {}
+    return {name: count / rows for name, count in counts.items()}

@@ -350,11 +350,28 @@ def training_baseline(
 ) -> ModelBaseline:
     """The baseline of a training run: every field over the whole training ``frame``; the
     score and the mean contributions over the holdout (the rows the model did not fit)."""
+    return _trained_baseline(
+        result, frame, frame.take(result.test_index[:CONTRIBUTION_ROWS]), schema
+    )
+
+
+def holdout_sample_baseline(
+    result: TrainingResult, sample: pd.DataFrame, *, schema: ApplicationSchema
+) -> ModelBaseline:
+    """``training_baseline`` for a caller that never holds the training frame (the Dask
+    engine): every field over ``sample``, a uniform sample of the holdout's rows (which are
+    a stratified sample of the data), instead of over the whole frame; the score over the
+    whole holdout and the mean contributions over the sample's first rows."""
+    return _trained_baseline(result, sample, sample.iloc[:CONTRIBUTION_ROWS], schema)
+
+
+def _trained_baseline(
+    result: TrainingResult, fields: pd.DataFrame, rows: pd.DataFrame, schema: ApplicationSchema
+) -> ModelBaseline:
     scaling = result.config.scaling
-    rows = frame.take(result.test_index[:CONTRIBUTION_ROWS])
     encoded = result.encoder.transform(rows)
     return model_baseline(
-        frame,
+        fields,
         schema=schema,
         scores=scaling.scores(result.pd_holdout),
         contributions=mean_contributions(

@@ -335,6 +335,10 @@ class Encoder:
         return encoder
 
 
+#: Per categorical model field, how often each text value occurs (``category_counts``).
+CategoryCounts = dict[str, dict[str, int]]
+
+
 def fit_encoder(
     frame: pd.DataFrame,
     *,
@@ -348,16 +352,61 @@ def fit_encoder(
     the order of ``FieldSpec.choices`` (values outside the choices follow, sorted).
     ``derive_features`` raises ``FeatureInputError`` on zero or missing income.
     Model inputs are ``schema.model_fields`` (no identity, no excluded protected field)
-    followed by ``schema.derived``.
+    followed by ``schema.derived``. The same as ``encoder_from_counts`` of
+    ``category_counts(frame)``, which is how a Dask cluster learns it from its partitions.
     """
+    if min_frequency < 1:
+        raise ValueError("min_frequency must be at least 1.")
+    return encoder_from_counts(
+        category_counts(frame, schema=schema),
+        schema=schema,
+        feature_config=feature_config,
+        min_frequency=min_frequency,
+    )
+
+
+def category_counts(frame: pd.DataFrame, *, schema: ApplicationSchema) -> CategoryCounts:
+    """How often each text value occurs in each categorical model field of ``frame``
+    (missing and non-text values left out); counts of row sets add up (``add_counts``)."""
+    counts: CategoryCounts = {}
+    for spec in schema.model_fields:
+        if spec.kind is not FieldKind.CATEGORICAL:
+            continue
+        if spec.name not in frame.columns:
+            raise EncodingError(f"Missing columns: {spec.name}.")
+        seen = frame[spec.name].dropna().value_counts()
+        counts[spec.name] = {v: int(n) for v, n in seen.items() if isinstance(v, str)}
+    return counts
+
+
+def add_counts(*parts: CategoryCounts) -> CategoryCounts:
+    """The category counts of the union of the row sets the ``parts`` were counted on."""
+    total: CategoryCounts = {}
+    for part in parts:
+        for name, seen in part.items():
+            into = total.setdefault(name, {})
+            for value, n in seen.items():
+                into[value] = into.get(value, 0) + n
+    return total
+
+
+def encoder_from_counts(
+    counts: CategoryCounts,
+    *,
+    schema: ApplicationSchema,
+    feature_config: FeatureConfig,
+    min_frequency: int = 1,
+) -> Encoder:
+    """The encoder ``fit_encoder`` learns from training rows whose ``category_counts``
+    are ``counts``."""
     if min_frequency < 1:
         raise ValueError("min_frequency must be at least 1.")
     fields: list[EncodedField] = []
     for spec in schema.model_fields:
         if spec.kind is FieldKind.CATEGORICAL:
-            if spec.name not in frame.columns:
+            if spec.name not in counts:
                 raise EncodingError(f"Missing columns: {spec.name}.")
-            categories = _learn_categories(frame[spec.name], spec.choices, min_frequency)
+            categories = _learn_categories(counts[spec.name], spec.choices, min_frequency)
             fields.append(EncodedField(spec.name, CATEGORICAL, categories))
         elif spec.kind is FieldKind.ORDINAL:
             fields.append(EncodedField(spec.name, ORDINAL, spec.choices))
@@ -374,10 +423,9 @@ def fit_encoder(
 
 
 def _learn_categories(
-    column: pd.Series, choices: tuple[str, ...], min_frequency: int
+    counts: Mapping[str, int], choices: tuple[str, ...], min_frequency: int
 ) -> tuple[str, ...]:
-    counts = column.dropna().value_counts()
-    kept = [v for v, count in counts.items() if isinstance(v, str) and count >= min_frequency]
+    kept = [value for value, count in counts.items() if count >= min_frequency]
     rank = {choice: i for i, choice in enumerate(choices)}
     return tuple(sorted(kept, key=lambda value: (rank.get(value, len(rank)), value)))
 

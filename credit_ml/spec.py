@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import yaml
 
@@ -408,33 +409,45 @@ def read_training_frame(path: Path, spec: DatasetSpec) -> pd.DataFrame:
     path = Path(path)
     if not path.is_file():
         raise TrainingDataError(f"Training data not found: {path}")
-    _check_header(read_header(path), spec, path.name)
-    frame = _read(path)
-    if len(frame) < spec.min_rows:
-        raise TrainingDataError(
-            f"{path.name} has {len(frame)} rows; the spec asks for at least {spec.min_rows}."
-        )
+    check_header(read_header(path), spec, path.name)
+    frame = read_lender_file(path)
+    check_min_rows(len(frame), spec, path.name)
     return prepare_frame(frame, spec)
 
 
-def prepare_frame(frame: pd.DataFrame, spec: DatasetSpec) -> pd.DataFrame:
+def check_min_rows(rows: int, spec: DatasetSpec, filename: str) -> None:
+    """Refuse a file of fewer than ``spec.min_rows`` rows."""
+    if rows < spec.min_rows:
+        raise TrainingDataError(
+            f"{filename} has {rows} rows; the spec asks for at least {spec.min_rows}."
+        )
+
+
+def prepare_frame(
+    frame: pd.DataFrame, spec: DatasetSpec, *, first_row: int = 0, whole: bool = True
+) -> pd.DataFrame:
     """Type the spec's columns of an already-read frame and map the target to 0/1.
 
     Cells holding one of ``spec.missing_values`` (compared as trimmed text) become
     missing first; a feature or protected column with ``missing: refused`` must then have
-    none, and the target never may.
+    none, and the target never may. ``first_row``: the position of the frame's first row
+    in the file (messages name data rows by position in the file); ``whole=False`` for
+    part of a file (a Dask partition): whether the target has both classes is then the
+    caller's check (``check_target_classes`` on all parts' counts).
     """
     frame = _with_markers_missing(frame, spec)
     out = frame.copy()
     out[spec.target] = _target(frame[spec.target], spec)
+    if whole:
+        check_target_classes(np.bincount(out[spec.target], minlength=2), spec)
     for column in (*spec.features, *spec.protected):
-        out[column.name] = _typed(frame[column.name], column)
+        out[column.name] = _typed(frame[column.name], column, first_row)
         if column.missing == MISSING_REFUSED:
-            _refuse_gaps(out[column.name], column.name)
+            _refuse_gaps(out[column.name], column.name, first_row)
     for name in spec.drop:
         out[name] = frame[name].astype("str").where(frame[name].notna())
     if spec.weight:
-        out[spec.weight] = _numeric(frame[spec.weight], spec.weight)
+        out[spec.weight] = _numeric(frame[spec.weight], spec.weight, first_row)
     return out
 
 
@@ -459,17 +472,19 @@ def _with_markers_missing(frame: pd.DataFrame, spec: DatasetSpec) -> pd.DataFram
     return out
 
 
-def _refuse_gaps(column: pd.Series, name: str) -> None:
+def _refuse_gaps(column: pd.Series, name: str, first_row: int = 0) -> None:
     gaps = column.isna().to_numpy()
     if gaps.any():
-        row = int(np.flatnonzero(gaps)[0])
+        row = first_row + int(np.flatnonzero(gaps)[0])
         raise TrainingDataError(
             f"Column '{name}' is missing in {int(gaps.sum())} row(s), e.g. data row "
             f"{row + 1}, but the spec says 'missing: refused'."
         )
 
 
-def _read(path: Path) -> pd.DataFrame:
+def read_lender_file(path: Path) -> pd.DataFrame:
+    """A lender's CSV (every cell as text, only an empty cell missing) or Parquet file, as
+    read before ``prepare_frame``; raises ``TrainingDataError``."""
     try:
         if path.suffix.lower() in (".parquet", ".pq"):
             return pd.read_parquet(path)
@@ -478,7 +493,9 @@ def _read(path: Path) -> pd.DataFrame:
         raise TrainingDataError(f"{path.name}: cannot be read: {exc}") from exc
 
 
-def _check_header(header: Sequence[str], spec: DatasetSpec, filename: str) -> None:
+def check_header(header: Sequence[str], spec: DatasetSpec, filename: str) -> None:
+    """Refuse a header with duplicate columns, or columns missing from or unknown to the
+    spec (``read_training_frame``'s first check)."""
     repeated = sorted(name for name, count in Counter(header).items() if count > 1)
     if repeated:
         raise TrainingDataError(f"{filename} has duplicate columns: {', '.join(repeated)}.")
@@ -498,19 +515,22 @@ def _target(column: pd.Series, spec: DatasetSpec) -> pd.Series:
         raise TrainingDataError(
             f"The target '{spec.target}' is missing in {int(column.isna().sum())} row(s)."
         )
-    y = column.map(_plain).isin(spec.default_values).astype(np.int8)
-    if y.nunique() < 2:
-        only = "defaults" if y.iloc[0] == 1 else "non-defaults"
+    return column.map(_plain).isin(spec.default_values).astype(np.int8)
+
+
+def check_target_classes(counts: npt.NDArray[np.intp], spec: DatasetSpec) -> None:
+    """Refuse a mapped target whose label ``counts`` (non-defaults, defaults) lack a class."""
+    if counts.min() == 0:
+        only = "defaults" if counts[1] > 0 else "non-defaults"
         raise TrainingDataError(
             f"The target '{spec.target}' has only one class ({only}); "
             f"default values are {list(spec.default_values)}."
         )
-    return y
 
 
-def _typed(column: pd.Series, spec: ColumnSpec) -> pd.Series:
+def _typed(column: pd.Series, spec: ColumnSpec, first_row: int = 0) -> pd.Series:
     if spec.kind == "numeric":
-        return _numeric(column, spec.name)
+        return _numeric(column, spec.name, first_row)
     text = column.map(_plain, na_action="ignore").astype("object")
     if spec.kind == "ordinal":
         outside = sorted(set(text.dropna()) - set(spec.order))
@@ -521,13 +541,13 @@ def _typed(column: pd.Series, spec: ColumnSpec) -> pd.Series:
     return text
 
 
-def _numeric(column: pd.Series, name: str) -> pd.Series:
+def _numeric(column: pd.Series, name: str, first_row: int = 0) -> pd.Series:
     numbers = pd.to_numeric(column, errors="coerce").astype("float64")
     bad = column.notna() & numbers.isna()
     if bad.any():
         row = int(np.flatnonzero(bad.to_numpy())[0])
         raise TrainingDataError(
             f"Column '{name}' is numeric but holds text, e.g. {column.iloc[row]!r} "
-            f"in data row {row + 1} ({int(bad.sum())} such row(s))."
+            f"in data row {first_row + row + 1} ({int(bad.sum())} such row(s))."
         )
     return numbers

@@ -193,8 +193,9 @@ class TrainingResult:
     (float64) for the report; ``test_index``: the holdout rows' positions in the frame,
     ascending, aligned with both. ``timings``: seconds per stage. ``fairness``:
     ``credit_ml.fairness.fairness_report`` of the holdout, per protected field present.
-    ``baseline``: the monitoring baseline (``credit_ml.monitoring.training_baseline``), set by
-    the caller that still holds the training frame; saved with the artifact when present.
+    ``baseline``: the monitoring baseline (``credit_ml.monitoring.training_baseline``, or
+    ``holdout_sample_baseline`` on a Dask cluster), set by the caller; saved with the
+    artifact when present.
     """
 
     encoder: Encoder
@@ -244,6 +245,15 @@ def validate_training_frame(frame: pd.DataFrame, schema: ApplicationSchema) -> n
     """Check the frame and return the target as int8; raise ``TrainingDataError``."""
     if len(frame) == 0:
         raise TrainingDataError("The training data has no rows.")
+    y = target_labels(frame, schema)
+    check_both_classes(np.bincount(y, minlength=2), schema.target)
+    return y
+
+
+def target_labels(frame: pd.DataFrame, schema: ApplicationSchema) -> npt.NDArray[np.int8]:
+    """The target of some rows as int8 0/1, their columns checked; the checks of
+    ``validate_training_frame`` that hold row by row (a Dask partition's), so not whether
+    both classes occur. Raises ``TrainingDataError``."""
     if schema.target not in frame.columns:
         raise TrainingDataError(f"The target column '{schema.target}' is missing.")
     missing = [name for name in _input_columns(schema) if name not in frame.columns]
@@ -252,7 +262,7 @@ def validate_training_frame(frame: pd.DataFrame, schema: ApplicationSchema) -> n
     return _target(frame[schema.target], schema.target)
 
 
-def _target(column: pd.Series, name: str) -> np.ndarray:
+def _target(column: pd.Series, name: str) -> npt.NDArray[np.int8]:
     try:
         values = column.to_numpy(dtype=np.float64, na_value=np.nan)
     except (TypeError, ValueError):
@@ -260,9 +270,13 @@ def _target(column: pd.Series, name: str) -> np.ndarray:
     if not np.all((values == 0) | (values == 1)):
         raise TrainingDataError(f"The target '{name}' must hold only 0 and 1 (no missing).")
     y: npt.NDArray[np.int8] = values.astype(np.int8)
-    if y.min() == y.max():
-        raise TrainingDataError(f"The target '{name}' needs both defaults (1) and goods (0).")
     return y
+
+
+def check_both_classes(counts: npt.NDArray[np.intp], name: str) -> None:
+    """Refuse a target whose label ``counts`` (goods, defaults) lack a class."""
+    if counts.min() == 0:
+        raise TrainingDataError(f"The target '{name}' needs both defaults (1) and goods (0).")
 
 
 # ---- decision thresholds -------------------------------------------------------------
@@ -383,18 +397,63 @@ def train_model(
     clock.lap("final_fit")
     report("evaluating on the holdout", 0.95)
     holdout = _evaluate(encoder, booster, data.take(test_idx), y[test_idx], config)
-    config = config_with_thresholds(config, holdout.pd)
-    fairness = fairness_report(
-        frame.take(test_idx), holdout.pd, schema=schema, thresholds=config.thresholds
+    result = trained_result(
+        Fitted(encoder, booster, monotone, config, schema),
+        holdout,
+        frame.take(test_idx),
+        cv_aucs,
+        Sizes(len(frame), len(train_idx), len(test_idx), float(y.mean())),
+        test_index=test_idx,
     )
     clock.lap("evaluate")
     report("done", 1.0)
+    return replace(result, timings=clock.laps)
+
+
+@dataclass(frozen=True)
+class Fitted:
+    """The final encoder and booster, the constraints used, the run's config and schema."""
+
+    encoder: Encoder
+    booster: Booster
+    monotone: tuple[int, ...]
+    config: TrainConfig
+    schema: ApplicationSchema
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """Rows in all, in training, in the holdout, and the share of defaults in all."""
+
+    rows: int
+    train: int
+    test: int
+    default_rate: float
+
+
+def trained_result(
+    fitted: Fitted,
+    holdout: Holdout,
+    protected: pd.DataFrame,
+    cv_aucs: list[float],
+    sizes: Sizes,
+    *,
+    test_index: npt.NDArray[np.intp],
+) -> TrainingResult:
+    """The ``TrainingResult`` of a fitted model and its holdout evaluation: the cut-offs
+    chosen from target rates on the holdout PDs, decision bands, and the fairness report
+    over ``protected`` (the holdout rows, aligned with its PDs, with their protected
+    fields)."""
+    config = config_with_thresholds(fitted.config, holdout.pd)
+    fairness = fairness_report(
+        protected, holdout.pd, schema=fitted.schema, thresholds=config.thresholds
+    )
     return TrainingResult(
-        encoder=encoder,
-        booster=booster,
+        encoder=fitted.encoder,
+        booster=fitted.booster,
         config=config,
-        schema_version=schema.version,
-        monotone_constraints=monotone or (0,) * len(encoder.columns),
+        schema_version=fitted.schema.version,
+        monotone_constraints=fitted.monotone or (0,) * len(fitted.encoder.columns),
         metrics={
             **holdout.metrics,
             **_cv_summary(cv_aucs),
@@ -404,18 +463,19 @@ def train_model(
         importance=holdout.importance,
         y_holdout=holdout.y,
         pd_holdout=holdout.pd,
-        n_rows=len(frame),
-        n_train=len(train_idx),
-        n_test=len(test_idx),
-        default_rate=float(y.mean()),
-        test_index=test_idx,
-        timings=clock.laps,
+        n_rows=sizes.rows,
+        n_train=sizes.train,
+        n_test=sizes.test,
+        default_rate=sizes.default_rate,
+        test_index=test_index,
         fairness=fairness,
     )
 
 
 @dataclass(frozen=True)
-class _Holdout:
+class Holdout:
+    """A holdout's labels, PDs, metrics, calibration and importance."""
+
     y: npt.NDArray[np.int8]
     pd: npt.NDArray[np.float64]
     metrics: dict[str, Any]
@@ -447,7 +507,7 @@ def _fit(
     """Encoder and booster fitted on ``train`` only; the constraints used (() if none)."""
     encoder = _fit_encoder(train, schema, config)
     monotone = encoder.monotone_constraints(schema) if config.use_monotone else ()
-    x = _encode(encoder, train)
+    x = encode_rows(encoder, train)
     booster = (fit or fit_booster)(x, y, config=config, monotone=monotone, weights=weights)
     return encoder, booster, monotone
 
@@ -460,6 +520,14 @@ def sample_weights(
     Weights shape the fit only; holdout and CV metrics stay unweighted, so they describe the
     applications as they come.
     """
+    weights = row_weights(frame, schema)
+    if weights is not None:
+        check_some_weight(float(weights.sum()), schema)
+    return weights
+
+
+def row_weights(frame: pd.DataFrame, schema: ApplicationSchema) -> npt.NDArray[np.float32] | None:
+    """``sample_weights`` of some rows (a Dask partition's): each checked, not their sum."""
     if schema.weight is None:
         return None
     if schema.weight not in frame.columns:
@@ -472,20 +540,37 @@ def sample_weights(
         raise TrainingDataError(
             f"The weight column '{schema.weight}' must hold finite, non-negative numbers."
         )
-    if not np.any(weights > 0):
-        raise TrainingDataError(f"The weight column '{schema.weight}' is zero everywhere.")
     weights32: npt.NDArray[np.float32] = weights.astype(np.float32)
     return weights32
 
 
+def check_some_weight(total: float, schema: ApplicationSchema) -> None:
+    """Refuse weights (finite, non-negative) that add up to ``total`` = 0."""
+    if not total > 0:
+        raise TrainingDataError(f"The weight column '{schema.weight}' is zero everywhere.")
+
+
 def _evaluate(
     encoder: Encoder, booster: Booster, test: pd.DataFrame, y: np.ndarray, config: TrainConfig
-) -> _Holdout:
+) -> Holdout:
     """Holdout metrics and calibration, and mean |SHAP| on at most IMPORTANCE_ROWS rows."""
-    x = _encode(encoder, test)
+    x = encode_rows(encoder, test)
     pd_test = predict_pd(booster, x, n_threads=config.n_threads)
-    shap_rows = explain.contributions(booster, x[:IMPORTANCE_ROWS], n_threads=config.n_threads)
-    return _Holdout(
+    return holdout_evaluation(encoder, booster, y, pd_test, x[:IMPORTANCE_ROWS], config)
+
+
+def holdout_evaluation(
+    encoder: Encoder,
+    booster: Booster,
+    y: np.ndarray,
+    pd_test: npt.NDArray[np.float64],
+    x_first: Matrix,
+    config: TrainConfig,
+) -> Holdout:
+    """The holdout's metrics and calibration from its labels ``y`` and PDs ``pd_test``, and
+    mean |SHAP| on ``x_first``: its first rows, encoded (at most ``IMPORTANCE_ROWS``)."""
+    shap_rows = explain.contributions(booster, x_first, n_threads=config.n_threads)
+    return Holdout(
         y=y,
         pd=pd_test,
         metrics=dict(evaluation.binary_metrics(y, pd_test)),
@@ -553,20 +638,32 @@ def holdout_rows(
 
 
 def _holdout_split(y: np.ndarray, config: TrainConfig) -> tuple[np.ndarray, np.ndarray]:
-    counts = np.bincount(y, minlength=2)
+    check_class_sizes(np.bincount(y, minlength=2), config)
+    indices = np.arange(y.size)
+    train_idx, test_idx = train_test_split(
+        indices, test_size=config.test_size, stratify=y, random_state=config.seed
+    )
+    check_split_sizes(np.bincount(y[train_idx]), np.bincount(y[test_idx]), config)
+    return np.sort(train_idx), np.sort(test_idx)
+
+
+def check_class_sizes(counts: npt.NDArray[np.intp], config: TrainConfig) -> None:
+    """Refuse label ``counts`` (goods, defaults) too small for a holdout and the folds."""
     needed = max(2, config.folds) + 1
     if counts.min() < needed:
         raise TrainingDataError(
             f"Too few rows of the rarer class ({int(counts.min())}); at least {needed} "
             f"are needed for a holdout and {config.folds} folds."
         )
-    indices = np.arange(y.size)
-    train_idx, test_idx = train_test_split(
-        indices, test_size=config.test_size, stratify=y, random_state=config.seed
-    )
-    if np.unique(y[test_idx]).size < 2 or np.bincount(y[train_idx]).min() < max(config.folds, 1):
+
+
+def check_split_sizes(
+    train: npt.NDArray[np.intp], test: npt.NDArray[np.intp], config: TrainConfig
+) -> None:
+    """Refuse a split whose holdout lacks a class or whose training rows (label counts
+    ``train``) have fewer of a class than there are folds."""
+    if np.count_nonzero(test) < 2 or train.min() < max(config.folds, 1):
         raise TrainingDataError("The holdout split left a class too small; add more rows.")
-    return np.sort(train_idx), np.sort(test_idx)
 
 
 def _fit_encoder(frame: pd.DataFrame, schema: ApplicationSchema, config: TrainConfig) -> Encoder:
@@ -578,7 +675,8 @@ def _fit_encoder(frame: pd.DataFrame, schema: ApplicationSchema, config: TrainCo
     )
 
 
-def _encode(encoder: Encoder, frame: pd.DataFrame) -> Matrix:
+def encode_rows(encoder: Encoder, frame: pd.DataFrame) -> Matrix:
+    """``encoder.transform(frame)``; what cannot be encoded raises ``TrainingDataError``."""
     try:
         return encoder.transform(frame)
     except ValueError as exc:  # EncodingError, FeatureInputError (e.g. zero income)
@@ -628,7 +726,7 @@ def _fold_auc(
     booster_fit: BoosterFit | None = None,
 ) -> float:
     encoder, booster, _ = _fit(fit, y_fit, schema, config, weights, booster_fit)  # own encoder
-    pd_val = predict_pd(booster, _encode(encoder, val), n_threads=config.n_threads)
+    pd_val = predict_pd(booster, encode_rows(encoder, val), n_threads=config.n_threads)
     return evaluation.binary_metrics(y_val, pd_val)["auc"]
 
 

@@ -232,7 +232,10 @@ class ModelAliasChangeAdmin(ReadOnlyAdmin):
 
 
 class TrainingRunStartForm(forms.Form):
-    data_path = forms.CharField(max_length=1000, help_text="A file inside the data directory.")
+    data_path = forms.CharField(
+        max_length=1000,
+        help_text="A file inside the data directory (Dask engine: also a folder of Parquet parts).",
+    )
     algorithm = forms.ChoiceField(choices=ModelVersion.Algorithm.choices)
     params = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 4}),

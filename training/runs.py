@@ -26,7 +26,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError as KombuOperationalError
 
-from credit_ml.datasets import file_sha256
+from credit_ml.datasets import file_sha256, is_parquet_input
+from credit_ml.portfolio import path_sha256
 from credit_ml.spec import DatasetSpec
 from credit_ml.training import TrainConfig
 from registry.models import ModelVersion
@@ -130,7 +131,7 @@ def training_run_create(
     """Check the request and create a QUEUED run, enqueued nowhere (``training_run_start``
     enqueues; ``model_version_train`` executes it in-process). Raises ``TrainingRefused``
     (nothing written) as ``training_run_start`` does."""
-    _refuse_unusable(data_path=data_path, algorithm=algorithm)
+    _refuse_unusable(data_path=data_path, algorithm=algorithm, engine=engine)
     _refuse_engine(engine=engine, algorithm=algorithm)
     spec = dataset_spec_load(spec_path=spec_path)
     train_config_build(algorithm=algorithm, params=params, spec=spec)
@@ -138,7 +139,7 @@ def training_run_create(
         algorithm=algorithm,
         params=json_safe(dict(params)),
         data_path=str(data_path),
-        data_sha256=file_sha256(data_path),
+        data_sha256=data_sha256(data_path),
         spec_path=str(spec_path) if spec_path is not None else "",
         requested_by=requested_by,
         celery_task_id=task_id,
@@ -159,12 +160,20 @@ def _refuse_engine(*, engine: str, algorithm: str) -> None:
 ENGINES = ("local", "dask")
 
 
-def _refuse_unusable(*, data_path: Path, algorithm: str) -> None:
+def _refuse_unusable(*, data_path: Path, algorithm: str, engine: str) -> None:
     if algorithm not in ModelVersion.Algorithm.values:
         choices = ", ".join(ModelVersion.Algorithm.values)
         raise TrainingRefused(f"Unknown algorithm {algorithm!r}; choose one of: {choices}.")
+    if data_path.is_dir() and engine == "dask" and is_parquet_input(data_path):
+        return  # a folder of Parquet parts, read by the Dask workers
     if not data_path.is_file():
         raise TrainingRefused(f"Training data not found: {data_path}")
+
+
+def data_sha256(path: Path) -> str:
+    """The SHA-256 of a data file's bytes, or of a folder of Parquet parts (each part's
+    name and SHA-256, ``credit_ml.portfolio.path_sha256``)."""
+    return file_sha256(path) if path.is_file() else path_sha256(path)
 
 
 def _execute_in_thread(run: TrainingRun) -> None:
@@ -243,7 +252,7 @@ def training_run_execute(*, run_id: int) -> TrainingRun:
     try:
         every = settings.KREDITAX_TRAINING_HEARTBEAT_SECONDS
         with Heartbeat(TrainingRun, run_id=run.pk, every=every):
-            if file_sha256(Path(run.data_path)) != run.data_sha256:
+            if data_sha256(Path(run.data_path)) != run.data_sha256:
                 raise DataChanged()
             trained = model_version_fit(
                 version=version,

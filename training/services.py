@@ -30,10 +30,10 @@ from credit_ml.artifacts import (
     ArtifactExistsError,
     save_artifact,
 )
-from credit_ml.datasets import DatasetError, missing_shares, read_dataset
+from credit_ml.datasets import DatasetError, is_parquet_input, missing_shares, read_dataset
 from credit_ml.evaluation import binary_metrics
 from credit_ml.features import FeatureInputError
-from credit_ml.monitoring import training_baseline
+from credit_ml.monitoring import holdout_sample_baseline, training_baseline
 from credit_ml.scaling import DecisionThresholds
 from credit_ml.schema import INDONESIAN_SCHEMA, ApplicationSchema
 from credit_ml.spec import DatasetSpec, DatasetSpecError, load_spec, read_training_frame
@@ -50,6 +50,7 @@ from registry.selectors import model_version_get
 from registry.services import labelled_frame_read, model_version_load
 
 if TYPE_CHECKING:
+    from distributed import Client
     from django.contrib.auth.models import User
 
 logger = logging.getLogger(__name__)
@@ -186,8 +187,9 @@ def model_version_train(
     ``n_threads`` always comes from ``KREDITAX_TRAINING_THREADS``. ``spec_path``: a
     lender's dataset spec (``credit_ml.spec``); without it the file must follow the
     built-in Indonesian schema. ``params`` (``train_config_build``'s, as the command and
-    the API give them) instead of ``config``. ``engine``: ``"local"`` or ``"dask"`` (the
-    boosters fitted on the cluster of ``KREDITAX_DASK_SCHEDULER``). Raises
+    the API give them) instead of ``config``. ``engine``: ``"local"`` or ``"dask"`` (trained
+    on the cluster of ``KREDITAX_DASK_SCHEDULER``, ``model_version_fit``; ``data_path`` may
+    then be a folder of Parquet parts). Raises
     ``TrainingRefused`` (nothing written) for an unknown algorithm or engine, a missing file,
     bad parameters or an unusable spec.
     """
@@ -278,21 +280,21 @@ def model_version_fit(
 
     ``progress(stage, fraction)`` may raise to stop the run (cancellation); the caller
     then marks the version failed, which removes any partial artifact. ``engine="dask"``
-    fits the boosters on the cluster of ``KREDITAX_DASK_SCHEDULER`` (``_train_on_dask``);
-    the version then records the engine, the cluster's size and the partitioning.
+    trains on the cluster of ``KREDITAX_DASK_SCHEDULER``: from Parquet (a file or a folder
+    of parts) the workers read the data and this process never holds it
+    (``_train_from_parquet_on_dask``); a CSV file is read here and only the boosters are
+    fitted on the cluster (``_train_on_dask``). The version then records the engine, the
+    cluster's size, the partitioning and who read the data.
     """
-    frame = training_frame_read(data_path=data_path, spec=spec)
     schema = spec.schema() if spec is not None else INDONESIAN_SCHEMA
-    if engine == "dask":
-        result = _train_on_dask(frame, schema=schema, config=config, progress=progress)
+    if engine == "dask" and is_parquet_input(data_path):
+        result = _train_from_parquet_on_dask(
+            data_path, schema=schema, spec=spec, config=config, progress=progress
+        )
     else:
-        result = train_model(frame, schema=schema, config=config, progress=progress)
-    # Kept with the metrics (manifest and registry), so the reports can show them.
-    result = dataclasses.replace(
-        result,
-        metrics={**result.metrics, "missing_share": missing_shares(frame, schema)},
-        baseline=training_baseline(result, frame, schema=schema),
-    )
+        result = _train_in_process(
+            data_path, schema=schema, spec=spec, config=config, progress=progress, engine=engine
+        )
     progress("saving the artifact", 0.97)
     root = Path(settings.KREDITAX_ARTIFACT_DIR)
     root.mkdir(parents=True, exist_ok=True)
@@ -307,9 +309,43 @@ def model_version_fit(
         artifact_path=Path(saved.path),
         artifact_sha256=saved.sha256,
         metrics=json_safe({**result.metrics, "fairness": result.fairness}),
-        data_rows=len(frame),
+        data_rows=result.n_rows,
         baseline=result.baseline.to_dict() if result.baseline is not None else None,
     )
+
+
+def _train_in_process(
+    data_path: Path,
+    *,
+    schema: ApplicationSchema,
+    spec: DatasetSpec | None,
+    config: TrainConfig,
+    progress: Progress,
+    engine: str,
+) -> TrainingResult:
+    """The data read into this process; trained here, or with the boosters fitted on the
+    cluster (``engine="dask"``); missing shares and the baseline over the whole frame."""
+    frame = training_frame_read(data_path=data_path, spec=spec)
+    if engine == "dask":
+        result = _train_on_dask(frame, schema=schema, config=config, progress=progress)
+    else:
+        result = train_model(frame, schema=schema, config=config, progress=progress)
+    # Kept with the metrics (manifest and registry), so the reports can show them.
+    return dataclasses.replace(
+        result,
+        metrics={**result.metrics, "missing_share": missing_shares(frame, schema)},
+        baseline=training_baseline(result, frame, schema=schema),
+    )
+
+
+def _dask_client() -> Client:
+    from credit_ml.distributed import connect
+
+    address = settings.KREDITAX_DASK_SCHEDULER
+    try:
+        return connect(address)
+    except (OSError, TimeoutError) as exc:
+        raise DaskTrainingFailed(f"Could not reach the Dask scheduler at {address}.") from exc
 
 
 def _train_on_dask(
@@ -318,19 +354,55 @@ def _train_on_dask(
     """``train_model`` with every booster fitted by ``xgboost.dask`` on the cluster, the rows
     cut into two blocks per worker; the engine, cluster and partitioning join the metrics."""
     from credit_ml.dask_training import DaskFit
-    from credit_ml.distributed import cluster_size, connect
+    from credit_ml.distributed import cluster_size
 
-    address = settings.KREDITAX_DASK_SCHEDULER
-    try:
-        client = connect(address)
-    except (OSError, TimeoutError) as exc:
-        raise DaskTrainingFailed(f"Could not reach the Dask scheduler at {address}.") from exc
-    with client:
+    with _dask_client() as client:
         cluster = cluster_size(client)
         fit = DaskFit(client=client, partitions=2 * max(cluster["workers"], 1))
         result = train_model(frame, schema=schema, config=config, progress=progress, fit=fit)
-    engine = {"engine": "dask", "cluster": cluster, "partitions": fit.partitions}
+    engine = {
+        "engine": "dask",
+        "cluster": cluster,
+        "partitions": fit.partitions,
+        "data_read": "training process",
+    }
     return dataclasses.replace(result, metrics={**result.metrics, **engine})
+
+
+def _train_from_parquet_on_dask(
+    data_path: Path,
+    *,
+    schema: ApplicationSchema,
+    spec: DatasetSpec | None,
+    config: TrainConfig,
+    progress: Progress,
+) -> TrainingResult:
+    """``credit_ml.dask_pipeline.train_on_cluster``: the workers read, check, split and
+    encode the Parquet parts. The missing shares come from the workers' counts over all
+    rows; the monitoring baseline from a uniform sample of the holdout (at most
+    ``BASELINE_ROWS`` rows, ``holdout_sample_baseline``), as no process holds every row."""
+    from credit_ml.dask_pipeline import parquet_source, train_on_cluster
+    from credit_ml.dask_training import DaskFit
+    from credit_ml.distributed import cluster_size
+
+    source = parquet_source(data_path, schema=schema, spec=spec)
+    with _dask_client() as client:
+        cluster = cluster_size(client)
+        fit = DaskFit(client=client, partitions=len(source.files))
+        trained = train_on_cluster(fit, source, config=config, progress=progress)
+    result = trained.result
+    engine = {
+        "engine": "dask",
+        "cluster": cluster,
+        "partitions": trained.partitions,
+        "data_read": "workers",
+        "baseline_rows": len(trained.sample),
+    }
+    return dataclasses.replace(
+        result,
+        metrics={**result.metrics, "missing_share": trained.missing_share, **engine},
+        baseline=holdout_sample_baseline(result, trained.sample, schema=schema),
+    )
 
 
 def model_version_mark_ready(*, version: ModelVersion, trained: TrainedArtifact) -> None:

@@ -38,7 +38,10 @@ class TrainingRunStartSerializer(serializers.Serializer[Any]):
     engine = serializers.ChoiceField(
         choices=ENGINE_CHOICES,
         default="local",
-        help_text="dask: fit with xgboost.dask on the cluster of KREDITAX_DASK_SCHEDULER.",
+        help_text=(
+            "dask: train with xgboost.dask on the cluster of KREDITAX_DASK_SCHEDULER; Parquet "
+            "(a file or a folder of parts) is read by the workers."
+        ),
     )
 
     def validate_data_path(self, value: str) -> Path:

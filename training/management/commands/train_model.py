@@ -24,7 +24,12 @@ class Command(BaseCommand):
     help = "Train a model version on a labelled dataset and print its label and AUC."
 
     def add_arguments(self, parser: ArgumentParser) -> None:
-        parser.add_argument("--data", type=Path, required=True, help="a .csv or .parquet file")
+        parser.add_argument(
+            "--data",
+            type=Path,
+            required=True,
+            help="a .csv or .parquet file (--engine dask: also a folder of .parquet parts)",
+        )
         parser.add_argument("--algorithm", choices=ModelVersion.Algorithm.values, default="xgboost")
         parser.add_argument("--folds", type=int, help="cross-validation folds (0 = none)")
         parser.add_argument("--seed", type=int)
@@ -56,7 +61,8 @@ class Command(BaseCommand):
             "--engine",
             choices=("local", "dask"),
             default="local",
-            help="dask: fit with xgboost.dask on the cluster of KREDITAX_DASK_SCHEDULER",
+            help="dask: train with xgboost.dask on the cluster of KREDITAX_DASK_SCHEDULER "
+            "(Parquet is read by the workers)",
         )
         parser.add_argument(
             "--async",
