@@ -765,7 +765,7 @@ def _meets(kind: RuleKind, figure: FloatArray, limit: float) -> BoolArray: ...
 def _meets(kind: RuleKind, figure: float | FloatArray, limit: float) -> bool | BoolArray:
     """Whether ``figure`` is within the limit of a rule comparing one figure: at least a
     minimum, at most a maximum. The one comparison of the checks below and of their array
-    form (``_bare_columns``); NaN never meets a limit."""
+    form (``_check_columns``); NaN never meets a limit."""
     return figure >= limit if kind in _MINIMA else figure <= limit
 
 
@@ -1220,8 +1220,9 @@ class PolicyEvaluator:
 
     What depends only on the rule set and the date (the threshold in force, the results of
     rules not in force or not applicable, "in force since ...") is worked out once; the DSR
-    of all applications in array passes; a rule that compares one figure (age, platforms,
-    income, amount) reuses its result for the same figure. ``collected``: the field names
+    of all applications in array passes. With texts, a rule that compares one figure (age,
+    platforms, income, amount) reuses its result for the same figure; without, it compares
+    all applications' figures in one array pass. ``collected``: the field names
     the model's schema collects (None: all); a rule needing a field outside it
     (``RULE_FIELDS``) is reported not applicable. ``schema`` gives a counteroffer's bounds.
     """
