@@ -224,17 +224,18 @@ def _outcomes_of(
     manifest = model.manifest
     thresholds = batch.plan.thresholds or manifest.thresholds
     decided[rows], scores[rows] = values, manifest.scaling.scores(values)
-    for i, model_decision, grade in zip(
+    codes = policy.failed_codes()
+    for i, model_decision, grade, passed, review in zip(
         rows.tolist(),
         thresholds.decisions(values),
         manifest.grades.grades(values).tolist(),
+        policy.passed[rows].tolist(),
+        policy.review[rows].tolist(),
         strict=True,
     ):
-        outcome = policy.outcomes[i]
-        assert outcome is not None  # an application the rules refused has an error
-        decisions[i] = str(_ruled(model_decision, outcome))
+        decisions[i] = str(_ruled_by(model_decision, passed=passed, review=review))
         grades[i] = grade
-        failed[i] = tuple(result.code for result in outcome.results if not result.passed)
+        failed[i] = codes[i]
     return Outcomes(decided, scores, tuple(grades), tuple(decisions), tuple(failed), errors)
 
 
@@ -282,18 +283,26 @@ def decide_codes(
     rows = prepared.encoded.tolist()
     if scored is None or not rows:
         return result
-    plan = batch.plan
-    outcomes = [prepared.policy.outcomes[i] for i in rows]
+    plan, policy = batch.plan, prepared.policy
     model_decisions = scored.model_decision
     if plan.thresholds is not None:  # the rule set's cut-offs, not the model's
         model_decisions = tuple(plan.thresholds.decisions(scored.probability_of_default))
-    decisions = [_ruled(m, o) for m, o in zip(model_decisions, outcomes, strict=True)]
+    decisions = [
+        _ruled_by(m, passed=passed, review=review)
+        for m, passed, review in zip(
+            model_decisions,
+            policy.passed[prepared.encoded].tolist(),
+            policy.review[prepared.encoded].tolist(),
+            strict=True,
+        )
+    ]
     missing = np.array([[applications[i].get(g) is None for g in scored.groups] for i in rows])
+    ruled = policy.reason_codes() if plan.rule_reasons else None
     codes = plan.reasons.codes(
         scored.contributions,
         missing=missing.reshape(len(rows), len(scored.groups)),
         decisions=decisions,
-        policies=outcomes if plan.rule_reasons else None,
+        rules=None if ruled is None else [ruled[i] for i in rows],
     )
     for i, pd_value, score, grade, decision, reasons in zip(
         rows,
@@ -647,9 +656,17 @@ class _Batch:
 def _ruled(model_decision: Outcome, outcome: PolicyOutcome | None) -> Outcome:
     """The model's decision after the rules: REJECT when a rule failed, at least REVIEW
     when a rule could not be checked and the rule set says so (``PolicyOutcome.review``)."""
-    if outcome is None or not outcome.passed:
+    if outcome is None:
         return Outcome.REJECT
-    if outcome.review and model_decision == Outcome.APPROVE:
+    return _ruled_by(model_decision, passed=outcome.passed, review=outcome.review)
+
+
+def _ruled_by(model_decision: Outcome, *, passed: bool, review: bool) -> Outcome:
+    """``_ruled`` of an outcome that ``passed`` (``PolicyOutcome.passed``) and asks for
+    ``review`` or not (``PolicyOutcome.review``), as ``PolicyBatch`` gives them."""
+    if not passed:
+        return Outcome.REJECT
+    if review and model_decision == Outcome.APPROVE:
         return Outcome.REVIEW
     return model_decision
 

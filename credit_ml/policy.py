@@ -7,7 +7,9 @@ an examiner can see which limit was applied and since when. ``RuleSet.to_dict`` 
 ``RuleSet.from_dict`` round-trip through JSON so a rule set can be stored and recorded with
 each decision. ``PolicyEvaluator`` applies a rule set on a date to many applications in
 array passes, and works out counteroffers; ``evaluate_policy``, ``counteroffer`` and
-``policy_counteroffer`` are it for one application.
+``policy_counteroffer`` are it for one application. Without texts (re-deciding), each rule
+is checked over the numeric columns in one array pass, and ``PolicyBatch`` gives the
+results as arrays, making a ``RuleResult`` only when one is asked for.
 
 Units: money in rupiah, DSR and caps as fractions (0.3 = 30 %), ages in years, terms in
 whole months.
@@ -20,8 +22,8 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
-from functools import lru_cache
-from typing import Any, TypedDict
+from functools import cached_property, lru_cache
+from typing import Any, TypedDict, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -459,8 +461,14 @@ def _dsr_inputs(values: Mapping[str, Any], config: FeatureConfig, *, whole_term:
     return amount, months, rate, existing, income
 
 
-def meets_cap(dsr: float, cap: float) -> bool:
-    """True when ``dsr`` is at most ``cap`` (up to ``DSR_TOLERANCE`` of float noise)."""
+@overload
+def meets_cap(dsr: float, cap: float) -> bool: ...
+@overload
+def meets_cap(dsr: FloatArray, cap: float) -> BoolArray: ...
+def meets_cap(dsr: float | FloatArray, cap: float) -> bool | BoolArray:
+    """True when ``dsr`` is at most ``cap`` (up to ``DSR_TOLERANCE`` of float noise); of
+    each DSR of an array, the same IEEE comparison with the same ``cap + DSR_TOLERANCE``
+    (NaN never meets it)."""
     return dsr <= cap + DSR_TOLERANCE
 
 
@@ -746,6 +754,21 @@ def _dsr_check(dsr: float, limit: float, since: date) -> _Check:
     return _Check(passed, dsr, text_id, text_en)
 
 
+#: The compared kinds whose limit is a minimum; the others' is a maximum.
+_MINIMA = frozenset({RuleKind.MIN_AGE, RuleKind.MIN_INCOME})
+
+
+@overload
+def _meets(kind: RuleKind, figure: float, limit: float) -> bool: ...
+@overload
+def _meets(kind: RuleKind, figure: FloatArray, limit: float) -> BoolArray: ...
+def _meets(kind: RuleKind, figure: float | FloatArray, limit: float) -> bool | BoolArray:
+    """Whether ``figure`` is within the limit of a rule comparing one figure: at least a
+    minimum, at most a maximum. The one comparison of the checks below and of their array
+    form (``_check_columns``); NaN never meets a limit."""
+    return figure >= limit if kind in _MINIMA else figure <= limit
+
+
 def _check_platforms(
     limit: float, since: date, values: Mapping[str, Any], texts: bool = True
 ) -> _Check:
@@ -760,7 +783,7 @@ def _check_platforms(
         labels = ("Jumlah platform pinjaman aktif", "Active lending platforms")
         return _unchecked(labels, (cap_id, cap_en), since, passed=True)
     total = int(active) + 1
-    passed = total <= limit
+    passed = _meets(RuleKind.MAX_PLATFORMS, total, limit)
     if not texts:
         return _Check(passed, float(total), *_NO_TEXTS)
     verdict_id, verdict_en = ("dalam", "within") if passed else ("melebihi", "more than")
@@ -781,7 +804,7 @@ def _check_age(limit: float, since: date, values: Mapping[str, Any], texts: bool
     if not texts:
         if age is None and not married:
             return _Check(False, None, *_NO_TEXTS, checked=False)
-        meets = age is not None and age >= limit
+        meets = age is not None and _meets(RuleKind.MIN_AGE, age, limit)
         return _Check(meets or married, None if age is None else float(age), *_NO_TEXTS)
     min_id, min_en = _both(Unit.YEARS, limit)
     if age is None and not married:
@@ -789,7 +812,7 @@ def _check_age(limit: float, since: date, values: Mapping[str, Any], texts: bool
     age_id, age_en = _both(Unit.YEARS, age)
     rule_id = f"batas minimal {min_id} {_since(since, 'id')}"
     rule_en = f"the minimum of {min_en} {_since(since, 'en')}"
-    if age is not None and age >= limit:
+    if age is not None and _meets(RuleKind.MIN_AGE, age, limit):
         return _Check(
             True, float(age), f"Usia {age_id} memenuhi {rule_id}", f"Age {age_en} meets {rule_en}"
         )
@@ -815,21 +838,22 @@ def _check_money(
     since: date,
     amount: Any,
     *,
-    minimum: bool,
+    kind: RuleKind,
     labels: tuple[str, str],
     texts: bool = True,
 ) -> _Check:
-    """``amount`` (rupiah) against a minimum or maximum ``limit``; ``labels`` is (id, en)."""
+    """``amount`` (rupiah) against the minimum or maximum ``limit`` of a ``kind`` of rule;
+    ``labels`` is (id, en)."""
     if amount is None and not texts:
         return _Check(False, None, *_NO_TEXTS, checked=False)
     limit_id, limit_en = _both(Unit.RUPIAH, limit) if texts else _NO_TEXTS
     if amount is None:
         return _unchecked(labels, (limit_id, limit_en), since, passed=False)
-    passed = amount >= limit if minimum else amount <= limit
+    passed = _meets(kind, amount, limit)
     if not texts:
         return _Check(passed, float(amount), *_NO_TEXTS)
     value_id, value_en = _both(Unit.RUPIAH, amount)
-    if minimum:
+    if kind in _MINIMA:
         verb_id = "memenuhi batas minimal" if passed else "di bawah batas minimal"
         verb_en = "meets the minimum of" if passed else "is below the minimum of"
     else:
@@ -848,7 +872,7 @@ def _check_income(
 ) -> _Check:
     income = values.get("monthly_income")
     labels = ("Penghasilan bulanan", "Monthly income")
-    return _check_money(limit, since, income, minimum=True, labels=labels, texts=texts)
+    return _check_money(limit, since, income, kind=RuleKind.MIN_INCOME, labels=labels, texts=texts)
 
 
 def _check_loan_amount(
@@ -856,7 +880,9 @@ def _check_loan_amount(
 ) -> _Check:
     amount = values.get("loan_amount")
     labels = ("Jumlah pinjaman", "Loan amount")
-    return _check_money(limit, since, amount, minimum=False, labels=labels, texts=texts)
+    return _check_money(
+        limit, since, amount, kind=RuleKind.MAX_LOAN_AMOUNT, labels=labels, texts=texts
+    )
 
 
 _CHECKS: dict[RuleKind, Callable[[float, date, Mapping[str, Any], bool], _Check]] = {
@@ -922,9 +948,7 @@ def _in_force_result(
     passed, state, review = check.passed, "", False
     if not check.checked:
         state = str(RuleState.NOT_CHECKED)
-        if unchecked is not None:
-            passed = unchecked is not Unchecked.REJECT
-            review = unchecked is Unchecked.REVIEW
+        passed, review = _unchecked_verdict(unchecked, passed)
     return RuleResult(
         code=rule.code,
         kind=str(rule.kind),
@@ -938,6 +962,14 @@ def _in_force_result(
         message_id=check.message_id,
         message_en=check.message_en,
     )
+
+
+def _unchecked_verdict(unchecked: Unchecked | None, passed: bool) -> tuple[bool, bool]:
+    """``passed`` and ``review`` of a rule that could not be checked, whose check gave
+    ``passed``: as ``unchecked`` says (``None``: as the check decided, the old meaning)."""
+    if unchecked is None:
+        return passed, False
+    return unchecked is not Unchecked.REJECT, unchecked is Unchecked.REVIEW
 
 
 #: What the DSR reads: ``RULE_FIELDS`` of the cap and the interest rate.
@@ -962,15 +994,225 @@ class _Planned:
 
 
 @dataclass(frozen=True)
+class _CheckColumns:
+    """``_Check`` without texts of many applications, as arrays: ``actual`` is NaN where
+    ``present`` is False (the check's ``None``)."""
+
+    passed: BoolArray
+    checked: BoolArray
+    actual: FloatArray
+    present: BoolArray
+
+
+#: From this magnitude on float64 does not hold every whole number: a platform count there
+#: is checked one by one (``int`` of it plus one, as ``_check_platforms`` counts).
+_EXACT_WHOLE = 2.0**53
+
+
+def _check_columns(
+    kind: RuleKind, limit: float, figure: FloatArray, married: BoolArray | None
+) -> _CheckColumns:
+    """``_CHECKS[kind]`` without texts of many applications whose deciding ``figure`` was
+    read plain (``record_columns``: NaN where ``None``); for age, whether each is
+    ``married``. A platform count must be below ``_EXACT_WHOLE``. Equal to the check of each
+    application (``tests/ml/test_policy_columns.py``)."""
+    present = ~np.isnan(figure)
+    if kind is RuleKind.MAX_PLATFORMS:
+        total = np.trunc(figure) + 1.0  # int(active) + 1, exactly, below 2**53
+        return _CheckColumns(~present | _meets(kind, total, limit), present, total, present)
+    passed = _meets(kind, figure, limit)  # a missing figure (NaN) meets no limit
+    if kind is RuleKind.MIN_AGE:
+        assert married is not None
+        return _CheckColumns(passed | married, present | married, figure, present)
+    return _CheckColumns(passed, present, figure, present)
+
+
+def _married(records: Sequence[Mapping[str, Any]]) -> tuple[BoolArray, BoolArray]:
+    """Whether each application's ``marital_status`` is ``MARRIED``, and which have a status
+    that is neither a ``str`` nor ``None`` (compared one by one, as ``_check_age`` does)."""
+    statuses = [values.get("marital_status") for values in records]
+    n = len(statuses)
+    if set(map(type, statuses)) <= _STATUS_TYPES:  # the usual: one comparison in C
+        married: BoolArray = np.array(statuses, dtype=object) == MARRIED
+        return married.astype(np.bool_), np.zeros(n, dtype=np.bool_)
+    married = np.fromiter((type(s) is str and s == MARRIED for s in statuses), np.bool_, n)
+    odd = np.fromiter((s is not None and type(s) is not str for s in statuses), np.bool_, n)
+    return married, odd
+
+
+_STATUS_TYPES = frozenset({str, type(None)})
+
+
+@dataclass(frozen=True)
+class _RuleColumn:
+    """One rule's results for every application of a batch: whether each ``passed`` and
+    asks for ``review`` (the ``RuleResult`` fields), by position; ``result(i)`` is
+    application ``i``'s ``RuleResult``, made when it is asked for. ``limit``: the limit in
+    force; ``in_force`` False (not in force, not applicable) gives every application the
+    same result."""
+
+    code: str
+    kind: RuleKind
+    in_force: bool
+    limit: float | None
+    passed: BoolArray
+    review: BoolArray
+    result: Callable[[int], RuleResult]
+
+    @classmethod
+    def fixed(cls, planned: _Planned, n: int) -> _RuleColumn:
+        fixed = planned.fixed
+        assert fixed is not None
+        return cls(
+            planned.rule.code,
+            planned.rule.kind,
+            fixed.in_force,
+            fixed.limit,
+            np.full(n, fixed.passed, dtype=np.bool_),
+            np.full(n, fixed.review, dtype=np.bool_),
+            lambda i: fixed,
+        )
+
+    @classmethod
+    def listed(cls, planned: _Planned, results: list[RuleResult]) -> _RuleColumn:
+        """From each application's result (``_NO_RESULT`` where it has an error)."""
+        n = len(results)
+        return cls(
+            planned.rule.code,
+            planned.rule.kind,
+            True,
+            planned.limit,
+            np.fromiter((r.passed for r in results), np.bool_, n),
+            np.fromiter((r.review for r in results), np.bool_, n),
+            results.__getitem__,
+        )
+
+    @classmethod
+    def bare(
+        cls, planned: _Planned, checks: _CheckColumns, made: Mapping[int, RuleResult]
+    ) -> _RuleColumn:
+        """From the checks without texts of the applications (``made``: the results of
+        those checked one by one), as ``_in_force_result`` makes each result."""
+        # What a check that could not be done gives, when it failed and when it passed.
+        (fail_passed, fail_review), (pass_passed, pass_review) = (
+            _unchecked_verdict(planned.unchecked, verdict) for verdict in (False, True)
+        )
+        checked, verdicts = checks.checked, checks.passed
+        unchecked = np.where(verdicts, pass_passed, fail_passed)
+        passed = np.where(checked, verdicts, unchecked)
+        review = ~checked & np.where(verdicts, pass_review, fail_review)
+        for i, one in made.items():
+            passed[i], review[i] = one.passed, one.review
+
+        def result(i: int) -> RuleResult:
+            if i in made:
+                return made[i]
+            actual = float(checks.actual[i]) if checks.present[i] else None
+            check = _Check(bool(verdicts[i]), actual, *_NO_TEXTS, checked=bool(checked[i]))
+            return _in_force_result(
+                planned.rule, planned.limit, planned.since, check, planned.unchecked
+            )
+
+        rule = planned.rule
+        return cls(rule.code, rule.kind, True, planned.limit, passed, review, result)
+
+
+@dataclass(frozen=True)
 class PolicyBatch:
     """The rules applied to many applications: ``outcomes[i]`` is application ``i``'s, or
     ``None`` when ``errors[i]`` is what evaluating it raises (``FeatureInputError`` for a
     missing or impossible DSR input, say). ``figures``: their DSR inputs, when a DSR rule
-    applies."""
+    applies.
 
-    outcomes: tuple[PolicyOutcome | None, ...]
+    ``rules`` holds each rule's results in rule-set order as arrays (``_RuleColumn``);
+    ``outcomes`` are made from them when first asked for. Re-deciding reads the arrays
+    instead (``passed``, ``review``, ``failed_codes``, ``reason_codes``,
+    ``counteroffer_rows``): each gives what the outcomes give, for every application
+    without an error (what it gives the others means nothing).
+    """
+
+    rule_set_version: str
+    decision_date: date
+    size: int
+    rules: tuple[_RuleColumn, ...]
     errors: Mapping[int, Exception]
     figures: _Figures | None
+
+    @cached_property
+    def outcomes(self) -> tuple[PolicyOutcome | None, ...]:
+        return tuple(
+            None
+            if i in self.errors
+            else PolicyOutcome(
+                self.rule_set_version,
+                self.decision_date,
+                tuple(rule.result(i) for rule in self.rules),
+            )
+            for i in range(self.size)
+        )
+
+    @cached_property
+    def passed(self) -> BoolArray:
+        """``PolicyOutcome.passed`` of each application."""
+        passed = np.ones(self.size, dtype=np.bool_)
+        for rule in self.rules:
+            if rule.in_force:
+                passed &= rule.passed
+        return passed
+
+    @cached_property
+    def review(self) -> BoolArray:
+        """``PolicyOutcome.review`` of each application."""
+        review = np.zeros(self.size, dtype=np.bool_)
+        for rule in self.rules:
+            review |= rule.review
+        return review
+
+    def failed_codes(self) -> list[tuple[str, ...]]:
+        """The codes of the rules each application did not pass, in rule-set order (the
+        results ``Decision.failed_rules`` names)."""
+        return self._codes_where([~rule.passed for rule in self.rules])
+
+    def reason_codes(self) -> list[tuple[str, ...]]:
+        """The codes of the rules that give each application a reason, in rule-set order:
+        those that failed in force or ask for REVIEW (``reasons._reason_rules``)."""
+        return self._codes_where(
+            [rule.review | (~rule.passed & rule.in_force) for rule in self.rules]
+        )
+
+    def _codes_where(self, marks: Sequence[BoolArray]) -> list[tuple[str, ...]]:
+        """Each application's codes of the rules ``marks`` marks it for (rules x rows)."""
+        if not self.rules or not self.size:
+            return [()] * self.size
+        patterns, which = np.unique(np.stack(marks), axis=1, return_inverse=True)
+        codes = [rule.code for rule in self.rules]
+        named = [
+            tuple(code for code, hit in zip(codes, pattern, strict=True) if hit)
+            for pattern in patterns.T.tolist()
+        ]
+        return [named[k] for k in which.reshape(-1).tolist()]
+
+    def counteroffer_rows(self) -> tuple[float, npt.NDArray[np.intp]] | None:
+        """``counteroffer_cap`` of every outcome at once: the tightest DSR limit in force, and
+        the applications without an error whose only failed rules are DSR caps (those that
+        get a counteroffer, if one meets the cap); ``None`` when no DSR cap is in force."""
+        caps = [
+            rule.limit
+            for rule in self.rules
+            if rule.in_force and rule.kind == RuleKind.MAX_DSR and rule.limit is not None
+        ]
+        if not caps:
+            return None
+        failed = np.zeros(self.size, dtype=np.bool_)
+        other = np.zeros(self.size, dtype=np.bool_)
+        for rule in self.rules:
+            if rule.in_force:
+                failed |= ~rule.passed
+                if rule.kind != RuleKind.MAX_DSR:
+                    other |= ~rule.passed
+        wanted = failed & ~other
+        wanted[list(self.errors)] = False
+        return min(caps), np.flatnonzero(wanted)
 
 
 class PolicyEvaluator:
@@ -978,8 +1220,9 @@ class PolicyEvaluator:
 
     What depends only on the rule set and the date (the threshold in force, the results of
     rules not in force or not applicable, "in force since ...") is worked out once; the DSR
-    of all applications in array passes; a rule that compares one figure (age, platforms,
-    income, amount) reuses its result for the same figure. ``collected``: the field names
+    of all applications in array passes. With texts, a rule that compares one figure (age,
+    platforms, income, amount) reuses its result for the same figure; without, it compares
+    all applications' figures in one array pass. ``collected``: the field names
     the model's schema collects (None: all); a rule needing a field outside it
     (``RULE_FIELDS``) is reported not applicable. ``schema`` gives a counteroffer's bounds.
     """
@@ -1015,10 +1258,17 @@ class PolicyEvaluator:
         self._rules = tuple(planned)
         self._results: dict[tuple[Any, ...], RuleResult] = {}
 
-    @property
+    @cached_property
     def numeric_fields(self) -> tuple[str, ...]:
-        """The fields ``evaluate`` reads as numbers (the DSR inputs, when a DSR rule applies)."""
-        return _DSR_INPUTS if self.has_dsr else ()
+        """The fields ``evaluate`` reads as numbers: the DSR inputs when a DSR rule applies,
+        and the figure each rule in force compares (age, platforms, income, amount)."""
+        compared = (
+            _DECIDING_FIELD[planned.rule.kind]
+            for planned in self._rules
+            if planned.fixed is None and planned.rule.kind is not RuleKind.MAX_DSR
+        )
+        dsr = _DSR_INPUTS if self.has_dsr else ()
+        return tuple(dict.fromkeys((*dsr, *compared)))
 
     def evaluate(
         self,
@@ -1037,53 +1287,113 @@ class PolicyEvaluator:
         month, a missing input) gets its ``FeatureInputError`` in ``errors`` instead of an
         outcome, as does one that a rule cannot compare (its own error). ``columns`` and
         ``plain``: ``record_columns(records, names)`` for names including
-        ``numeric_fields``, to save reading them again. ``texts=False``: the results of the
-        rules in force carry no messages (the DSR's and the compared figures' would each
-        need their own), for re-deciding without explanations; every other field is the
-        same.
+        ``numeric_fields``, to save reading them again (a name missing is read here).
+        ``texts=False``: the results of the rules in force carry no messages (the DSR's and
+        the compared figures' would each need their own), for re-deciding without
+        explanations; every other field is the same. Each rule is then checked over the
+        columns in one array pass, and an application whose figures were not read plain
+        one by one, as with texts.
         """
         n = len(records)
-        dsr_result = self._dsr_result if texts else self._dsr_bare
-        if columns is None or plain is None:
-            columns, plain = record_columns(records, self.numeric_fields)
+        columns, plain = self._columns(records, columns, plain)
         figures, errors = (
             _Figures.read(records, columns, plain, self.feature_config)
             if self.has_dsr
             else (None, {})
         )
-        ratios = [] if figures is None else figures.dsr(figures.amount, figures.months).tolist()
-        by_rule: list[list[RuleResult]] = []
+        ratios = np.empty(0) if figures is None else figures.dsr(figures.amount, figures.months)
+        listed = ratios.tolist() if texts else []
+        rules = []
         for planned in self._rules:
             if planned.fixed is not None:
-                by_rule.append([planned.fixed] * n)
+                rules.append(_RuleColumn.fixed(planned, n))
+            elif texts:
+                rules.append(
+                    _RuleColumn.listed(planned, self._listed(planned, records, listed, errors))
+                )
+            else:
+                rules.append(self._bare(planned, records, columns, plain, ratios, errors))
+        return PolicyBatch(self.rule_set.version, self.on, n, tuple(rules), errors, figures)
+
+    def _columns(
+        self,
+        records: Sequence[Mapping[str, Any]],
+        columns: Mapping[str, FloatArray] | None,
+        plain: BoolArray | None,
+    ) -> tuple[Mapping[str, FloatArray], BoolArray]:
+        """``columns`` and ``plain`` with every one of ``numeric_fields``, read if missing."""
+        if columns is None or plain is None:
+            return record_columns(records, self.numeric_fields)
+        unread = [name for name in self.numeric_fields if name not in columns]
+        if not unread:
+            return columns, plain
+        more, more_plain = record_columns(records, unread)
+        return {**columns, **more}, plain & more_plain
+
+    def _listed(
+        self,
+        planned: _Planned,
+        records: Sequence[Mapping[str, Any]],
+        ratios: list[float],
+        errors: dict[int, Exception],
+    ) -> list[RuleResult]:
+        """A rule in force with texts: each application's result, ``_NO_RESULT`` where it
+        has an error (one that applying the rule raises is added to ``errors``)."""
+        results = [_NO_RESULT] * len(records)
+        for i in range(len(records)):
+            if i in errors:
                 continue
-            results = [_NO_RESULT] * n
-            for i in range(n):
-                if i in errors:
-                    continue
-                try:
-                    if planned.rule.kind is RuleKind.MAX_DSR:
-                        results[i] = dsr_result(planned, ratios[i])
-                    else:
-                        results[i] = self._compared(planned, records[i], texts)
-                except Exception as exc:  # what applying this rule to it raises
-                    errors[i] = exc
-            by_rule.append(results)
-        version = self.rule_set.version
-        outcomes = tuple(
-            None if i in errors else PolicyOutcome(version, self.on, tuple(r[i] for r in by_rule))
-            for i in range(n)
-        )
-        return PolicyBatch(outcomes, errors, figures)
+            try:
+                if planned.rule.kind is RuleKind.MAX_DSR:
+                    results[i] = self._dsr_result(planned, ratios[i])
+                else:
+                    results[i] = self._compared(planned, records[i])
+            except Exception as exc:  # what applying this rule to it raises
+                errors[i] = exc
+        return results
+
+    def _bare(
+        self,
+        planned: _Planned,
+        records: Sequence[Mapping[str, Any]],
+        columns: Mapping[str, FloatArray],
+        plain: BoolArray,
+        ratios: FloatArray,
+        errors: dict[int, Exception],
+    ) -> _RuleColumn:
+        """A rule in force without texts: its check over the columns in one array pass
+        (``meets_cap``, ``_check_columns``). An application without an error whose figures
+        were not read plain (or whose marital status is no string, or whose platform count
+        float64 cannot count in whole numbers) is checked one by one by ``_compared``; what
+        that raises is added to ``errors``."""
+        kind = planned.rule.kind
+        if kind is RuleKind.MAX_DSR:
+            every = np.ones(len(records), dtype=np.bool_)
+            checks = _CheckColumns(meets_cap(ratios, planned.limit), every, ratios, every)
+            odd = ~every
+        else:
+            figure = columns[_DECIDING_FIELD[kind]]
+            married, odd = None, ~plain
+            if kind is RuleKind.MIN_AGE:
+                married, unread = _married(records)
+                odd |= unread
+            elif kind is RuleKind.MAX_PLATFORMS:
+                with np.errstate(invalid="ignore"):
+                    odd |= np.abs(figure) >= _EXACT_WHOLE
+            checks = _check_columns(kind, planned.limit, figure, married)
+        made: dict[int, RuleResult] = {}
+        for i in np.flatnonzero(odd).tolist():
+            if i in errors:
+                continue
+            try:
+                made[i] = self._compared(planned, records[i], texts=False)
+            except Exception as exc:  # what applying this rule to it raises
+                errors[i] = exc
+        return _RuleColumn.bare(planned, checks, made)
 
     @staticmethod
     def _dsr_result(planned: _Planned, dsr: float) -> RuleResult:
         check = _dsr_check(dsr, planned.limit, planned.since)
-        return _in_force_result(planned.rule, planned.limit, planned.since, check)
-
-    @staticmethod
-    def _dsr_bare(planned: _Planned, dsr: float) -> RuleResult:
-        check = _Check(meets_cap(dsr, planned.limit), dsr, "", "")
         return _in_force_result(planned.rule, planned.limit, planned.since, check)
 
     def _compared(
@@ -1118,22 +1428,23 @@ class PolicyEvaluator:
         """The counteroffer of each application ``evaluate`` gave ``batch``: where DSR caps
         are the only rules it failed, what meets the tightest of them (``counteroffer``);
         by position, the error of an application whose counteroffer cannot be worked out."""
-        offers: list[Counteroffer | None] = [None] * len(batch.outcomes)
+        offers: list[Counteroffer | None] = [None] * batch.size
         errors: dict[int, Exception] = {}
-        by_cap: dict[float, list[int]] = {}
-        for i, outcome in enumerate(batch.outcomes):
-            cap = None if outcome is None else counteroffer_cap(outcome)
-            if cap is not None:
-                by_cap.setdefault(cap, []).append(i)
-        for cap, rows in by_cap.items():
-            assert batch.figures is not None  # a DSR cap failed: the DSR was computed
-            figures = batch.figures.take(np.array(rows, dtype=np.intp))
-            found, failed = _counteroffers(
-                figures, cap=cap, schema=self.schema, max_term=self.rule_set.max_term_months
-            )
-            for i, offer in zip(rows, found, strict=True):
-                offers[i] = offer
-            errors.update({rows[j]: error for j, error in failed.items()})
+        wanted = batch.counteroffer_rows()
+        if wanted is None or not wanted[1].size:
+            return offers, errors
+        cap, rows = wanted
+        assert batch.figures is not None  # a DSR cap failed: the DSR was computed
+        found, failed = _counteroffers(
+            batch.figures.take(rows),
+            cap=cap,
+            schema=self.schema,
+            max_term=self.rule_set.max_term_months,
+        )
+        at = rows.tolist()
+        for i, offer in zip(at, found, strict=True):
+            offers[i] = offer
+        errors.update({at[j]: error for j, error in failed.items()})
         return offers, errors
 
 

@@ -538,11 +538,16 @@ class ReasonBuilder:
         missing: npt.NDArray[np.bool_],
         decisions: Sequence[str],
         policies: Sequence[PolicyOutcome | None] | None = None,
+        rules: Sequence[tuple[str, ...]] | None = None,
     ) -> list[tuple[ReasonCode, ...]]:
         """``build`` without the texts: each row's reasons as (code, contribution) pairs,
         the same codes, contributions and order ``build`` gives (failed rules first, with
         ``None``). ``missing`` (n, groups): where a row's value of a group is ``None``
-        (``build`` then gives the ``_MISSING`` code); a derived feature is never missing."""
+        (``build`` then gives the ``_MISSING`` code); a derived feature is never missing.
+        ``rules``: instead of ``policies``, the codes of each row's rules that give a reason
+        (``PolicyBatch.reason_codes``, the codes of ``_reason_rules``)."""
+        if rules is None and policies:
+            rules = [tuple(result.code for result in _reason_rules(p)) for p in policies]
         picked = self._picked(contributions, decisions)
         missing = np.asarray(missing, dtype=np.bool_)
         if missing.shape != (len(decisions), len(self.groups)):
@@ -556,8 +561,8 @@ class ReasonBuilder:
         for i, (named, chosen, count) in enumerate(
             zip(codes, picked.chosen.tolist(), picked.counts.tolist(), strict=True)
         ):
-            ruled = _reason_rules(policies[i]) if policies else ()
-            head = [(result.code, None) for result in ruled[: self.limit]]
+            ruled = rules[i] if rules else ()
+            head = [(code, None) for code in ruled[: self.limit]]
             count = min(count, self.limit - len(head))
             model = zip(named[:count], chosen[:count], strict=True)
             rows.append((*head, *((code, round(value, 6)) for code, value in model)))

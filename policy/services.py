@@ -319,27 +319,20 @@ class _Engine:
         return OutcomePass(model, rule_set, self.as_of or day, model.schema)
 
     def _compare(self, positions: list[int], decided: Outcomes) -> None:
+        """Each replayed decision against the recorded one: its first field that differs
+        (in ``_COMPARED`` order) is a mismatch, as is an error."""
         rows = self.rows
+        pds, scores = decided.probability_of_default.tolist(), decided.credit_score.tolist()
         for k, i in enumerate(positions):
             error = decided.errors.get(k)
             if error is not None:
                 self._mismatch(i, "decision", rows.decisions[i], f"error: {_error_name(error)}")
                 continue
-            now = {
-                "decision": decided.decision[k],
-                "probability_of_default": float(decided.probability_of_default[k]),
-                "credit_score": int(decided.credit_score[k]),
-                "failed_rules": list(decided.failed_rules[k]),
-            }
-            then = {
-                "decision": rows.decisions[i],
-                "probability_of_default": rows.pds[i],
-                "credit_score": rows.scores[i],
-                "failed_rules": list(rows.failed_rules[i]),
-            }
-            for name, value in now.items():
-                if then[name] != value:
-                    self._mismatch(i, name, then[name], value)
+            now = (decided.decision[k], pds[k], scores[k], list(decided.failed_rules[k]))
+            then = (rows.decisions[i], rows.pds[i], rows.scores[i], list(rows.failed_rules[i]))
+            for name, recorded, replayed in zip(_COMPARED, then, now, strict=True):
+                if recorded != replayed:
+                    self._mismatch(i, name, recorded, replayed)
                     break
 
     def _mismatch(self, i: int, field: str, recorded: Any, replayed: Any) -> None:
@@ -354,6 +347,10 @@ class _Engine:
             columns.after[i] = decided.decision[k]
             columns.after_rules[i] = decided.failed_rules[k]
         self.skip([positions[k] for k in decided.errors], "the candidate cannot decide the inputs")
+
+
+#: The fields of a replayed decision compared with the recorded, in this order.
+_COMPARED = ("decision", "probability_of_default", "credit_score", "failed_rules")
 
 
 def _error_name(error: Exception) -> str:

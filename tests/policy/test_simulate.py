@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 from collections import Counter
 from datetime import date
 from typing import Any
@@ -16,7 +17,15 @@ from audit.sealing import audit_seal, audit_verify
 from credit_ml.decision import decide_outcomes
 from credit_ml.policy import fintech_rule_set_2
 from policy.models import SimulationRun
-from policy.services import SimulationRefused, simulate
+from policy.selectors import simulation_records
+from policy.services import (
+    SimulationRefused,
+    _stored_rule_sets,
+    _version_model,
+    simulate,
+    simulation_candidate,
+    simulation_columns,
+)
 from policy.simulation import SimulationRequest
 from registry.model_cache import version_model
 from registry.models import ModelVersion, RuleSet
@@ -265,3 +274,56 @@ def test_a_worker_process_decrypting_ahead_gives_the_same_report(
     assert len(decryption_workers) == 1
     assert decryption_workers[0] is not None
     assert serial["fidelity"]["reproduced"] == 24
+
+
+def test_a_replay_that_differs_from_the_record_is_listed_at_its_first_differing_field(
+    history: list[DecisionRecord],
+) -> None:
+    """Recorded columns changed after the fact (decision, PD, score, failed rules): each
+    record is listed once, at the first field that differs in that order, with both
+    values."""
+    request = SimulationRequest(FROM, TO)
+    rows = simulation_records(request=request)
+    first: dict[str, Any] = {
+        "decision": rows.decisions[0],
+        "probability_of_default": rows.pds[1],
+        "credit_score": rows.scores[2],
+        "failed_rules": list(rows.failed_rules[3]),
+    }
+    pds = [rows.pds[0], rows.pds[1] + 0.5, *rows.pds[2:]]
+    scores = [*rows.scores[:2], rows.scores[2] + 1, *rows.scores[3:]]
+    pds[4], scores[4] = float("nan"), rows.scores[4] + 1  # the PD is compared first
+    replayed = dataclasses.replace(
+        rows,
+        decisions=["NOT-" + rows.decisions[0], *rows.decisions[1:]],
+        pds=pds,
+        scores=scores,
+        failed_rules=[*rows.failed_rules[:3], ["NOT_A_RULE"], *rows.failed_rules[4:]],
+    )
+    columns = simulation_columns(
+        replayed,
+        candidate=simulation_candidate(request=request),
+        as_of=None,
+        rule_sets=_stored_rule_sets(set(rows.rule_set_versions)),
+        load_model=_version_model,
+    )
+    listed = {m.request_id: m for m in columns.mismatches}
+    ids = [str(request_id) for request_id in rows.request_ids]
+    assert set(listed) == set(ids[:5])
+    assert [(listed[ids[0]].field, listed[ids[0]].replayed)] == [("decision", first["decision"])]
+    assert listed[ids[0]].recorded == "NOT-" + first["decision"]
+    assert (listed[ids[1]].field, listed[ids[1]].replayed) == (
+        "probability_of_default",
+        first["probability_of_default"],
+    )
+    assert (listed[ids[2]].field, listed[ids[2]].replayed) == (
+        "credit_score",
+        first["credit_score"],
+    )
+    assert (listed[ids[3]].field, listed[ids[3]].recorded, listed[ids[3]].replayed) == (
+        "failed_rules",
+        ["NOT_A_RULE"],
+        first["failed_rules"],
+    )
+    assert listed[ids[4]].field == "probability_of_default"
+    assert (type(listed[ids[1]].replayed), type(listed[ids[2]].replayed)) == (float, int)
