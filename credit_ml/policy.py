@@ -1726,7 +1726,7 @@ def _min_terms(
     for i, base in enumerate(1.0 + r):
         np.power(base, -terms, out=powers[i])
     p = figures.amount[rows][:, None]
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         annuity = p * r[:, None] / (1.0 - powers)
         installments = np.where(r[:, None] == 0, p / terms, annuity)
     ratios = (figures.existing[rows][:, None] + installments) / figures.income[rows][:, None]
