@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from credit_ml.decision import Decision
+from credit_ml.scaling import DecisionThresholds
 from credit_ml.scoring import ScoringModel
 
 PD_DECIMALS = 6
@@ -77,17 +78,25 @@ def attribution_body(decision: Decision) -> dict[str, Any]:
     }
 
 
-_THRESHOLDS: weakref.WeakKeyDictionary[ScoringModel, dict[str, Any]] = weakref.WeakKeyDictionary()
+_THRESHOLDS: weakref.WeakKeyDictionary[
+    ScoringModel, dict[DecisionThresholds | None, dict[str, Any]]
+] = weakref.WeakKeyDictionary()
 
 
-def thresholds_body(model: ScoringModel) -> dict[str, Any]:
-    """The model version's thresholds, grades and scaling, built once per loaded model
-    (every batch item's record carries them); callers must not change the dict."""
-    body = _THRESHOLDS.get(model)
+def thresholds_body(
+    model: ScoringModel, cut_offs: DecisionThresholds | None = None
+) -> dict[str, Any]:
+    """The PD cut-offs that decide (``cut_offs``, a rule set's own, or else the model
+    version's), with the version's grades and scaling; built once per loaded model and
+    cut-offs (every batch item's record carries them); callers must not change the dict."""
+    bodies = _THRESHOLDS.get(model)
+    if bodies is None:
+        bodies = _THRESHOLDS[model] = {}
+    body = bodies.get(cut_offs)
     if body is None:
         manifest = model.manifest
-        body = _THRESHOLDS[model] = {
-            "thresholds": manifest.thresholds.to_dict(),
+        body = bodies[cut_offs] = {
+            "thresholds": (cut_offs or manifest.thresholds).to_dict(),
             "grades": manifest.grades.to_dict(),
             "scaling": manifest.scaling.to_dict(),
         }

@@ -30,6 +30,7 @@ from credit_ml import charts
 from credit_ml.decision import Decision, decide, decide_stream
 from credit_ml.features import FeatureInputError
 from credit_ml.messages import localise
+from credit_ml.scaling import DecisionThresholds
 from credit_ml.schema import ApplicationSchema, ValidationFailed, validate_record
 from credit_ml.scoring import ShadowDict
 from credit_ml.shadow import shadow_output, shadow_outputs
@@ -274,10 +275,13 @@ def _recorded(
     now: datetime,
     key_digest: str,
     body: Mapping[str, Any],
+    cut_offs: DecisionThresholds | None,
     attributions: Mapping[str, Any] | None = None,
 ) -> RecordedDecision:
     """The audit record of a decision; ``body`` is its response body, whose reasons, rules
-    and counteroffer the record keeps as they were answered."""
+    and counteroffer the record keeps as they were answered. ``cut_offs``: the rule set's
+    PD cut-offs that decided it (``RuleSet.pd_thresholds``), None when the model's did;
+    the record's thresholds are the ones that decided."""
     decision = scored.decision
     return RecordedDecision(
         request_id=scored.request_id,
@@ -294,7 +298,7 @@ def _recorded(
         probability_of_default=decision.probability_of_default,
         credit_score=decision.credit_score,
         risk_grade=decision.risk_grade,
-        thresholds=presenters.thresholds_body(loaded.model),
+        thresholds=presenters.thresholds_body(loaded.model, cut_offs),
         reasons=body["reasons"],
         policy=body["policy"]["rules"],
         failed_rules=list(decision.failed_rules),
@@ -420,6 +424,7 @@ def application_score(
             now=now,
             key_digest=key.digest if key else "",
             body=body,
+            cut_offs=rule_set_policy(rule_set=actor.rule_set).pd_thresholds,
             attributions=attributions,
         )
         _commit(record=record, key=key, body=body)
@@ -541,6 +546,7 @@ def applications_score_batch(
                         now=now,
                         scored_at=scored_at,
                         key_digest=key.digest if key else "",
+                        cut_offs=rule_set.pd_thresholds,
                     )
                     taken += len(chunk)
                     writer.write(records)
@@ -585,6 +591,7 @@ def _batch_chunk(
     now: datetime,
     scored_at: str,
     key_digest: str,
+    cut_offs: DecisionThresholds | None,
 ) -> list[RecordedDecision]:
     """Fill ``results`` for one decided chunk; return the audit records to insert."""
     loaded = serving.champion
@@ -620,6 +627,7 @@ def _batch_chunk(
                 now=now,
                 key_digest=key_digest,
                 body=body,
+                cut_offs=cut_offs,
             )
         )
     return records
