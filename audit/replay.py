@@ -55,11 +55,13 @@ def decision_replay(*, request_id: str) -> Replay:
     ``RuleSet.DoesNotExist`` or ``crypto.AuditKeyError`` when that is impossible."""
     record = DecisionRecord.objects.select_related("model_version").get(request_id=request_id)
     stored = RuleSet.objects.get(version=record.rule_set_version)
+    model = version_model(record.model_version)
     replayed = decide(
-        version_model(record.model_version),
+        model,
         crypto.decrypt_inputs(record.inputs_encrypted),
         rule_set=PolicyRuleSet.from_dict(stored.definition),
         on=record.decision_date,
+        schema=model.schema,  # as scoring decided: a lender's spec collects its own fields
     )
     now = {
         "probability_of_default": replayed.probability_of_default,

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from audit.replay import decision_replay
 from credit_ml.spec import load_spec, read_training_frame
 from credit_ml.training import TrainConfig
 from policy.services import simulate
@@ -72,3 +73,8 @@ def test_decisions_of_a_lender_spec_champion_and_of_built_in_models_all_replay(
     recorded = Counter(r.decision for r in built_in + lender)
     assert report["after"] == {k: recorded[k] for k in ("APPROVE", "REVIEW", "REJECT")}
     assert report["skipped"] == {}
+    # The compliance officer's replay of one record decides with the recorded model's own
+    # schema too (its fields decide which rules apply), and reproduces every record.
+    replays = [decision_replay(request_id=str(r.request_id)) for r in built_in + lender]
+    assert [replay.differences for replay in replays] == [()] * 16
+    assert {replay.model_label for replay in replays[6:]} == {german.label}
