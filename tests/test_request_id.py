@@ -190,3 +190,56 @@ def test_the_json_access_line_of_gunicorn_names_the_request_and_nothing_else() -
         "bytes": 812,
         "ms": 23,
     }
+
+
+def test_a_task_queued_in_a_request_carries_its_id_into_the_worker_s_log_lines(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Celery's own signals: the publishing side adds the request's id to the task's
+    message headers; the worker's side adopts it for the task's log lines (never as a
+    decision's id) and forgets it when the task ends."""
+    from celery.signals import before_task_publish, task_postrun, task_prerun
+
+    from policy.tasks import run_simulation
+    from scoring.api import request_id as ids
+
+    headers: dict[str, Any] = {}
+    ids._current.set(ids.request_id_from("LOS-trace-42"))  # as the middleware sets it
+    try:
+        before_task_publish.send(sender=run_simulation.name, headers=headers, body=())
+    finally:
+        ids._current.set(None)
+    outside: dict[str, Any] = {}
+    before_task_publish.send(sender=run_simulation.name, headers=outside, body=())
+    assert (headers, outside) == ({"kreditax_request_id": "LOS-trace-42"}, {})
+
+    logger = logging.getLogger("policy.services")
+    logger.addFilter(RequestIdFilter())
+    run_simulation.push_request(id="task-1", **headers)
+    try:
+        task_prerun.send(sender=run_simulation, task_id="task-1", task=run_simulation)
+        with caplog.at_level(logging.INFO, logger="policy.services"):
+            logger.info("simulation run 7 started")
+        assert current_request_id() == ids.RequestId("LOS-trace-42", generated=False)
+        assert ids.decision_request_id() is None  # a decision in a task makes its own id
+        task_postrun.send(sender=run_simulation, task_id="task-1", task=run_simulation)
+    finally:
+        run_simulation.pop_request()
+        logger.filters.clear()
+    assert [r.request_id for r in caplog.records] == ["LOS-trace-42"]  # type: ignore[attr-defined]
+    assert current_request_id() is None
+
+
+@pytest.mark.parametrize("header", [None, "", "two words", "x" * 65, 42])
+def test_a_task_without_a_safe_request_id_logs_none(header: Any) -> None:
+    from celery.signals import task_postrun, task_prerun
+
+    from policy.tasks import run_simulation
+
+    run_simulation.push_request(id="task-2", kreditax_request_id=header)
+    try:
+        task_prerun.send(sender=run_simulation, task_id="task-2", task=run_simulation)
+        assert current_request_id() is None
+        task_postrun.send(sender=run_simulation, task_id="task-2", task=run_simulation)
+    finally:
+        run_simulation.pop_request()

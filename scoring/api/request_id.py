@@ -25,6 +25,7 @@ import uuid
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import Any
 
 from django.http import HttpRequest, HttpResponseBase
 
@@ -64,6 +65,32 @@ def decision_request_id() -> uuid.UUID | None:
 
 def _forget() -> None:
     _current.set(None)
+
+
+#: The message header that carries the id of the request that queued a Celery task.
+TASK_HEADER = "kreditax_request_id"
+
+
+def task_headers_add(headers: dict[str, Any]) -> None:
+    """Celery's ``before_task_publish``: a task queued while a request is handled carries
+    the request's id in its message headers (a task queued elsewhere carries none)."""
+    current = _current.get()
+    if current is not None:
+        headers.setdefault(TASK_HEADER, current.value)
+
+
+def task_request_id_adopt(value: Any) -> None:
+    """Celery's ``task_prerun``: the task's log lines carry the id of the request that
+    queued it (a safe-shaped id only; never a decision's own id: ``generated`` is False).
+    ``task_request_id_forget`` at ``task_postrun``."""
+    if isinstance(value, str) and _SAFE.fullmatch(value):
+        _current.set(RequestId(value=value, generated=False))
+    else:
+        _current.set(None)
+
+
+def task_request_id_forget() -> None:
+    _forget()
 
 
 class RequestIdMiddleware:
