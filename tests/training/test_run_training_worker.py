@@ -6,6 +6,7 @@ subprocess, kills it while the run is RUNNING and checks what the reaper leaves 
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import subprocess
@@ -87,6 +88,45 @@ def test_an_in_process_worker_runs_a_queued_run_to_success(broker: str, training
     assert run.model_version is not None
     assert run.model_version.status == ModelVersion.Status.READY
     assert ModelVersion.objects.count() == 1
+
+
+def test_a_run_queued_in_a_request_logs_that_request_s_id_on_the_worker(
+    broker: str, training_csv: Path
+) -> None:
+    """Through Redis and a real worker: the task's message carries the id of the request
+    that queued it, and the worker's log lines for the run carry the same id."""
+    from scoring.api import request_id as ids
+
+    class Lines(logging.Handler):
+        def __init__(self) -> None:
+            super().__init__(logging.INFO)
+            self.seen: list[tuple[str, str]] = []
+            self.addFilter(ids.RequestIdFilter())  # as the console handler has it
+
+        def emit(self, record: logging.LogRecord) -> None:
+            self.seen.append((record.getMessage(), record.request_id))  # type: ignore[attr-defined]
+
+    lines = Lines()
+    runs_logger = logging.getLogger("training.runs")
+    # An earlier in-process worker's logging set-up may have disabled or raised it.
+    saved = (runs_logger.disabled, runs_logger.level)
+    runs_logger.disabled, runs_logger.level = False, logging.INFO
+    runs_logger.addHandler(lines)
+    try:
+        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
+            ids._current.set(ids.request_id_from("LOS-trace-77"))  # as the middleware sets it
+            try:
+                run = training_run_start(
+                    data_path=training_csv, algorithm="xgboost", params=TINY, requested_by=None
+                )
+            finally:
+                ids._current.set(None)
+            _wait_for(lambda: _status(run) == "SUCCEEDED", seconds=90)
+    finally:
+        runs_logger.removeHandler(lines)
+        runs_logger.disabled, runs_logger.level = saved
+    label = ModelVersion.objects.get().label
+    assert (f"training run {run.pk} succeeded: {label}", "LOS-trace-77") in lines.seen
 
 
 def _database_url() -> str:
