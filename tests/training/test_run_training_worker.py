@@ -108,8 +108,15 @@ def test_a_run_queued_in_a_request_logs_that_request_s_id_on_the_worker(
 
     lines = Lines()
     runs_logger = logging.getLogger("training.runs")
-    # An earlier in-process worker's logging set-up may have disabled or raised it.
-    saved = (runs_logger.disabled, runs_logger.level)
+    # An in-process worker's logging set-up may disable loggers and replace the root
+    # logger's handlers: whatever it changes is put back afterwards.
+    root = logging.getLogger()
+    saved_root = (root.handlers[:], root.level)
+    saved = {
+        name: (logger.disabled, logger.level)
+        for name, logger in logging.root.manager.loggerDict.items()
+        if isinstance(logger, logging.Logger)
+    }
     runs_logger.disabled, runs_logger.level = False, logging.INFO
     runs_logger.addHandler(lines)
     try:
@@ -124,7 +131,10 @@ def test_a_run_queued_in_a_request_logs_that_request_s_id_on_the_worker(
             _wait_for(lambda: _status(run) == "SUCCEEDED", seconds=90)
     finally:
         runs_logger.removeHandler(lines)
-        runs_logger.disabled, runs_logger.level = saved
+        root.handlers[:], root.level = saved_root
+        for name, (disabled, level) in saved.items():
+            logger = logging.getLogger(name)
+            logger.disabled, logger.level = disabled, level
     label = ModelVersion.objects.get().label
     assert (f"training run {run.pk} succeeded: {label}", "LOS-trace-77") in lines.seen
 
