@@ -30,6 +30,7 @@ from credit_ml import charts
 from credit_ml.decision import Decision, decide, decide_stream
 from credit_ml.features import FeatureInputError
 from credit_ml.messages import localise
+from credit_ml.policy import RuleSet as PolicyRuleSet
 from credit_ml.scaling import DecisionThresholds
 from credit_ml.schema import ApplicationSchema, ValidationFailed, validate_record
 from credit_ml.scoring import ShadowDict
@@ -355,9 +356,12 @@ def _idempotent(
 
 
 def _decide_one(
-    values: Mapping[str, Any], *, loaded: model_cache.LoadedModel, actor: Actor, lang: str
+    values: Mapping[str, Any],
+    *,
+    loaded: model_cache.LoadedModel,
+    rule_set: PolicyRuleSet,
+    lang: str,
 ) -> Decision:
-    rule_set = rule_set_policy(rule_set=actor.rule_set)
     try:
         return decide(
             loaded.model,
@@ -394,7 +398,8 @@ def application_score(
         serving = _serving()
         loaded = serving.champion
         values = application_validate(payload, schema=loaded.model.schema, lang=lang)
-        decision = _decide_one(values, loaded=loaded, actor=actor, lang=lang)
+        rule_set = rule_set_policy(rule_set=actor.rule_set)
+        decision = _decide_one(values, loaded=loaded, rule_set=rule_set, lang=lang)
         now = timezone.now()
         scored = _Scored(
             request_id=request_id or uuid.uuid4(),
@@ -424,7 +429,7 @@ def application_score(
             now=now,
             key_digest=key.digest if key else "",
             body=body,
-            cut_offs=rule_set_policy(rule_set=actor.rule_set).pd_thresholds,
+            cut_offs=rule_set.pd_thresholds,
             attributions=attributions,
         )
         _commit(record=record, key=key, body=body)
